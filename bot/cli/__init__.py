@@ -1,0 +1,20 @@
+"""The `narcowatch` command line: one click group, one module per group of commands."""
+
+from __future__ import annotations
+
+import click
+
+from bot import __version__
+from bot.cli.daemon_cmds import check_config, health, poll, run
+from bot.cli.db_cmds import db
+from bot.cli.matching_cmds import backtest, eval_items, score, seed_terms
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="narcowatch")
+def main() -> None:
+    """narcowatch: watch news sources and alert Telegram subscribers about topics they follow."""
+
+
+for command in (run, poll, score, eval_items, seed_terms, backtest, check_config, health, db):
+    main.add_command(command)

@@ -1,0 +1,1 @@
+"""Pure values and functions: models, text, identity, schedule maths, rendering."""

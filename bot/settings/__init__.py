@@ -1,0 +1,1 @@
+"""Settings: YAML -> validated, frozen models."""

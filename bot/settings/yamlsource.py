@@ -1,0 +1,145 @@
+"""YAML files -> plain data with `${VAR}` substituted and a line for every node, for file:line errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.errors import ConfigError, Problem
+
+Loc = tuple[str | int, ...]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """A parsed YAML file: its data and the 1-based line where each node starts."""
+
+    path: str
+    data: Any
+    lines: Mapping[Loc, int] = field(default_factory=dict)
+
+    def line_of(self, loc: Loc) -> int | None:
+        """The line of the deepest node on `loc` that exists in the file."""
+        for cut in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:cut]))
+            if line is not None:
+                return line
+        return None
+
+
+def substitute_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
+    """Replace `${VAR}` and `${VAR:-default}`; return the text and the names that were unset."""
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        value = env.get(name)
+        if value is None or (value == "" and default is not None):
+            if default is None:
+                missing.append(name)
+                return ""
+            return default
+        return value
+
+    return _ENV_REF.sub(replace, text), missing
+
+
+def parse_yaml(text: str, *, path: str, env: Mapping[str, str]) -> YamlDocument:
+    """Parse YAML text; raise ConfigError naming every syntax, duplicate-key or env problem."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError([Problem(path, line, f"invalid YAML: {exc.problem or exc}")]) from exc
+    finally:
+        loader.dispose()
+    if root is None:
+        return YamlDocument(path=path, data=None, lines={})
+    problems: list[Problem] = []
+    lines: dict[Loc, int] = {}
+    constructor = yaml.SafeLoader("")
+
+    def build(node: yaml.Node, loc: Loc) -> Any:
+        lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = build(key_node, (*loc, "<key>"))
+                if not isinstance(key, str | int):
+                    problems.append(Problem(path, key_node.start_mark.line + 1, "keys must be text"))
+                    continue
+                if key in out:
+                    line = key_node.start_mark.line + 1
+                    problems.append(Problem(path, line, f"duplicate key {key!r}"))
+                lines[(*loc, key)] = key_node.start_mark.line + 1
+                out[key] = build(value_node, (*loc, key))
+            lines.pop((*loc, "<key>"), None)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [build(child, (*loc, i)) for i, child in enumerate(node.value)]
+        value = constructor.construct_object(node, deep=True)
+        if isinstance(value, str) and "${" in value:
+            value, missing = substitute_env(value, env)
+            for name in missing:
+                problems.append(
+                    Problem(
+                        path,
+                        node.start_mark.line + 1,
+                        f"environment variable {name} is not set (use ${{{name}:-default}})",
+                    )
+                )
+        return value
+
+    try:
+        data = build(root, ())
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem(path, None, f"invalid YAML: {exc}")]) from exc
+    if problems:
+        raise ConfigError(problems)
+    return YamlDocument(path=path, data=data, lines=lines)
+
+
+def read_yaml(path: Path, *, env: Mapping[str, str]) -> YamlDocument:
+    """Read and parse a YAML file; a missing or unreadable file is a ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(str(path), None, f"cannot read file: {exc}")]) from exc
+    return parse_yaml(text, path=str(path), env=env)
+
+
+def describe_validation_error(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a sentence naming the key."""
+    loc = tuple(error.get("loc", ()))
+    kind = error.get("type", "")
+    name = ".".join(str(part) for part in loc if not str(part).startswith("function-"))
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind == "extra_forbidden":
+        return f"unknown key {name!r}"
+    if kind == "missing":
+        return f"missing required key {name!r}"
+    return f"{name}: {message}" if name else message
+
+
+def validate_document(model: type[ModelT], doc: YamlDocument, *, context: Any = None) -> ModelT:
+    """Validate a document against a pydantic model; every error becomes a file:line Problem."""
+    try:
+        return model.model_validate(doc.data if doc.data is not None else {}, context=context)
+    except ValidationError as exc:
+        problems = [
+            Problem(doc.path, doc.line_of(tuple(err["loc"])), describe_validation_error(err))
+            for err in exc.errors()
+        ]
+        raise ConfigError(problems) from exc
