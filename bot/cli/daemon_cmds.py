@@ -2,15 +2,151 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import sys
+
 import click
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
 
-from bot.cli.common import not_built
+from bot.cli.common import EXIT_BAD_INPUT, config_option, config_path, exits_on_bad_input
+from bot.core.models import PollOutcome
+from bot.errors import ConfigError
+from bot.log import configure_logging
+from bot.services.configuration import Configuration, load_configuration
 
-run = click.command("run", help="Run the daemon.")(not_built("run"))
-poll = click.command("poll", help="Poll every enabled source once.")(not_built("poll"))
-check_config = click.command("check-config", help="Validate config and topic files.")(
-    not_built("check-config")
-)
-health = click.command("health", help="Exit 0 when the running daemon is healthy.")(
-    not_built("health")
-)
+
+def load(config_file: str | None) -> Configuration:
+    return load_configuration(config_path(config_file), env=os.environ)
+
+
+@click.command("run")
+@config_option
+@exits_on_bad_input
+def run(config_file: str | None) -> None:
+    """Run the daemon: scheduler, fetchers, matcher, delivery, Telegram bot, health server."""
+    from bot.daemon import install_stop_signals, run_daemon
+
+    config = load(config_file)
+    configure_logging(os.environ, secrets=[config.settings.telegram.token])
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+        await run_daemon(config, os.environ, stop)
+
+    asyncio.run(main())
+
+
+@click.command("poll")
+@click.option("--once", is_flag=True, help="Poll every enabled source once, then exit.")
+@config_option
+@exits_on_bad_input
+def poll(once: bool, config_file: str | None) -> None:
+    """Poll every enabled source once and print a summary (sources ok/failed, new items, matches)."""
+    from bot.daemon import poll_once
+
+    if not once:
+        click.echo("narcowatch poll: only `poll --once` exists; the daemon is `narcowatch run`",
+                   err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    config = load(config_file)
+    configure_logging({**os.environ, "NARCOWATCH_LOG_LEVEL": os.environ.get(
+        "NARCOWATCH_LOG_LEVEL", "WARNING")}, secrets=[config.settings.telegram.token])
+    err = Console(stderr=True)
+    total = sum(1 for source in config.settings.sources if source.enabled)
+    if err.is_terminal:
+        with Progress(
+            TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+            console=err, transient=True,
+        ) as bar:
+            task = bar.add_task("", total=total)
+
+            def advance(outcome: PollOutcome) -> None:
+                bar.update(task, advance=1, description=outcome.source_name)
+
+            outcomes = asyncio.run(poll_once(config, progress=advance))
+    else:
+        outcomes = asyncio.run(poll_once(config))
+    print_summary(outcomes)
+
+
+def print_summary(outcomes: list[PollOutcome]) -> None:
+    """A table of sources (status, items, new, matches, error) and a totals line."""
+    out = Console(width=max(Console().width, 120))
+    table = Table(show_lines=False)
+    for column in ("source", "status", "items", "new", "matches", "note"):
+        table.add_column(column)
+    for o in sorted(outcomes, key=lambda o: (o.ok, o.source_name)):
+        status = "ok" if o.ok else "FAILED"
+        if o.not_modified:
+            status = "unchanged"
+        note = o.error or o.warning or ("first poll: recorded, no alerts" if o.baseline else "")
+        table.add_row(o.source_name, status, str(o.items_seen), str(o.new_items),
+                      str(len(o.matches)), note)
+    out.print(table)
+    ok = sum(1 for o in outcomes if o.ok)
+    new = sum(o.new_items for o in outcomes)
+    matches = [m for o in outcomes for m in o.matches]
+    out.print(
+        f"sources: {len(outcomes)}  ok: {ok}  failed: {len(outcomes) - ok}  "
+        f"new items: {new}  matches: {len(matches)}"
+    )
+    for match in matches:
+        out.print(f"  {match.score.score:.2f}  {match.score.topic}  {match.title}  {match.link or ''}")
+
+
+@click.command("check-config")
+@config_option
+def check_config(config_file: str | None) -> None:
+    """Validate the config and topic files: exit 0, or exit 2 with `file:line: message` lines."""
+    try:
+        config = load(config_file)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    settings = config.settings
+    click.echo(
+        f"{config.path}: ok ({len(settings.sources)} sources, {len(config.topics)} topics: "
+        f"{', '.join(config.topic_ids)})"
+    )
+
+
+@click.command("health")
+@config_option
+@click.option("--url", default=None, help="Health URL (default: from the config's health.listen).")
+def health(config_file: str | None, url: str | None) -> None:
+    """Exit 0 when the running daemon is healthy, 1 when not, 2 when it cannot be reached."""
+    if url is None:
+        listen = "127.0.0.1:8080"
+        try:
+            from bot.settings import load_settings
+
+            listen = load_settings(config_path(config_file), env=os.environ).health.listen
+        except ConfigError:
+            pass  # the daemon may run with defaults; ask the default address
+        host, _, port = listen.rpartition(":")
+        if host in ("0.0.0.0", "::", "[::]"):
+            host = "127.0.0.1"
+        url = f"http://{host}:{port}/healthz"
+    try:
+        response = httpx.get(url, timeout=5)
+    except httpx.HTTPError as exc:
+        click.echo(f"narcowatch health: cannot reach {url}: {exc}", err=True)
+        sys.exit(2)
+    try:
+        report = response.json()
+    except json.JSONDecodeError:
+        click.echo(f"narcowatch health: {url} answered {response.status_code} without JSON",
+                   err=True)
+        sys.exit(1)
+    click.echo(json.dumps(report, indent=2))
+    sys.exit(0 if response.status_code == 200 and report.get("healthy") else 1)
+
+
+__all__ = ["check_config", "health", "poll", "run"]

@@ -120,6 +120,9 @@ class NewMatch:
 
     item_id: int
     score: TopicScore
+    title: str = ""
+    link: str | None = None
+    source_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

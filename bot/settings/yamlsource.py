@@ -142,4 +142,5 @@ def validate_document(model: type[ModelT], doc: YamlDocument, *, context: Any = 
             Problem(doc.path, doc.line_of(tuple(err["loc"])), describe_validation_error(err))
             for err in exc.errors()
         ]
+        problems.sort(key=lambda problem: problem.line or 0)
         raise ConfigError(problems) from exc

@@ -1,0 +1,38 @@
+"""Console alerts: one line per match when no Telegram token is set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core.models import PollOutcome
+
+
+def format_console_line(
+    source_name: str, title: str, link: str | None, topic: str, score: float, terms: list[str]
+) -> str:
+    """`0.87  drug-control-cooperation  China Daily  Title  https://...  [terms]`."""
+    shown_terms = ", ".join(terms[:6])
+    parts = [f"{score:.2f}", topic, source_name, title, link or "-"]
+    line = "  ".join(parts)
+    return f"{line}  [{shown_terms}]" if shown_terms else line
+
+
+class ConsoleNotifier:
+    """Prints the matches of each poll outcome."""
+
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        self.write = write
+
+    def announce(self, outcome: PollOutcome) -> None:
+        for match in outcome.matches:
+            terms = [hit.term for hit in match.score.terms]
+            self.write(
+                format_console_line(
+                    match.source_name or outcome.source_name,
+                    match.title or "(untitled)",
+                    match.link,
+                    match.score.topic,
+                    match.score.score,
+                    terms,
+                )
+            )

@@ -1,0 +1,209 @@
+"""The composition root: settings -> store -> fetcher -> matcher -> poller -> notifier -> scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot import USER_AGENT
+from bot.console import ConsoleNotifier
+from bot.core.models import HtmlSelectors, PollOutcome
+from bot.fetch import FetchLimits, HttpFetcher
+from bot.jobs import PollJob, prune_cutoff
+from bot.matching import compile_topics
+from bot.ops.health import HealthServer, build_app
+from bot.ops.metrics import Metrics
+from bot.services.configuration import Configuration
+from bot.services.poll import Poller
+from bot.settings import Settings
+from bot.storage import SourceSpec, Store, create_engine_for, upgrade
+
+log = logging.getLogger("narcowatch.daemon")
+
+STOP_DEADLINE_S = 10.0
+TICK_SECONDS = 1.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def source_specs(settings: Settings) -> list[SourceSpec]:
+    """The config's sources as the store syncs them."""
+    specs = []
+    for source in settings.sources:
+        selectors = (
+            HtmlSelectors(**source.selectors.model_dump()) if source.selectors is not None else None
+        )
+        specs.append(
+            SourceSpec(
+                name=source.name,
+                url=source.url,
+                type=source.type,
+                interval_s=settings.source_interval(source),
+                topics=source.topics,
+                selectors=selectors,
+                enabled=source.enabled,
+            )
+        )
+    return specs
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    polling = settings.polling
+    return FetchLimits(
+        timeout_s=polling.timeout,
+        max_bytes=polling.max_bytes,
+        per_host=polling.per_host,
+        concurrency=polling.concurrency,
+        user_agent=USER_AGENT,
+    )
+
+
+@dataclass
+class Runtime:
+    """The wired pieces one process runs with."""
+
+    config: Configuration
+    store: Store
+    poller: Poller
+    metrics: Metrics
+    owner: str
+
+
+@asynccontextmanager
+async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
+    """Migrate the database, sync config sources, compile topics, open the HTTP client."""
+    settings = config.settings
+    engine = create_engine_for(settings.database_url)
+    try:
+        await asyncio.to_thread(upgrade, settings.database_url)
+        store = Store(engine)
+        await asyncio.to_thread(store.sync_config_sources, source_specs(settings), now=utc_now())
+        matcher = compile_topics(config.topics)
+        async with HttpFetcher(fetch_limits(settings)) as fetcher:
+            poller = Poller(fetcher=fetcher, store=store, scorer=matcher, clock=utc_now)
+            owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+            yield Runtime(config, store, poller, Metrics(), owner)
+    finally:
+        engine.dispose()
+
+
+def record_outcome(metrics: Metrics, outcome: PollOutcome, seconds: float) -> None:
+    """Count a poll in the metrics."""
+    metrics.poll_duration.observe(seconds)
+    if outcome.ok:
+        metrics.polls.labels("not_modified" if outcome.not_modified else "ok").inc()
+        metrics.new_items.inc(outcome.new_items)
+        for match in outcome.matches:
+            metrics.matches.labels(match.score.topic).inc()
+    else:
+        metrics.polls.labels("failed").inc()
+        metrics.fetch_errors.labels(outcome.error_kind or "unknown").inc()
+
+
+def log_outcome(outcome: PollOutcome) -> None:
+    if outcome.ok and not outcome.not_modified:
+        log.info(
+            "poll.done",
+            extra={
+                "source": outcome.source_name,
+                "items": outcome.items_seen,
+                "new": outcome.new_items,
+                "matches": len(outcome.matches),
+                "baseline": outcome.baseline,
+            },
+        )
+
+
+async def poll_once(
+    config: Configuration, *, progress: Callable[[PollOutcome], None] | None = None
+) -> list[PollOutcome]:
+    """Poll every enabled source once, concurrently within the fetch limits."""
+    async with open_runtime(config) as runtime:
+        sources = await asyncio.to_thread(
+            runtime.store.claim_all_enabled, now=utc_now(), owner=runtime.owner, lease_seconds=3600
+        )
+
+        async def one(source: Any) -> PollOutcome:
+            outcome = await runtime.poller.poll(source)
+            if progress is not None:
+                progress(outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(source) for source in sources)))
+
+
+async def run_daemon(config: Configuration, env: Mapping[str, str], stop: asyncio.Event) -> None:
+    """Run until `stop` is set: scheduler ticks, polls, alerts, health server."""
+    del env  # read by later adapters (Telegram); kept in the signature for them
+    async with open_runtime(config) as runtime:
+        settings = config.settings
+        console = ConsoleNotifier()
+
+        def on_outcome(outcome: PollOutcome, seconds: float) -> None:
+            record_outcome(runtime.metrics, outcome, seconds)
+            log_outcome(outcome)
+            console.announce(outcome)
+
+        poll_job = PollJob(
+            runtime.poller,
+            runtime.store,
+            owner=runtime.owner,
+            max_in_flight=settings.polling.concurrency * 2,
+            lease_seconds=settings.polling.timeout * 2 + 60,
+            clock=utc_now,
+            on_outcome=on_outcome,
+        )
+
+        async def prune() -> None:
+            cutoff = prune_cutoff(utc_now(), settings.retention.items_days)
+            removed = await asyncio.to_thread(runtime.store.prune_unmatched_items, cutoff)
+            log.info("prune.done", extra={"removed": removed})
+
+        async def health_report() -> dict[str, Any]:
+            return await asyncio.to_thread(
+                runtime.store.health_report, now=utc_now(), last_tick_at=poll_job.last_tick_at,
+                last_poll_at=poll_job.last_poll_at,
+            )
+
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            poll_job.tick, "interval", seconds=TICK_SECONDS, id="poll", max_instances=1,
+            coalesce=True, next_run_time=utc_now(),
+        )
+        scheduler.add_job(prune, "interval", hours=6, id="prune", max_instances=1, coalesce=True)
+        health = HealthServer(build_app(health_report, runtime.metrics), settings.health.listen)
+        await health.start()
+        scheduler.start()
+        log.info(
+            "daemon.started",
+            extra={"sources": len(settings.sources), "topics": len(config.topics),
+                   "owner": runtime.owner},
+        )
+        try:
+            await stop.wait()
+        finally:
+            log.info("daemon.stopping")
+            scheduler.shutdown(wait=False)
+            await poll_job.drain(timeout=STOP_DEADLINE_S - 3)
+            await health.stop()
+            log.info("daemon.stopped")
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT set `stop`; the daemon then winds down within 10 s."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,62 @@
+"""The daemon's HTTP side door: /healthz as JSON and /metrics for Prometheus."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.ops.metrics import Metrics
+
+log = logging.getLogger("narcowatch.health")
+
+HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def build_app(check: HealthCheck, metrics: Metrics) -> web.Application:
+    """An aiohttp app answering GET /healthz (200 healthy, 503 not) and GET /metrics."""
+
+    async def healthz(_: web.Request) -> web.Response:
+        try:
+            report = await asyncio.wait_for(check(), timeout=5)
+        except Exception as exc:  # a broken check is itself unhealthy, never a crash
+            report = {"healthy": False, "error": f"health check failed: {exc}"}
+        status = 200 if report.get("healthy") else 503
+        return web.Response(
+            status=status, text=json.dumps(report, default=str), content_type="application/json"
+        )
+
+    async def metrics_view(_: web.Request) -> web.Response:
+        return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_view)
+    return app
+
+
+class HealthServer:
+    """Serves the app on host:port until stopped."""
+
+    def __init__(self, app: web.Application, listen: str) -> None:
+        self.app = app
+        host, _, port = listen.rpartition(":")
+        self.host = host.strip("[]")
+        self.port = int(port)
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        log.info("health.listening", extra={"address": f"{self.host}:{self.port}"})
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

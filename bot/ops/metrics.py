@@ -1,0 +1,50 @@
+"""Prometheus metrics: one registry per daemon, so tests and several apps never share state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+@dataclass
+class Metrics:
+    """The counters, gauges and histograms narcowatch exposes at /metrics."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.polls = Counter("narcowatch_polls", "Source polls by result", ["result"], registry=r)
+        self.fetch_errors = Counter(
+            "narcowatch_fetch_errors", "Failed polls by error kind", ["kind"], registry=r
+        )
+        self.new_items = Counter("narcowatch_new_items", "New items stored", registry=r)
+        self.matches = Counter("narcowatch_matches", "Matches by topic", ["topic"], registry=r)
+        self.poll_duration = Histogram(
+            "narcowatch_poll_duration_seconds",
+            "Duration of one source poll",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=r,
+        )
+        self.outbox_backlog = Gauge(
+            "narcowatch_outbox_backlog", "Alerts waiting to be sent", registry=r
+        )
+        self.outbox_oldest_age = Gauge(
+            "narcowatch_outbox_oldest_age_seconds", "Age of the oldest unsent alert", registry=r
+        )
+        self.deliveries = Counter(
+            "narcowatch_deliveries", "Telegram sends by result", ["result"], registry=r
+        )
+        self.telegram_429 = Counter(
+            "narcowatch_telegram_rate_limited", "Telegram 429 answers", registry=r
+        )
+        self.delivery_latency = Histogram(
+            "narcowatch_delivery_latency_seconds",
+            "From match to Telegram message",
+            buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
+            registry=r,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

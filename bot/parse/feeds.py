@@ -1,0 +1,99 @@
+"""RSS 0.9x/1.0/2.0, RDF and Atom bodies to items, through feedparser (bytes only, no fetching)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import feedparser
+
+from bot.core.models import Item, ParsedFeed
+from bot.errors import ParseError
+from bot.parse.dates import from_struct_time
+from bot.parse.fields import absolute_link, language, plain, title_or_excerpt, unique_items
+from bot.parse.sniff import looks_like_html
+
+# The body decoded under another charset than declared is normal on the web, not damage.
+_BENIGN_BOZO = (feedparser.CharacterEncodingOverride,)
+
+
+def parse_feed(body: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
+    """Items of an RSS/RDF/Atom feed; ParseError when the body is not a feed at all."""
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    # A stream, never bytes or str: given those, feedparser tries them as a path or URL first.
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=headers,
+        sanitize_html=False,  # everything becomes plain text, so sanitising is wasted work
+        resolve_relative_uris=False,  # links are resolved here; markup is dropped anyway
+    )
+    entries: list[Any] = parsed.get("entries") or []
+    problem = _problem(parsed)
+    if not entries and (problem or not parsed.get("version")):
+        raise ParseError(_not_a_feed(body, content_type, problem))
+    feed = parsed.get("feed") or {}
+    feed_lang = language(feed.get("language"))
+    items = (_item(entry, url=url, feed_lang=feed_lang) for entry in entries)
+    return ParsedFeed(
+        items=unique_items(item for item in items if item is not None),
+        title=plain(feed.get("title")) or None,
+        warning=f"feed is malformed ({problem}); kept {len(entries)} entries" if problem else None,
+    )
+
+
+def _item(entry: Any, *, url: str, feed_lang: str | None) -> Item | None:
+    raw_title = plain(entry.get("title"))
+    link = absolute_link(entry.get("link"), url)
+    if not raw_title and not link:
+        return None
+    summary = plain(entry.get("summary"))
+    content = "\n\n".join(
+        text for part in entry.get("content") or [] if (text := plain(part.get("value")))
+    )
+    published = None
+    for field in ("published_parsed", "updated_parsed", "created_parsed"):
+        published = from_struct_time(entry.get(field))
+        if published is not None:
+            break
+    guid = entry.get("id")
+    return Item(
+        title=title_or_excerpt(raw_title, summary, content),
+        link=link,
+        guid=(guid.strip() or None) if isinstance(guid, str) else None,
+        summary=summary,
+        content=content if content != summary else "",
+        published=published,
+        author=plain(entry.get("author")) or None,
+        lang=_entry_language(entry) or feed_lang,
+    )
+
+
+def _entry_language(entry: Any) -> str | None:
+    for field in ("title_detail", "summary_detail"):
+        detail = entry.get(field) or {}
+        found = language(detail.get("language"))
+        if found:
+            return found
+    return language(entry.get("language"))
+
+
+def _problem(parsed: Any) -> str | None:
+    if not parsed.get("bozo"):
+        return None
+    exc = parsed.get("bozo_exception")
+    if isinstance(exc, _BENIGN_BOZO):
+        return None
+    text = str(exc).strip() or type(exc).__name__
+    return text[:200]
+
+
+def _not_a_feed(body: bytes, content_type: str | None, problem: str | None) -> str:
+    if not body.strip():
+        return "not a feed: the body is empty"
+    if looks_like_html(body, content_type):
+        return "not a feed: got an HTML page"
+    if problem:
+        return f"not a feed: {problem}"
+    return "not a feed: no RSS, Atom or RDF document found"

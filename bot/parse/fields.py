@@ -1,0 +1,72 @@
+"""Field clean-up shared by the parsers: links, languages, titles, and the final item list."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urljoin, urlsplit
+
+from bot.core.identity import item_key
+from bot.core.models import Item
+from bot.core.text import html_to_text
+
+_LANG = re.compile(r"[A-Za-z]{2,3}")
+_TITLE_FROM_TEXT = 120
+_LINK_SCHEMES = frozenset({"http", "https"})
+
+
+def absolute_link(link: str | None, base: str) -> str | None:
+    """`link` resolved against the feed or page URL; None for empty or non-web links."""
+    if not link:
+        return None
+    text = link.strip()
+    if not text:
+        return None
+    try:
+        resolved = urljoin(base, text) if base else text
+        scheme = urlsplit(resolved).scheme.lower()
+    except ValueError:
+        return None
+    # javascript:, data: and mailto: links are no place to send a subscriber.
+    return resolved if scheme in _LINK_SCHEMES else None
+
+
+def language(tag: str | None) -> str | None:
+    """The primary subtag of a language tag, lower-cased: `en-US` -> `en`, `zh_CN` -> `zh`."""
+    if not tag:
+        return None
+    primary = re.split(r"[-_\s]", tag.strip(), maxsplit=1)[0]
+    return primary.lower() if _LANG.fullmatch(primary) else None
+
+
+def plain(markup: str | None) -> str:
+    """Plain text of a possibly-HTML field."""
+    return html_to_text(markup) if markup else ""
+
+
+def title_or_excerpt(title: str, *texts: str) -> str:
+    """The title, or for untitled posts (microblogs) the start of their text."""
+    if title:
+        return title
+    for text in texts:
+        if text:
+            first_line = text.split("\n", 1)[0]
+            if len(first_line) <= _TITLE_FROM_TEXT:
+                return first_line
+            return first_line[: _TITLE_FROM_TEXT - 1].rstrip() + "…"
+    return ""
+
+
+def unique_items(items: Iterable[Item]) -> tuple[Item, ...]:
+    """Items that have a title or a link, each identity kept once (the first one seen)."""
+    seen: set[str] = set()
+    kept: list[Item] = []
+    for item in items:
+        if not item.title and not item.link:
+            continue
+        key = item_key(item)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(item)
+    return tuple(kept)

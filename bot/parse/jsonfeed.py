@@ -1,0 +1,83 @@
+"""JSON Feed 1.0 and 1.1 bodies to items (https://jsonfeed.org/version/1.1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.core.models import Item, ParsedFeed
+from bot.errors import ParseError
+from bot.parse.dates import parse_date
+from bot.parse.fields import absolute_link, language, plain, title_or_excerpt, unique_items
+
+_VERSION_PREFIX = "https://jsonfeed.org/version/"
+
+
+def parse_json_feed(body: bytes, *, url: str) -> ParsedFeed:
+    """Items of a JSON Feed; ParseError when the body is not one."""
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ParseError(f"not a JSON Feed: invalid JSON ({_short(exc)})") from exc
+    if not isinstance(document, dict):
+        raise ParseError("not a JSON Feed: the document is not an object")
+    version = document.get("version")
+    if not isinstance(version, str) or not version.startswith(_VERSION_PREFIX):
+        raise ParseError("not a JSON Feed: no jsonfeed.org version")
+    entries = document.get("items")
+    if not isinstance(entries, list):
+        raise ParseError("not a JSON Feed: `items` is missing or not a list")
+    feed_lang = language(_text(document.get("language")))
+    base = url or _text(document.get("feed_url")) or ""
+    items = (
+        _item(entry, base=base, feed_lang=feed_lang) for entry in entries if isinstance(entry, dict)
+    )
+    skipped = sum(1 for entry in entries if not isinstance(entry, dict))
+    return ParsedFeed(
+        items=unique_items(item for item in items if item is not None),
+        title=plain(_text(document.get("title"))) or None,
+        warning=f"skipped {skipped} items that are not objects" if skipped else None,
+    )
+
+
+def _item(entry: dict[str, Any], *, base: str, feed_lang: str | None) -> Item | None:
+    raw_title = plain(_text(entry.get("title")))
+    link = absolute_link(_text(entry.get("url")) or _text(entry.get("external_url")), base)
+    if not raw_title and not link:
+        return None
+    summary = plain(_text(entry.get("summary")))
+    content = plain(_text(entry.get("content_html"))) or plain(_text(entry.get("content_text")))
+    guid = entry.get("id")
+    if isinstance(guid, bool) or not isinstance(guid, str | int):
+        guid = None
+    return Item(
+        title=title_or_excerpt(raw_title, summary, content),
+        link=link,
+        # Numbers are common ids in the wild although the spec asks for strings.
+        guid=(str(guid).strip() or None) if guid is not None else None,
+        summary=summary or content,
+        content=content if content != (summary or content) else "",
+        published=parse_date(_text(entry.get("date_published")))
+        or parse_date(_text(entry.get("date_modified"))),
+        author=_author(entry),
+        lang=language(_text(entry.get("language"))) or feed_lang,
+    )
+
+
+def _author(entry: dict[str, Any]) -> str | None:
+    # 1.1 has a list of `authors`; 1.0 had one `author`.
+    authors = entry.get("authors")
+    candidates = authors if isinstance(authors, list) else [entry.get("author")]
+    names = [
+        plain(_text(person.get("name"))) for person in candidates if isinstance(person, dict)
+    ]
+    joined = ", ".join(name for name in names if name)
+    return joined or None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _short(exc: Exception) -> str:
+    return str(exc)[:120]

@@ -1,0 +1,152 @@
+"""Polling one source: fetch, parse, identify, keep the new items, score them, store, report."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.identity import canonical_url, item_key, title_hash
+from bot.core.models import FetchRequest, Item, PollOutcome, SourceState, TopicScore
+from bot.core.schedule import next_poll_after_failure, next_poll_after_success
+from bot.errors import FetchError, GoneFetchError, ParseError, RateLimitedFetchError
+from bot.parse import parse_body
+from bot.services.ports import Fetcher, PollFailure, PollStore, PollSuccess, Scorer, StoredEntry
+
+log = logging.getLogger("narcowatch.poll")
+
+
+@dataclass(slots=True)
+class Poller:
+    """Everything a poll needs, wired once by the daemon."""
+
+    fetcher: Fetcher
+    store: PollStore
+    scorer: Scorer
+    clock: Callable[[], datetime]
+    rng: random.Random = field(default_factory=random.Random)
+
+    async def poll(self, source: SourceState) -> PollOutcome:
+        """Poll one source; every failure ends up on the source row, never raised."""
+        try:
+            return await self._poll(source)
+        except FetchError as exc:
+            return await self._fail(source, exc)
+        except ParseError as exc:
+            return await self._fail(source, exc)
+        except Exception as exc:  # a bug must not take the daemon down, nor lose the lease
+            log.exception("poll.crashed", extra={"source": source.name})
+            return await self._fail(source, exc)
+
+    async def _poll(self, source: SourceState) -> PollOutcome:
+        request = FetchRequest(source.url, etag=source.etag, last_modified=source.last_modified)
+        result = await self.fetcher.fetch(request)
+        now = self.clock()
+        next_at = next_poll_after_success(now, source.interval_s, self.rng)
+        success = PollSuccess(
+            now=now,
+            next_poll_at=next_at,
+            etag=result.etag or source.etag,
+            last_modified=result.last_modified or source.last_modified,
+            new_url=result.permanent_url,
+        )
+        if result.not_modified:
+            await asyncio.to_thread(self.store.save_poll, source.id, success, [], alert=False)
+            return PollOutcome(source.id, source.name, ok=True, not_modified=True)
+
+        parsed = parse_body(
+            result.body,
+            url=result.url,
+            content_type=result.content_type,
+            source_type=source.type,
+            selectors=source.selectors,
+        )
+        entries = identify(parsed.items)
+        fresh = await asyncio.to_thread(self.store.filter_new, source.id, entries)
+        baseline = source.last_success_at is None
+        if not baseline:
+            fresh = [with_matches(entry, self.scorer, source.topics) for entry in fresh]
+        success = PollSuccess(
+            now=success.now,
+            next_poll_at=success.next_poll_at,
+            etag=success.etag,
+            last_modified=success.last_modified,
+            new_url=success.new_url,
+            warning=parsed.warning,
+        )
+        new_count, matches = await asyncio.to_thread(
+            self.store.save_poll, source.id, success, fresh, alert=not baseline
+        )
+        return PollOutcome(
+            source.id,
+            source.name,
+            ok=True,
+            items_seen=len(entries),
+            new_items=new_count,
+            matches=tuple(matches),
+            warning=parsed.warning,
+            baseline=baseline,
+        )
+
+    async def _fail(self, source: SourceState, exc: Exception) -> PollOutcome:
+        now = self.clock()
+        failures = source.consecutive_failures + 1
+        retry_after = exc.retry_after if isinstance(exc, RateLimitedFetchError) else None
+        kind = describe_failure_kind(exc)
+        failure = PollFailure(
+            now=now,
+            next_poll_at=next_poll_after_failure(
+                now, source.interval_s, failures, self.rng, retry_after_s=retry_after
+            ),
+            error=str(exc) or type(exc).__name__,
+            error_kind=kind,
+            disable=isinstance(exc, GoneFetchError),
+        )
+        await asyncio.to_thread(self.store.save_failure, source.id, failure)
+        log.warning(
+            "poll.failed",
+            extra={"source": source.name, "error": failure.error, "kind": kind, "failures": failures},
+        )
+        return PollOutcome(
+            source.id, source.name, ok=False, error=failure.error, error_kind=kind
+        )
+
+
+def describe_failure_kind(exc: Exception) -> str:
+    """A short label for metrics and the summary: transient, rate_limited, gone, parse, ..."""
+    if isinstance(exc, FetchError):
+        return exc.kind
+    if isinstance(exc, ParseError):
+        return "parse"
+    return "internal"
+
+
+def identify(items: Sequence[Item]) -> list[StoredEntry]:
+    """Entries keyed per SPEC 4 Identity, each key once (the first occurrence wins)."""
+    seen: set[str] = set()
+    entries: list[StoredEntry] = []
+    for item in items:
+        key = item_key(item)
+        if key in seen:
+            continue
+        seen.add(key)
+        link = canonical_url(item.link) if item.link else None
+        entries.append(StoredEntry(key, link, title_hash(item.title, item.published), item))
+    return entries
+
+
+def with_matches(
+    entry: StoredEntry, scorer: Scorer, topics: tuple[str, ...] | None
+) -> StoredEntry:
+    """The entry with the topic scores that matched, limited to the source's topics."""
+    matched: tuple[TopicScore, ...] = tuple(
+        score
+        for score in scorer.score(entry.item)
+        if score.matched and (topics is None or score.topic in topics)
+    )
+    if not matched:
+        return entry
+    return StoredEntry(entry.key, entry.canonical_link, entry.title_hash, entry.item, matched)

@@ -1,0 +1,126 @@
+"""The main config as validated, frozen pydantic models (SPEC 3.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from bot.settings.units import parse_duration, parse_size
+
+Seconds = Annotated[float, BeforeValidator(parse_duration)]
+Bytes = Annotated[int, BeforeValidator(parse_size)]
+
+
+class Frozen(BaseModel):
+    """Base for config sections: unknown keys are errors and values never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_http_url(value: str) -> str:
+    """An absolute http(s) URL with a host."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value.strip()
+
+
+class TelegramSettings(Frozen):
+    token: str = ""
+    api_base_url: str = "https://api.telegram.org/bot"
+    admins: tuple[int, ...] = ()
+    link_previews: bool = False
+    allow_private_sources: bool = False
+
+    _check_base = field_validator("api_base_url")(check_http_url)
+
+
+class PollingSettings(Frozen):
+    interval: Seconds = 900.0
+    concurrency: int = Field(default=20, ge=1, le=1000)
+    timeout: Seconds = 30.0
+    max_bytes: Bytes = 5 * 1024 * 1024
+    per_host: int = Field(default=2, ge=1, le=20)
+
+
+class SelectorSettings(Frozen):
+    item: str
+    title: str
+    link: str | None = None
+    summary: str | None = None
+    date: str | None = None
+
+
+class SourceSettings(Frozen):
+    name: str = Field(min_length=1, max_length=200)
+    url: str
+    interval: Seconds | None = None
+    type: Literal["feed", "html"] = "feed"
+    topics: tuple[str, ...] | None = None
+    selectors: SelectorSettings | None = None
+    enabled: bool = True
+
+    _check_url = field_validator("url")(check_http_url)
+
+    @model_validator(mode="after")
+    def _html_needs_selectors(self) -> SourceSettings:
+        if self.type == "html" and self.selectors is None:
+            raise ValueError("an html source needs `selectors` (item and title at least)")
+        if self.type == "feed" and self.selectors is not None:
+            raise ValueError("`selectors` only apply to `type: html` sources")
+        return self
+
+
+class HealthSettings(Frozen):
+    listen: str = "127.0.0.1:8080"
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{value!r} is not host:port")
+        return value
+
+
+class RetentionSettings(Frozen):
+    items_days: int = Field(default=90, ge=1)
+
+
+class Settings(Frozen):
+    """Everything `narcowatch` reads from its main config file."""
+
+    database_url: str = "sqlite:///data/narcowatch.db"
+    telegram: TelegramSettings = TelegramSettings()
+    polling: PollingSettings = PollingSettings()
+    health: HealthSettings = HealthSettings()
+    retention: RetentionSettings = RetentionSettings()
+    sources: tuple[SourceSettings, ...] = ()
+    topics: tuple[Path, ...] = ()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError(
+                f"{value!r} is not a supported database URL "
+                "(sqlite:///path.db, postgresql://user@host:port/db)"
+            )
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: tuple[SourceSettings, ...]) -> tuple[SourceSettings, ...]:
+        seen: set[str] = set()
+        for source in sources:
+            if source.name in seen:
+                raise ValueError(f"source name {source.name!r} is used twice")
+            seen.add(source.name)
+        return sources
+
+    def source_interval(self, source: SourceSettings) -> float:
+        """A source's own interval, else the polling default."""
+        return source.interval if source.interval is not None else self.polling.interval
