@@ -1,4 +1,4 @@
-"""The composition root: settings -> store -> fetcher -> matcher -> poller -> notifier -> scheduler."""
+"""The composition root: settings -> store -> fetcher -> matcher -> poller -> notifier -> ticks."""
 
 from __future__ import annotations
 
@@ -174,14 +174,21 @@ async def run_daemon(config: Configuration, env: Mapping[str, str], stop: asynci
 
         async def health_report() -> dict[str, Any]:
             return await asyncio.to_thread(
-                runtime.store.health_report, now=utc_now(), last_tick_at=poll_job.last_tick_at,
+                runtime.store.health_report,
+                now=utc_now(),
+                last_tick_at=poll_job.last_tick_at,
                 last_poll_at=poll_job.last_poll_at,
             )
 
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
-            poll_job.tick, "interval", seconds=TICK_SECONDS, id="poll", max_instances=1,
-            coalesce=True, next_run_time=utc_now(),
+            poll_job.tick,
+            "interval",
+            seconds=TICK_SECONDS,
+            id="poll",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utc_now(),
         )
         scheduler.add_job(prune, "interval", hours=6, id="prune", max_instances=1, coalesce=True)
         health = HealthServer(build_app(health_report, runtime.metrics), settings.health.listen)
@@ -189,15 +196,18 @@ async def run_daemon(config: Configuration, env: Mapping[str, str], stop: asynci
         scheduler.start()
         log.info(
             "daemon.started",
-            extra={"sources": len(settings.sources), "topics": len(config.topics),
-                   "owner": runtime.owner},
+            extra={
+                "sources": len(settings.sources),
+                "topics": len(config.topics),
+                "owner": runtime.owner,
+            },
         )
         try:
             await stop.wait()
         finally:
             log.info("daemon.stopping")
             scheduler.shutdown(wait=False)
-            await poll_job.drain(timeout=STOP_DEADLINE_S - 3)
+            await poll_job.drain(deadline_s=STOP_DEADLINE_S - 3)
             await health.stop()
             log.info("daemon.stopped")
 

@@ -76,7 +76,7 @@ class PollJob:
         except Exception:
             log.exception("poll.report_failed", extra={"source": source.name})
 
-    async def drain(self, timeout: float) -> None:
+    async def drain(self, deadline_s: float) -> None:
         """Stop claiming; wait for polls in flight, then cancel what is left.
 
         A cancelled poll has stored nothing (each save is one transaction) and its lease runs
@@ -85,7 +85,7 @@ class PollJob:
         self.accepting = False
         if not self.tasks:
             return
-        _, pending = await asyncio.wait(set(self.tasks), timeout=timeout)
+        _, pending = await asyncio.wait(set(self.tasks), timeout=deadline_s)
         for task in pending:
             task.cancel()
         if pending:

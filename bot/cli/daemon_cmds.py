@@ -47,22 +47,29 @@ def run(config_file: str | None) -> None:
 @config_option
 @exits_on_bad_input
 def poll(once: bool, config_file: str | None) -> None:
-    """Poll every enabled source once and print a summary (sources ok/failed, new items, matches)."""
+    """Poll every enabled source once; print a summary (ok/failed, new items, matches)."""
     from bot.daemon import poll_once
 
     if not once:
-        click.echo("narcowatch poll: only `poll --once` exists; the daemon is `narcowatch run`",
-                   err=True)
+        click.echo(
+            "narcowatch poll: only `poll --once` exists; the daemon is `narcowatch run`", err=True
+        )
         sys.exit(EXIT_BAD_INPUT)
     config = load(config_file)
-    configure_logging({**os.environ, "NARCOWATCH_LOG_LEVEL": os.environ.get(
-        "NARCOWATCH_LOG_LEVEL", "WARNING")}, secrets=[config.settings.telegram.token])
+    configure_logging(
+        {**os.environ, "NARCOWATCH_LOG_LEVEL": os.environ.get("NARCOWATCH_LOG_LEVEL", "WARNING")},
+        secrets=[config.settings.telegram.token],
+    )
     err = Console(stderr=True)
     total = sum(1 for source in config.settings.sources if source.enabled)
     if err.is_terminal:
         with Progress(
-            TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-            console=err, transient=True,
+            TextColumn("polling"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=err,
+            transient=True,
         ) as bar:
             task = bar.add_task("", total=total)
 
@@ -86,8 +93,9 @@ def print_summary(outcomes: list[PollOutcome]) -> None:
         if o.not_modified:
             status = "unchanged"
         note = o.error or o.warning or ("first poll: recorded, no alerts" if o.baseline else "")
-        table.add_row(o.source_name, status, str(o.items_seen), str(o.new_items),
-                      str(len(o.matches)), note)
+        table.add_row(
+            o.source_name, status, str(o.items_seen), str(o.new_items), str(len(o.matches)), note
+        )
     out.print(table)
     ok = sum(1 for o in outcomes if o.ok)
     new = sum(o.new_items for o in outcomes)
@@ -97,7 +105,9 @@ def print_summary(outcomes: list[PollOutcome]) -> None:
         f"new items: {new}  matches: {len(matches)}"
     )
     for match in matches:
-        out.print(f"  {match.score.score:.2f}  {match.score.topic}  {match.title}  {match.link or ''}")
+        out.print(
+            f"  {match.score.score:.2f}  {match.score.topic}  {match.title}  {match.link or ''}"
+        )
 
 
 @click.command("check-config")
@@ -142,8 +152,9 @@ def health(config_file: str | None, url: str | None) -> None:
     try:
         report = response.json()
     except json.JSONDecodeError:
-        click.echo(f"narcowatch health: {url} answered {response.status_code} without JSON",
-                   err=True)
+        click.echo(
+            f"narcowatch health: {url} answered {response.status_code} without JSON", err=True
+        )
         sys.exit(1)
     click.echo(json.dumps(report, indent=2))
     sys.exit(0 if response.status_code == 200 and report.get("healthy") else 1)

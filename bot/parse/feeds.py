@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from xml.sax import SAXParseException
 
 import feedparser
 
@@ -13,8 +14,8 @@ from bot.parse.dates import from_struct_time
 from bot.parse.fields import absolute_link, language, plain, title_or_excerpt, unique_items
 from bot.parse.sniff import looks_like_html
 
-# The body decoded under another charset than declared is normal on the web, not damage.
-_BENIGN_BOZO = (feedparser.CharacterEncodingOverride,)
+# A charset or content type other than declared is normal on the web, not damage.
+_BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
@@ -54,7 +55,8 @@ def _item(entry: Any, *, url: str, feed_lang: str | None) -> Item | None:
     )
     published = None
     for field in ("published_parsed", "updated_parsed", "created_parsed"):
-        published = from_struct_time(entry.get(field))
+        # dict.get: FeedParserDict.get maps updated to published with a DeprecationWarning.
+        published = from_struct_time(dict.get(entry, field))
         if published is not None:
             break
     guid = entry.get("id")
@@ -85,6 +87,8 @@ def _problem(parsed: Any) -> str | None:
     exc = parsed.get("bozo_exception")
     if isinstance(exc, _BENIGN_BOZO):
         return None
+    if isinstance(exc, SAXParseException):
+        return f"XML {exc.getMessage()} at line {exc.getLineNumber()}"
     text = str(exc).strip() or type(exc).__name__
     return text[:200]
 

@@ -68,9 +68,7 @@ def _author(entry: dict[str, Any]) -> str | None:
     # 1.1 has a list of `authors`; 1.0 had one `author`.
     authors = entry.get("authors")
     candidates = authors if isinstance(authors, list) else [entry.get("author")]
-    names = [
-        plain(_text(person.get("name"))) for person in candidates if isinstance(person, dict)
-    ]
+    names = [plain(_text(person.get("name"))) for person in candidates if isinstance(person, dict)]
     joined = ", ".join(name for name in names if name)
     return joined or None
 

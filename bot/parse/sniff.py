@@ -6,7 +6,9 @@ import re
 
 _HEAD = 1024
 _BOM = b"\xef\xbb\xbf"
-_HTML_START = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S)
+_HTML_START = re.compile(
+    rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S
+)
 _JSON_FEED_VERSION = b"jsonfeed.org/version/"
 
 

@@ -44,7 +44,9 @@ def load_configuration(path: Path, *, env: Mapping[str, str]) -> Configuration:
     for topic_path, topic in zip(settings.topics, topics, strict=False):
         if topic.id in seen:
             problems.append(
-                Problem(str(topic_path), None, f"topic id {topic.id!r} is also used by {seen[topic.id]}")
+                Problem(
+                    str(topic_path), None, f"topic id {topic.id!r} is also used by {seen[topic.id]}"
+                )
             )
         seen.setdefault(topic.id, topic_path)
     if topics and len(topics) == len(settings.topics):

@@ -82,5 +82,5 @@ class PollStore(Protocol):
         ...
 
     def save_failure(self, source_id: int, failure: PollFailure) -> None:
-        """Record a failed poll (error, failure count, next try, maybe disable); release the lease."""
+        """Record a failed poll (error, failures, next try, maybe disable); release the lease."""
         ...

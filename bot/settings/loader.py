@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.errors import ConfigError, Problem
 from bot.settings.model import Settings
 from bot.settings.yamlsource import YamlDocument, read_yaml, validate_document
 
@@ -40,11 +41,33 @@ def resolve_topic_path(path: Path, config_file: Path) -> Path:
     return beside if beside.exists() else path
 
 
+def duplicate_source_names(doc: YamlDocument) -> list[Problem]:
+    """Source names must be unique: they key the sources in the database."""
+    sources = doc.data.get("sources") if isinstance(doc.data, dict) else None
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, source in enumerate(sources if isinstance(sources, list) else []):
+        name = source.get("name") if isinstance(source, dict) else None
+        if isinstance(name, str) and name in seen:
+            line = doc.line_of(("sources", index, "name"))
+            problems.append(Problem(doc.path, line, f"source name {name!r} is used twice"))
+        if isinstance(name, str):
+            seen.add(name)
+    return problems
+
+
 def read_settings(path: Path, *, env: Mapping[str, str]) -> tuple[Settings, YamlDocument]:
     """Settings and the parsed document (for locating later cross-file problems)."""
     doc = read_yaml(path, env=env)
     doc = YamlDocument(path=doc.path, data=apply_env_overrides(doc.data, env), lines=doc.lines)
-    settings = validate_document(Settings, doc)
+    problems = duplicate_source_names(doc)
+    try:
+        settings = validate_document(Settings, doc)
+    except ConfigError as exc:
+        problems = sorted([*exc.problems, *problems], key=lambda p: p.line or 0)
+        raise ConfigError(problems) from exc
+    if problems:
+        raise ConfigError(problems)
     topics = tuple(resolve_topic_path(topic, path) for topic in settings.topics)
     return settings.model_copy(update={"topics": topics}), doc
 

@@ -111,16 +111,6 @@ class Settings(Frozen):
             )
         return value
 
-    @field_validator("sources")
-    @classmethod
-    def _unique_names(cls, sources: tuple[SourceSettings, ...]) -> tuple[SourceSettings, ...]:
-        seen: set[str] = set()
-        for source in sources:
-            if source.name in seen:
-                raise ValueError(f"source name {source.name!r} is used twice")
-            seen.add(source.name)
-        return sources
-
     def source_interval(self, source: SourceSettings) -> float:
         """A source's own interval, else the polling default."""
         return source.interval if source.interval is not None else self.polling.interval

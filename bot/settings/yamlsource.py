@@ -1,4 +1,4 @@
-"""YAML files -> plain data with `${VAR}` substituted and a line for every node, for file:line errors."""
+"""YAML files -> plain data with `${VAR}` substituted and the line of every node (file:line)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,9 @@ def parse_yaml(text: str, *, path: str, env: Mapping[str, str]) -> YamlDocument:
             for key_node, value_node in node.value:
                 key = build(key_node, (*loc, "<key>"))
                 if not isinstance(key, str | int):
-                    problems.append(Problem(path, key_node.start_mark.line + 1, "keys must be text"))
+                    problems.append(
+                        Problem(path, key_node.start_mark.line + 1, "keys must be text")
+                    )
                     continue
                 if key in out:
                     line = key_node.start_mark.line + 1

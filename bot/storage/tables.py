@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -70,7 +71,9 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class TableModel(SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))):
+class TableModel(
+    SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+):
     """Base of our tables: their own metadata, apart from any other SQLModel user."""
 
 
@@ -248,3 +251,21 @@ class Meta(TableModel, table=True):
 
 
 METADATA = TableModel.metadata
+
+
+def table_of(model: type[TableModel]) -> Table:
+    """The Core table behind a model, for typed column access in queries (`SOURCE.c.url`)."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
+
+
+SOURCE = table_of(Source)
+ITEM = table_of(Item)
+MATCH = table_of(Match)
+CHAT = table_of(Chat)
+SUBSCRIPTION = table_of(Subscription)
+OUTBOX = table_of(Outbox)
+FEEDBACK = table_of(Feedback)
+META = table_of(Meta)

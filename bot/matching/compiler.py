@@ -1,0 +1,214 @@
+"""Topics -> one Aho-Corasick automaton over every term and entity alias of every topic."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+import re2
+
+from bot.matching.countries import country_gazetteer
+from bot.matching.hanzi import traditional_variants
+from bot.matching.normalize import CJK_START, fold
+from bot.matching.spec import EntitySpec, TermSpec, TopicSpec
+
+# What a pattern stands for in a topic.
+GROUP, EXCLUSION, ENTITY, BLOCK = 0, 1, 2, 3
+# Boundary checks, as bits: the character before the match, the one after it.
+CHECK_START, CHECK_END = 1, 2
+
+Target = tuple[int, int, int]
+"""(topic index, kind, index into the topic's terms or entities)."""
+Entry = tuple[int, int, "re.Pattern[str] | None", "str | None", tuple[Target, ...]]
+"""(key length, boundary checks, pattern for the rest of a wildcard term, exact case, targets)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTerm:
+    """A term as scored: its name in explanations, its group (-1: exclusion) and weight."""
+
+    name: str
+    group: int
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledEntity:
+    """An entity as scored."""
+
+    name: str
+    type: str
+    international: bool
+    country: str | None
+    groups: tuple[int, ...]
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTopic:
+    """A topic's scoring tables; terms and entities are indexed by the automaton's targets."""
+
+    spec: TopicSpec
+    group_names: tuple[str, ...]
+    group_weights: tuple[float, ...]
+    min_evidence: tuple[float, ...]
+    saturation: tuple[float, ...]
+    required: tuple[int, ...]
+    border_groups: tuple[int, ...]
+    terms: tuple[CompiledTerm, ...]
+    entities: tuple[CompiledEntity, ...]
+    regexes: tuple[tuple[Any, int], ...]
+    """(RE2 pattern, term index) for regex terms, searched in the folded text."""
+
+
+@dataclass(frozen=True, slots=True)
+class PatternKey:
+    """A term split for the automaton: the literal key and how to check around it."""
+
+    key: str
+    checks: int
+    rest: re.Pattern[str] | None
+    case: str | None
+
+
+def is_cjk(text: str) -> bool:
+    """Whether text has Chinese, Japanese or Korean characters (matched without boundaries)."""
+    return any(ch >= CJK_START for ch in text)
+
+
+def pattern_key(term: TermSpec) -> PatternKey:
+    """How a literal term is found: `word*` matches any ending, other words match whole."""
+    assert term.term is not None
+    folded = " ".join(fold(term.term).split())
+    cjk = is_cjk(folded)
+    star = folded.find("*")
+    if star < 0:
+        case = " ".join(term.term.split()) if term.match_case else None
+        return PatternKey(folded, 0 if cjk else CHECK_START | CHECK_END, None, case)
+    head, tail = folded[:star], folded[star + 1 :]
+    if not tail:
+        return PatternKey(head, 0 if cjk else CHECK_START, None, None)
+    # A wildcard inside a phrase ("незаконн* оборот* наркотик*"): the automaton finds the
+    # first stem, a small regex checks the rest right after it.
+    pieces = tail.split("*")
+    source = r"\w*" + r"\w*".join(re.escape(piece) for piece in pieces)
+    if pieces[-1]:
+        source += r"(?!\w)"
+    return PatternKey(head, 0 if cjk else CHECK_START, re.compile(source), None)
+
+
+def spellings(term: TermSpec) -> list[PatternKey]:
+    """The term's pattern, plus traditional-script spellings of a simplified Chinese term."""
+    first = pattern_key(term)
+    keys = [first]
+    if is_cjk(first.key):
+        keys += [
+            PatternKey(variant, first.checks, first.rest, first.case)
+            for variant in traditional_variants(first.key)
+        ]
+    return keys
+
+
+class _Builder:
+    """Collects patterns of all topics, merging identical keys, then builds the automaton."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, dict[tuple[int, str | None, str | None], list[Target]]] = {}
+        self._rests: dict[str, re.Pattern[str]] = {}
+
+    def add(self, term: TermSpec, target: Target) -> None:
+        for spelled in spellings(term):
+            rest = spelled.rest.pattern if spelled.rest is not None else None
+            if spelled.rest is not None:
+                self._rests[spelled.rest.pattern] = spelled.rest
+            variants = self._entries.setdefault(spelled.key, {})
+            targets = variants.setdefault((spelled.checks, rest, spelled.case), [])
+            if target not in targets:
+                targets.append(target)
+
+    def build(self) -> Any:
+        automaton = ahocorasick.Automaton()
+        for key, variants in self._entries.items():
+            entries: list[Entry] = [
+                (len(key), checks, self._rests[rest] if rest else None, case, tuple(targets))
+                for (checks, rest, case), targets in variants.items()
+            ]
+            automaton.add_word(key, tuple(entries))
+        if len(automaton):
+            automaton.make_automaton()
+        return automaton
+
+
+def _terms_of(by_lang: dict[str, tuple[TermSpec, ...]]) -> Iterable[TermSpec]:
+    for terms in by_lang.values():
+        yield from terms
+
+
+def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTopic:
+    names = tuple(spec.groups)
+    terms: list[CompiledTerm] = []
+    regexes: list[tuple[Any, int]] = []
+
+    def add_term(term: TermSpec, group: int, kind: int) -> None:
+        ref = len(terms)
+        terms.append(CompiledTerm(term.name, group, term.weight))
+        if term.regex is not None:
+            regexes.append((re2.compile(term.regex), ref))
+        else:
+            builder.add(term, (index, kind, ref))
+
+    for group_index, group in enumerate(spec.groups.values()):
+        for term in _terms_of(group.terms):
+            add_term(term, group_index, GROUP)
+    for term in _terms_of(spec.exclusions.terms):
+        add_term(term, -1, EXCLUSION)
+
+    gazetteer = country_gazetteer()
+    entity_specs: list[EntitySpec] = list(spec.entities.items)
+    if spec.entities.countries:
+        entity_specs += gazetteer.entities
+        for blocker in gazetteer.blockers:
+            builder.add(TermSpec(term=blocker), (index, BLOCK, 0))
+    entities: list[CompiledEntity] = []
+    for entity in entity_specs:
+        ref = len(entities)
+        country = gazetteer.names.get(entity.country, entity.country) if entity.country else None
+        if country is None and entity.type in ("country", "territory"):
+            country = entity.name
+        entities.append(
+            CompiledEntity(
+                name=entity.name,
+                type=entity.type,
+                international=entity.international,
+                country=country,
+                groups=tuple(names.index(g) for g in entity.groups if g in names),
+                weight=entity.weight,
+            )
+        )
+        for alias in _terms_of(entity.aliases):
+            if alias.regex is None:
+                builder.add(alias, (index, ENTITY, ref))
+    return CompiledTopic(
+        spec=spec,
+        group_names=names,
+        group_weights=tuple(g.weight for g in spec.groups.values()),
+        min_evidence=tuple(g.min_evidence for g in spec.groups.values()),
+        saturation=tuple(g.saturation for g in spec.groups.values()),
+        required=tuple(names.index(name) for name in spec.required if name in names),
+        border_groups=tuple(
+            names.index(name) for name in spec.cross_border.groups if name in names
+        ),
+        terms=tuple(terms),
+        entities=tuple(entities),
+        regexes=tuple(regexes),
+    )
+
+
+def compile_automaton(topics: Sequence[TopicSpec]) -> tuple[tuple[CompiledTopic, ...], Any]:
+    """Every topic's scoring tables and the one automaton that finds all their patterns."""
+    builder = _Builder()
+    compiled = tuple(_compile_topic(i, spec, builder) for i, spec in enumerate(topics))
+    return compiled, builder.build()

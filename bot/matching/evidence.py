@@ -1,0 +1,96 @@
+"""From raw automaton hits to one topic's evidence: longest matches, counts, positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.matching.compiler import BLOCK, ENTITY, EXCLUSION, GROUP, CompiledTopic, Target
+
+RawHit = tuple[int, int, tuple[Target, ...]]
+"""(start, stop, targets) as the scan finds it, for all topics at once."""
+Hit = tuple[int, int, int, int]
+"""(start, stop, kind, ref) for one topic."""
+
+
+@dataclass(slots=True)
+class Evidence:
+    """What one topic found in one item."""
+
+    groups: list[float]
+    exclusion: float = 0.0
+    term_counts: dict[int, int] = field(default_factory=dict)
+    entity_order: list[int] = field(default_factory=list)
+    group_spans: list[list[tuple[int, int]]] = field(default_factory=list)
+    group_refs: list[list[str]] = field(default_factory=list)
+    """Names of the terms and entities behind each group, first occurrence first."""
+
+
+def topic_hits(raw: list[RawHit], index: int, extra: list[Hit], *, single: bool) -> list[Hit]:
+    """One topic's hits, longest first where they overlap, without those inside a blocker."""
+    hits: list[Hit] = [
+        (start, stop, kind, ref)
+        for start, stop, targets in raw
+        for topic, kind, ref in targets
+        if single or topic == index
+    ]
+    hits += extra
+    if not hits:
+        return hits
+    hits.sort(key=lambda h: (h[0], -h[1]))
+    kept: list[Hit] = []
+    reach, last = -1, (-1, -1)
+    for hit in hits:
+        span = (hit[0], hit[1])
+        if span == last:
+            kept.append(hit)  # the same words may be a term and an entity alias at once
+        elif hit[1] > reach:
+            kept.append(hit)
+            reach, last = hit[1], span
+        # else: inside a longer match ("drug" in "drug trafficking"): the longer one counts
+    blocks = [(s, e) for s, e, kind, _ in kept if kind == BLOCK]
+    if blocks:
+        kept = [
+            h for h in kept if h[2] != BLOCK and not any(s < h[1] and h[0] < e for s, e in blocks)
+        ]
+    return kept
+
+
+def gather(topic: CompiledTopic, hits: list[Hit], title_end: int) -> Evidence:
+    """Weigh hits: title hits count `title_boost` times, repeats `repeat_weight` of a first one."""
+    spec = topic.spec
+    boost, repeat = spec.title_boost, spec.repeat_weight
+    n_groups = len(topic.group_names)
+    found = Evidence(
+        groups=[0.0] * n_groups,
+        group_spans=[[] for _ in range(n_groups)],
+        group_refs=[[] for _ in range(n_groups)],
+    )
+    term_counts = found.term_counts
+    entity_seen: dict[int, int] = {}
+    for start, stop, kind, ref in hits:
+        factor = boost if start < title_end else 1.0
+        if kind == GROUP or kind == EXCLUSION:
+            term = topic.terms[ref]
+            seen = term_counts.get(ref, 0)
+            term_counts[ref] = seen + 1
+            amount = term.weight * factor * (repeat if seen else 1.0)
+            if kind == EXCLUSION:
+                found.exclusion += amount
+                continue
+            found.groups[term.group] += amount
+            found.group_spans[term.group].append((start, stop))
+            if not seen:
+                found.group_refs[term.group].append(term.name)
+        elif kind == ENTITY:
+            entity = topic.entities[ref]
+            seen = entity_seen.get(ref, 0)
+            entity_seen[ref] = seen + 1
+            if not seen:
+                found.entity_order.append(ref)
+            amount = entity.weight * factor * (repeat if seen else 1.0)
+            for group in entity.groups:
+                found.groups[group] += amount
+                found.group_spans[group].append((start, stop))
+                if not seen:
+                    found.group_refs[group].append(entity.name)
+    return found

@@ -1,0 +1,97 @@
+"""Reads a topic file: YAML -> TopicSpec, with every problem reported as file:line at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import re2
+
+from bot.errors import ConfigError, Problem
+from bot.matching.compiler import is_cjk
+from bot.matching.spec import TermSpec, TopicSpec
+from bot.settings.yamlsource import Loc, YamlDocument, read_yaml, validate_document
+
+
+def load_topic(path: Path, *, env: Mapping[str, str]) -> TopicSpec:
+    """A validated topic, or ConfigError naming every problem with its file and line."""
+    doc = read_yaml(path, env=env)
+    spec = validate_document(TopicSpec, doc)
+    problems = check_topic(spec, doc)
+    if problems:
+        raise ConfigError(problems)
+    return spec
+
+
+def _all_terms(spec: TopicSpec) -> Iterator[tuple[Loc, TermSpec]]:
+    for name, group in spec.groups.items():
+        for lang, terms in group.terms.items():
+            for i, term in enumerate(terms):
+                yield ("groups", name, "terms", lang, i), term
+    for lang, terms in spec.exclusions.terms.items():
+        for i, term in enumerate(terms):
+            yield ("exclusions", "terms", lang, i), term
+    for e, entity in enumerate(spec.entities.items):
+        for lang, terms in entity.aliases.items():
+            for i, term in enumerate(terms):
+                yield ("entities", "items", e, "aliases", lang, i), term
+
+
+def term_problem(term: TermSpec) -> str | None:
+    """What is wrong with one term, if anything (beyond what the schema checks)."""
+    if term.regex is not None:
+        try:
+            re2.compile(term.regex)
+        except re2.error as exc:
+            return f"regex {term.regex!r} does not compile (RE2 syntax): {exc}"
+        return None
+    text = term.term or ""
+    if "*" not in text:
+        return None
+    if is_cjk(text):
+        return f"{text!r}: Chinese terms match inside words already; drop the '*'"
+    if term.match_case:
+        return f"{text!r}: a wildcard term cannot be `match_case`"
+    if any(word.startswith("*") or "*" in word.rstrip("*") for word in text.split()):
+        return f"{text!r}: '*' goes at the end of a word (наркотик*), never at its start"
+    return None
+
+
+def check_topic(spec: TopicSpec, doc: YamlDocument) -> list[Problem]:
+    """Problems the schema cannot see: unknown group names, bad regexes and wildcards."""
+    problems: list[Problem] = []
+
+    def problem(loc: Loc, message: str) -> None:
+        problems.append(Problem(doc.path, doc.line_of(loc), message))
+
+    known = ", ".join(spec.groups)
+    for i, name in enumerate(spec.required):
+        if name not in spec.groups:
+            problem(("required", i), f"required group {name!r} is not defined (groups: {known})")
+    for i, name in enumerate(spec.cross_border.groups):
+        if name not in spec.groups:
+            problem(
+                ("cross_border", "groups", i),
+                f"cross_border group {name!r} is not defined (groups: {known})",
+            )
+    fed = {g for entity in spec.entities.items for g in entity.groups}
+    for e, entity in enumerate(spec.entities.items):
+        for i, name in enumerate(entity.groups):
+            if name not in spec.groups:
+                problem(
+                    ("entities", "items", e, "groups", i),
+                    f"entity {entity.name!r} names unknown group {name!r} (groups: {known})",
+                )
+        if not entity.aliases:
+            problem(("entities", "items", e), f"entity {entity.name!r} has no aliases")
+    for name, group in spec.groups.items():
+        if not any(group.terms.values()) and name not in fed:
+            problem(("groups", name), f"group {name!r} has no terms and no entity adds to it")
+    for loc, term in _all_terms(spec):
+        message = term_problem(term)
+        if term.regex is not None and loc[0] == "entities":
+            message = "entity aliases are literal names; regex aliases are not supported"
+        if message is not None:
+            problem(loc, message)
+    problems.sort(key=lambda p: p.line or 0)
+    return problems

@@ -1,0 +1,151 @@
+"""One topic's score for one item, from its evidence, with the reasons a reader can check."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from bot.core.models import EntityHit, TermHit, TopicScore
+from bot.matching.compiler import CompiledTopic
+from bot.matching.evidence import Evidence
+from bot.matching.normalize import CJK_START
+
+_SENTENCE_END = re.compile(r"[。！？；\n]|[.!?;](?=\s)")
+
+
+def words_between(text: str, start: int, stop: int) -> int:
+    """Words in text[start:stop]; two Chinese characters count as one word."""
+    if stop <= start:
+        return 0
+    gap = text[start:stop]
+    cjk = sum(1 for ch in gap if ch >= CJK_START) if not gap.isascii() else 0
+    return gap.count(" ") + gap.count("\n") + cjk // 2
+
+
+def proximity(
+    text: str, spans: Sequence[Sequence[tuple[int, int]]], window: int
+) -> tuple[str, tuple[int, int]] | None:
+    """Where hits of every given group come together: in one sentence, or within `window`
+    words; None when they never do. Returns how, and the span that shows it."""
+    marks = sorted((start, stop, group) for group, hits in enumerate(spans) for start, stop in hits)
+    wanted = len(spans)
+    if wanted == 0 or not marks:
+        return None
+    breaks = [m.end() for m in _SENTENCE_END.finditer(text)]
+    by_sentence: dict[int, list[tuple[int, int, int]]] = {}
+    for mark in marks:
+        by_sentence.setdefault(bisect_right(breaks, mark[0]), []).append(mark)
+    for sentence in by_sentence.values():
+        if len({group for _, _, group in sentence}) == wanted:
+            return "sentence", (sentence[0][0], sentence[-1][1])
+    best: tuple[int, tuple[int, int]] | None = None
+    counts = [0] * wanted
+    covered = left = 0
+    for right, (_, _, group) in enumerate(marks):
+        counts[group] += 1
+        covered += counts[group] == 1
+        while covered == wanted:
+            first, last = marks[left], marks[right]
+            gap = words_between(text, first[1], last[0])
+            if best is None or gap < best[0]:
+                best = (gap, (first[0], last[1]))
+            counts[first[2]] -= 1
+            covered -= counts[first[2]] == 0
+            left += 1
+    if best is not None and best[0] <= window:
+        return f"{best[0]} words", best[1]
+    return None
+
+
+def _quote(text: str, span: tuple[int, int], limit: int = 90) -> str:
+    start, stop = span
+    snippet = " ".join(text[start:stop].split())
+    return snippet if len(snippet) <= limit else f"{snippet[: limit - 1]}…"
+
+
+def score_topic(topic: CompiledTopic, found: Evidence, text: str) -> TopicScore:
+    """Weighted groups + proximity + cross-border diversity - exclusions, in [0, 1]."""
+    spec = topic.spec
+    reasons: list[str] = []
+    total = 0.0
+    for g, name in enumerate(topic.group_names):
+        amount = found.groups[g]
+        if amount <= 0:
+            continue
+        part = topic.group_weights[g] * min(1.0, amount / topic.saturation[g])
+        total += part
+        names = ", ".join(found.group_refs[g][:6])
+        reasons.append(f"{name}: {names} (evidence {amount:.1f}) +{part:.2f}")
+    missing = [
+        f"required group {topic.group_names[g]}"
+        for g in topic.required
+        if found.groups[g] < topic.min_evidence[g]
+    ]
+    if not missing and topic.required:
+        near = proximity(
+            text, [found.group_spans[g] for g in topic.required], spec.proximity.window
+        )
+        if near is not None:
+            how, span = near
+            total += spec.proximity.bonus
+            where = "in one sentence" if how == "sentence" else f"within {how}"
+            reasons.append(
+                f"{' and '.join(spec.required)} {where}: “{_quote(text, span)}” "
+                f"+{spec.proximity.bonus:.2f}"
+            )
+    entities = [topic.entities[ref] for ref in found.entity_order]
+    border = spec.cross_border
+    countries = list(dict.fromkeys(e.country for e in entities if e.country))
+    bodies = [e.name for e in entities if e.international]
+    diverse = len(countries) >= border.min_countries or bool(bodies)
+    if diverse:
+        total += border.bonus
+        parts = []
+        if len(countries) >= border.min_countries:
+            parts.append(f"{len(countries)} countries ({', '.join(countries[:6])})")
+        if bodies:
+            parts.append(f"international bodies ({', '.join(bodies[:4])})")
+        reasons.append(f"cross-border: {'; '.join(parts)} +{border.bonus:.2f}")
+    crossing = diverse or any(found.groups[g] >= topic.min_evidence[g] for g in topic.border_groups)
+    if border.required and not crossing:
+        missing.append("cross-border (countries, international bodies or their terms)")
+    if found.exclusion > 0:
+        cut = min(spec.exclusions.max_penalty, spec.exclusions.penalty * found.exclusion)
+        total -= cut
+        names = ", ".join(
+            t.name for r, t in enumerate(topic.terms) if t.group < 0 and r in found.term_counts
+        )
+        reasons.append(f"exclusions: {names} (evidence {found.exclusion:.1f}) -{cut:.2f}")
+    total = max(0.0, min(1.0, total))
+    if missing:
+        total *= spec.missing_required_factor
+        reasons.append(f"missing {'; '.join(missing)}: score x{spec.missing_required_factor:g}")
+    matched = not missing and total >= spec.threshold
+    verdict = ">=" if total >= spec.threshold else "<"
+    reasons.append(
+        f"score {total:.2f} {verdict} threshold {spec.threshold:.2f}: "
+        + ("matched" if matched else "not matched")
+    )
+    return TopicScore(
+        topic=spec.id,
+        score=total,
+        matched=matched,
+        terms=_term_hits(topic, found),
+        entities=tuple(EntityHit(e.name, e.type) for e in entities),
+        reasons=tuple(reasons),
+    )
+
+
+def _term_hits(topic: CompiledTopic, found: Evidence) -> tuple[TermHit, ...]:
+    hits = [
+        TermHit(
+            term=topic.terms[ref].name,
+            group=topic.group_names[g] if (g := topic.terms[ref].group) >= 0 else "exclusion",
+            count=count,
+        )
+        for ref, count in found.term_counts.items()
+    ]
+    order = {name: i for i, name in enumerate(topic.group_names)}
+    hits.sort(key=lambda h: (order.get(h.group, len(order)), -h.count))
+    return tuple(hits)

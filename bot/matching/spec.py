@@ -1,0 +1,172 @@
+"""A topic file as validated, frozen pydantic models (SPEC 3.2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")]
+TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+GroupName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Frozen(BaseModel):
+    """Base for topic sections: unknown keys are errors and values never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TermSpec(Frozen):
+    """One watch term in its long form; a plain string in YAML is `{term: ..., weight: 1}`.
+
+    `*` at the end of a word matches any ending (`наркотик*`); `regex` is an RE2 pattern
+    searched in the normalised (case-folded) text instead of a literal term.
+    """
+
+    term: str | None = Field(default=None, min_length=1, max_length=200)
+    regex: str | None = Field(default=None, min_length=1, max_length=500)
+    weight: float = Field(default=1.0, gt=0.0, le=5.0)
+    match_case: bool = False
+    label: str | None = Field(default=None, max_length=100)
+    """How a regex term is named in explanations (default: the pattern)."""
+
+    @field_validator("term")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip(" *"):
+            raise ValueError("a term needs at least one letter besides '*'")
+        return value
+
+    @model_validator(mode="after")
+    def _term_or_regex(self) -> TermSpec:
+        if (self.term is None) == (self.regex is None):
+            raise ValueError("give either `term` or `regex`")
+        return self
+
+    @property
+    def name(self) -> str:
+        """How the term is shown in explanations."""
+        return self.term or self.label or f"/{self.regex}/"
+
+
+def short_terms(value: object) -> object:
+    """A bare YAML string in a term list is the short form of `{term: ...}`."""
+    if not isinstance(value, dict):
+        return value
+    return {
+        lang: [{"term": t} if isinstance(t, str) else t for t in items]
+        if isinstance(items, list)
+        else items
+        for lang, items in value.items()
+    }
+
+
+Terms = Annotated[dict[Language, tuple[TermSpec, ...]], BeforeValidator(short_terms)]
+
+
+class GroupSpec(Frozen):
+    """A weighted group of terms; each hit adds evidence, the group adds up to `weight`."""
+
+    weight: Unit
+    min_evidence: float = Field(default=1.0, gt=0.0, le=20.0)
+    """For a required group: evidence below this counts as absent (one term of weight 1)."""
+    saturation: float = Field(default=3.0, gt=0.0, le=50.0)
+    """Evidence at which the group gives its full weight; less gives a share of it."""
+    terms: Terms = Field(default_factory=dict)
+
+
+class ExclusionSpec(Frozen):
+    """Terms of another sense of the topic's words (pharmaceutical 'drug'): they lower the score."""
+
+    penalty: Unit = 0.1
+    """Subtracted per unit of exclusion evidence."""
+    max_penalty: Unit = 0.4
+    terms: Terms = Field(default_factory=dict)
+
+
+EntityType = Literal["organisation", "person", "country", "territory", "place"]
+
+
+class EntitySpec(Frozen):
+    """A named organisation, person or place, recognised by its aliases in each language."""
+
+    name: str = Field(min_length=1, max_length=200)
+    type: EntityType
+    aliases: Terms = Field(default_factory=dict)
+    international: bool = False
+    """An international body: its presence signals cross-border work."""
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    """The country a national body belongs to (ISO code), counted for cross-border diversity."""
+    groups: tuple[GroupName, ...] = ()
+    """Groups the entity adds evidence to (a drug-control agency is evidence of `drugs`)."""
+    weight: float = Field(default=1.0, gt=0.0, le=5.0)
+
+
+class EntitiesSpec(Frozen):
+    """The topic's gazetteer: its own entities, plus every country when `countries` is on."""
+
+    countries: bool = False
+    items: tuple[EntitySpec, ...] = ()
+
+
+class ProximitySpec(Frozen):
+    """Terms of all required groups close together (same sentence or `window` words) count more."""
+
+    window: int = Field(default=20, ge=1, le=500)
+    bonus: Unit = 0.15
+
+
+class CrossBorderSpec(Frozen):
+    """Two or more countries, or an international body, signal cross-border work."""
+
+    min_countries: int = Field(default=2, ge=1, le=20)
+    bonus: Unit = 0.15
+    groups: tuple[GroupName, ...] = ()
+    """Groups whose terms ("transnational") also signal cross-border work, without the bonus."""
+    required: bool = False
+    """Without any cross-border signal the score is cut like a missing required group."""
+
+
+class TopicSpec(Frozen):
+    """A topic: what to look for, how to weigh it, and the score at which an item matches."""
+
+    id: TopicId
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    threshold: float
+    title_boost: float = Field(default=2.0, ge=1.0, le=10.0)
+    """Hits in the title count this many times."""
+    repeat_weight: Unit = 0.5
+    """Each further occurrence of a term adds this share of its weight."""
+    missing_required_factor: Unit = 0.5
+    """The score is multiplied by this when a required group is missing."""
+    groups: dict[GroupName, GroupSpec]
+    required: tuple[GroupName, ...] = ()
+    exclusions: ExclusionSpec = ExclusionSpec()
+    entities: EntitiesSpec = EntitiesSpec()
+    proximity: ProximitySpec = ProximitySpec()
+    cross_border: CrossBorderSpec = CrossBorderSpec()
+
+    @field_validator("threshold")
+    @classmethod
+    def _unit(cls, value: float) -> float:
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"threshold must be between 0 and 1, not {value}")
+        return value
+
+    @field_validator("groups")
+    @classmethod
+    def _some_group(cls, value: dict[str, GroupSpec]) -> dict[str, GroupSpec]:
+        if not value:
+            raise ValueError("a topic needs at least one term group")
+        return value

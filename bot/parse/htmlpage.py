@@ -1,0 +1,105 @@
+"""Items picked out of an HTML page by CSS selectors (`type: html` sources), with bs4."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime
+
+from bs4 import BeautifulSoup, Tag
+from bs4.exceptions import FeatureNotFound
+from soupsieve import SelectorSyntaxError
+
+from bot.core.models import HtmlSelectors, Item, ParsedFeed
+from bot.core.text import fold_space, html_to_text
+from bot.errors import ParseError
+from bot.parse.dates import parse_date
+from bot.parse.fields import absolute_link, language, title_or_excerpt, unique_items
+
+
+def parse_html_page(
+    body: bytes, *, url: str, content_type: str | None, selectors: HtmlSelectors
+) -> ParsedFeed:
+    """One item per element matching `selectors.item`; ParseError when none match."""
+    soup = _soup(body, content_type)
+    base_tag = soup.find("base", href=True)
+    base = absolute_link(str(base_tag["href"]), url) if isinstance(base_tag, Tag) else None
+    blocks = _select(soup, selectors.item)
+    if not blocks:
+        raise ParseError(f"no items on the page match the selector {selectors.item!r}")
+    html_tag = soup.find("html")
+    page_lang = language(str(html_tag.get("lang") or "")) if isinstance(html_tag, Tag) else None
+    items = (_item(block, selectors, base=base or url, lang=page_lang) for block in blocks)
+    title_tag = soup.find("title")
+    return ParsedFeed(
+        items=unique_items(item for item in items if item is not None),
+        title=(fold_space(title_tag.get_text()) or None) if isinstance(title_tag, Tag) else None,
+    )
+
+
+def _soup(body: bytes, content_type: str | None) -> BeautifulSoup:
+    charset = None
+    for param in (content_type or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip("\"'")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # bs4's hints about unusual markup
+        try:
+            return BeautifulSoup(body, "html.parser", from_encoding=charset)
+        except (FeatureNotFound, LookupError):
+            return BeautifulSoup(body, "html.parser")
+
+
+def _select(root: Tag, selector: str) -> list[Tag]:
+    try:
+        return list(root.select(selector))
+    except (SelectorSyntaxError, ValueError) as exc:
+        raise ParseError(f"bad CSS selector {selector!r}: {str(exc).splitlines()[0]}") from exc
+
+
+def _select_one(root: Tag, selector: str | None) -> Tag | None:
+    if not selector:
+        return None
+    found = _select(root, selector)
+    return found[0] if found else None
+
+
+def _item(block: Tag, selectors: HtmlSelectors, *, base: str, lang: str | None) -> Item | None:
+    title_tag = _select_one(block, selectors.title)
+    raw_title = fold_space(title_tag.get_text()) if title_tag else ""
+    link = absolute_link(_href(block, title_tag, selectors.link), base)
+    if not raw_title and not link:
+        return None
+    summary_tag = _select_one(block, selectors.summary)
+    summary = html_to_text(summary_tag.decode_contents()) if summary_tag else ""
+    return Item(
+        title=title_or_excerpt(raw_title, summary),
+        link=link,
+        summary=summary,
+        published=_date(block, selectors.date),
+        lang=lang,
+    )
+
+
+def _href(block: Tag, title_tag: Tag | None, link_selector: str | None) -> str | None:
+    # Without a link selector the usual shapes are a linked title or a linked block.
+    candidates = [_select_one(block, link_selector)] if link_selector else [title_tag, block]
+    for tag in candidates:
+        if tag is None:
+            continue
+        anchor = tag if tag.has_attr("href") else tag.find(href=True)
+        if isinstance(anchor, Tag):
+            return str(anchor["href"])
+    return None
+
+
+def _date(block: Tag, date_selector: str | None) -> datetime | None:
+    tag = _select_one(block, date_selector) if date_selector else block.find("time")
+    if tag is None:
+        return None
+    timed = tag if tag.has_attr("datetime") else tag.find(datetime=True)
+    if isinstance(timed, Tag):
+        found = parse_date(str(timed["datetime"]))
+        if found is not None:
+            return found
+    return parse_date(fold_space(tag.get_text()))

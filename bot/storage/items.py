@@ -1,0 +1,238 @@
+"""Item rows: which entries are new, storing a poll with its matches and outbox rows, pruning."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, exists, select, tuple_, update
+
+from bot.core.models import NewMatch, TopicScore
+from bot.services.ports import PollSuccess, StoredEntry
+from bot.storage.retry import retries_transient
+from bot.storage.tables import CHAT, ITEM, MATCH, OUTBOX, SOURCE, SUBSCRIPTION
+from bot.storage.transaction import AnyRow, StoreBase, chunks
+
+CHAT_MUTED = "chat muted"
+
+
+def _item_row(source_id: int, entry: StoredEntry, now: datetime) -> dict[str, Any]:
+    item = entry.item
+    return {
+        "source_id": source_id,
+        "key": entry.key,
+        "canonical_link": entry.canonical_link,
+        "title_hash": entry.title_hash,
+        "title": item.title,
+        "link": item.link,
+        "summary": item.summary,
+        "content": item.content,
+        "author": item.author,
+        "published": item.published,
+        "lang": item.lang,
+        "fetched_at": now,
+    }
+
+
+def _match_row(item_id: int, score: TopicScore, now: datetime) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "topic": score.topic,
+        "score": score.score,
+        "terms": [asdict(term) for term in score.terms],
+        "entities": [asdict(entity) for entity in score.entities],
+        "reasons": list(score.reasons),
+        "created_at": now,
+    }
+
+
+def _wants(sub: AnyRow, source_id: int, score: float) -> bool:
+    """Whether a subscribed chat takes an alert of this score from this source."""
+    if sub.threshold is not None and score < sub.threshold:
+        return False
+    return source_id not in (sub.muted_sources or ())
+
+
+def _outbox_row(sub: AnyRow, match_id: int, now: datetime) -> dict[str, Any]:
+    # A muted chat keeps a record of what it missed (for /recent) but is not sent it.
+    muted = sub.muted_until is not None and sub.muted_until > now
+    return {
+        "match_id": match_id,
+        "chat_id": sub.chat_id,
+        "message_thread_id": sub.message_thread_id,
+        "status": "dropped" if muted else "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": CHAT_MUTED if muted else None,
+        "digest": sub.digest != "off",
+        "created_at": now,
+    }
+
+
+class ItemStore(StoreBase):
+    """Items, each stored once per source even when two pollers race."""
+
+    @retries_transient
+    def filter_new(self, source_id: int, entries: Sequence[StoredEntry]) -> list[StoredEntry]:
+        """Entries not stored yet: unknown key, and no stored item with the same link+title
+        (a feed that changed an item's guid still has the same item)."""
+        if not entries:
+            return []
+        i = ITEM.c
+        keys = list({entry.key for entry in entries})
+        pairs = list({(e.canonical_link, e.title_hash) for e in entries if e.canonical_link})
+        known_keys: set[str] = set()
+        known_pairs: set[tuple[str, str]] = set()
+        with self._transaction() as conn:
+            for part in chunks(keys):
+                known_keys.update(
+                    conn.execute(
+                        select(i.key).where(i.source_id == source_id, i.key.in_(part))
+                    ).scalars()
+                )
+            for pair_part in chunks(pairs):
+                rows = conn.execute(
+                    select(i.canonical_link, i.title_hash).where(
+                        i.source_id == source_id,
+                        tuple_(i.canonical_link, i.title_hash).in_(pair_part),
+                    )
+                )
+                known_pairs.update((row.canonical_link, row.title_hash) for row in rows)
+        fresh: list[StoredEntry] = []
+        for entry in entries:
+            if entry.key in known_keys or (entry.canonical_link, entry.title_hash) in known_pairs:
+                continue
+            known_keys.add(entry.key)  # the same entry twice in one feed counts once
+            fresh.append(entry)
+        return fresh
+
+    @retries_transient
+    def save_poll(
+        self,
+        source_id: int,
+        success: PollSuccess,
+        entries: Sequence[StoredEntry],
+        *,
+        alert: bool,
+    ) -> tuple[int, list[NewMatch]]:
+        """Store new items (+ matches and outbox rows when `alert`), update the source and
+        free its lease, in one transaction. Returns how many items were new, and the matches."""
+        now = success.now
+        with self._transaction() as conn:
+            inserted = self._insert_items(conn, source_id, entries, now)
+            matches: list[NewMatch] = []
+            if alert and inserted:
+                matches = self._insert_matches(conn, source_id, inserted, now)
+            self._record_success(conn, source_id, success, new_items=bool(inserted))
+        return len(inserted), matches
+
+    def _insert_items(
+        self, conn: Connection, source_id: int, entries: Sequence[StoredEntry], now: datetime
+    ) -> list[tuple[int, StoredEntry]]:
+        by_key = {entry.key: entry for entry in reversed(entries)}  # first of a key wins
+        if not by_key:
+            return []
+        stmt = self._insert_ignoring(ITEM, ["source_id", "key"]).returning(ITEM.c.id, ITEM.c.key)
+        rows = conn.execute(stmt, [_item_row(source_id, e, now) for e in by_key.values()])
+        return [(row.id, by_key[row.key]) for row in rows]
+
+    def _insert_matches(
+        self,
+        conn: Connection,
+        source_id: int,
+        inserted: Sequence[tuple[int, StoredEntry]],
+        now: datetime,
+    ) -> list[NewMatch]:
+        scores: dict[tuple[int, str], TopicScore] = {}
+        for item_id, entry in inserted:
+            for score in entry.matches:
+                if score.matched:
+                    scores.setdefault((item_id, score.topic), score)
+        if not scores:
+            return []
+        stmt = self._insert_ignoring(MATCH, ["item_id", "topic"]).returning(
+            MATCH.c.id, MATCH.c.item_id, MATCH.c.topic
+        )
+        rows = conn.execute(
+            stmt, [_match_row(item_id, score, now) for (item_id, _), score in scores.items()]
+        ).all()
+        self._fan_out(
+            conn, source_id, [(row.id, scores[row.item_id, row.topic]) for row in rows], now
+        )
+        return sorted(
+            (NewMatch(item_id=row.item_id, score=scores[row.item_id, row.topic]) for row in rows),
+            key=lambda match: (match.item_id, match.score.topic),
+        )
+
+    def _fan_out(
+        self,
+        conn: Connection,
+        source_id: int,
+        matches: Sequence[tuple[int, TopicScore]],
+        now: datetime,
+    ) -> None:
+        """One outbox row per match and active chat subscribed to its topic that wants it."""
+        topics = sorted({score.topic for _, score in matches})
+        c, sub = CHAT.c, SUBSCRIPTION.c
+        subs = conn.execute(
+            select(
+                sub.chat_id,
+                sub.topic,
+                sub.message_thread_id,
+                c.threshold,
+                c.muted_sources,
+                c.muted_until,
+                c.digest,
+            )
+            .join(CHAT, c.id == sub.chat_id)
+            .where(c.active.is_(True), sub.topic.in_(topics))
+        ).all()
+        rows = [
+            _outbox_row(subscriber, match_id, now)
+            for match_id, score in matches
+            for subscriber in subs
+            if subscriber.topic == score.topic and _wants(subscriber, source_id, score.score)
+        ]
+        if rows:
+            conn.execute(self._insert_ignoring(OUTBOX, ["match_id", "chat_id"]), rows)
+
+    def _record_success(
+        self, conn: Connection, source_id: int, success: PollSuccess, *, new_items: bool
+    ) -> None:
+        values: dict[str, Any] = {
+            "last_polled_at": success.now,
+            "last_success_at": success.now,
+            "next_poll_at": success.next_poll_at,
+            "consecutive_failures": 0,
+            "last_error": None,
+            "last_error_kind": None,
+            "last_warning": success.warning,
+            "health_reported": False,
+            "lease_owner": None,
+            "lease_expires_at": None,
+        }
+        # A 304 usually omits the validators; keep the ones we have.
+        if success.etag is not None:
+            values["etag"] = success.etag
+        if success.last_modified is not None:
+            values["last_modified"] = success.last_modified
+        if success.new_url:
+            values["url"] = success.new_url
+        if new_items:
+            values["last_new_item_at"] = success.now
+        conn.execute(update(SOURCE).where(SOURCE.c.id == source_id).values(**values))
+
+    @retries_transient
+    def prune_unmatched_items(self, older_than: datetime) -> int:
+        """Delete items fetched before `older_than` that matched no topic; returns how many.
+
+        Pick an age longer than any feed keeps items, or a pruned item could come back as new.
+        """
+        i = ITEM.c
+        stmt = delete(ITEM).where(
+            i.fetched_at < older_than, ~exists().where(MATCH.c.item_id == i.id)
+        )
+        with self._transaction() as conn:
+            return conn.execute(stmt).rowcount

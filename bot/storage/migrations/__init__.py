@@ -1,0 +1,1 @@
+"""Alembic migrations of the narcowatch schema (env.py and versions/)."""

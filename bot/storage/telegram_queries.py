@@ -1,0 +1,104 @@
+"""The few outbox and chat queries the Telegram side needs beyond the Store's own methods.
+
+`TelegramStore` is the Store plus these, so the delivery worker and the bot commands get
+one object that satisfies their Protocols (`bot.services.delivery_ports`, `subscriptions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine, select, update
+
+from bot.storage.records import ChatInfo, SourceSpec
+from bot.storage.retry import retries_transient
+from bot.storage.store import Store
+from bot.storage.tables import CHAT, OUTBOX
+from bot.storage.transaction import AnyRow, chunks
+
+o = OUTBOX.c
+c = CHAT.c
+
+
+def release_outbox(engine: Engine, outbox_id: int, next_attempt_at: datetime) -> None:
+    """Hand a leased row back unsent, due at `next_attempt_at`, undoing the claim's attempt.
+
+    For rows held back on purpose (quiet hours, a digest slot, a flooded or rate-limited chat),
+    which must not use up the retry budget meant for real failures.
+    """
+    with engine.begin() as conn:
+        conn.execute(
+            update(OUTBOX)
+            .where(o.id == outbox_id, o.status == "sending")
+            .values(
+                status="pending",
+                next_attempt_at=next_attempt_at,
+                lease_owner=None,
+                lease_expires_at=None,
+                attempts=o.attempts - 1,
+            )
+        )
+
+
+def drop_outbox(engine: Engine, outbox_id: int, reason: str) -> None:
+    """The chat does not want this row any more (muted or inactive since it was queued)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(OUTBOX)
+            .where(o.id == outbox_id)
+            .values(status="dropped", last_error=reason, lease_owner=None, lease_expires_at=None)
+        )
+
+
+def _chat_info(row: AnyRow) -> ChatInfo:
+    return ChatInfo(
+        id=row.id,
+        type=row.type,
+        title=row.title,
+        active=row.active,
+        threshold=row.threshold,
+        muted_until=row.muted_until,
+        digest=row.digest,
+        quiet_start=row.quiet_start,
+        quiet_end=row.quiet_end,
+        timezone=row.timezone,
+        muted_sources=tuple(row.muted_sources or ()),
+        created_at=row.created_at,
+        deactivated_reason=row.deactivated_reason,
+    )
+
+
+def chat_settings(engine: Engine, chat_ids: Sequence[int]) -> dict[int, ChatInfo]:
+    """These chats by id, in one query per 500 (unknown ids are left out)."""
+    found: dict[int, ChatInfo] = {}
+    with engine.begin() as conn:
+        for part in chunks(list(chat_ids)):
+            for row in conn.execute(select(CHAT).where(c.id.in_(part))).all():
+                found[row.id] = _chat_info(row)
+    return found
+
+
+class TelegramStore(Store):
+    """The Store plus the queries above, as the Telegram runtime uses it."""
+
+    @retries_transient
+    def release_outbox(self, outbox_id: int, next_attempt_at: datetime) -> None:
+        """See `release_outbox`."""
+        release_outbox(self.engine, outbox_id, next_attempt_at)
+
+    @retries_transient
+    def drop_outbox(self, outbox_id: int, reason: str) -> None:
+        """See `drop_outbox`."""
+        drop_outbox(self.engine, outbox_id, reason)
+
+    @retries_transient
+    def chat_settings(self, chat_ids: Sequence[int]) -> dict[int, ChatInfo]:
+        """See `chat_settings`."""
+        return chat_settings(self.engine, chat_ids)
+
+    def add_telegram_source(
+        self, *, name: str, url: str, interval_s: float, now: datetime
+    ) -> int | None:
+        """Add a feed source from /addsource; None when the name is taken."""
+        return self.add_source(SourceSpec(name=name, url=url, interval_s=interval_s), now=now)

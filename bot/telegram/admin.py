@@ -1,0 +1,210 @@
+"""Admin commands: list, add, pause and remove sources, reload config (admin user ids only)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.core.models import FetchRequest
+from bot.core.render import esc, shorten
+from bot.errors import FetchError, ParseError
+from bot.parse import parse_body
+from bot.services.ports import Fetcher
+from bot.telegram.commands import Context, reply
+
+ADMINS_ONLY = "This command is for narcowatch admins."
+USAGE = {
+    "addsource": "/addsource &lt;url&gt; [name]",
+    "pausesource": "/pausesource &lt;id&gt; [resume]",
+    "rmsource": "/rmsource &lt;id&gt;",
+}
+
+
+class SourceRow(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def paused(self) -> bool: ...
+    @property
+    def consecutive_failures(self) -> int: ...
+    @property
+    def last_error(self) -> str | None: ...
+
+
+class SourceAdminStore(Protocol):
+    """Sources as the admin commands change them."""
+
+    def source_health(self) -> Sequence[SourceRow]: ...
+    def add_telegram_source(
+        self, *, name: str, url: str, interval_s: float, now: datetime
+    ) -> int | None: ...
+    def set_source_paused(self, source_id: int, paused: bool) -> bool: ...
+    def remove_source(self, source_id: int) -> bool: ...
+
+
+class AddressRefused(Exception):
+    """The URL's host is not a public address."""
+
+
+async def check_public(url: str) -> None:
+    """Raise AddressRefused unless every address the host resolves to is public.
+
+    Stops /addsource from making the daemon fetch from its own network (SSRF).
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port)
+    except OSError as exc:
+        raise AddressRefused(f"cannot resolve {host}: {exc.strerror or exc}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            raise AddressRefused(f"{host} resolves to a non-public address ({address})")
+
+
+class AdminCommands:
+    """Handlers for /sources, /addsource, /pausesource, /rmsource and /reload."""
+
+    def __init__(
+        self,
+        store: SourceAdminStore,
+        *,
+        admins: Sequence[int],
+        fetcher: Fetcher | None,
+        reload: Callable[[], Awaitable[str]] | None,
+        allow_private: bool,
+        interval_s: float,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.admins = frozenset(admins)
+        self.fetcher = fetcher
+        self.reload_config = reload
+        self.allow_private = allow_private
+        self.interval_s = interval_s
+        self.clock = clock
+
+    def is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and user.id in self.admins
+
+    async def sources(self, update: Update, context: Context) -> None:
+        """List every source with its state."""
+        if not self.is_admin(update):
+            await reply(update, ADMINS_ONLY)
+            return
+        rows = await asyncio.to_thread(self.store.source_health)
+        lines = [f"<b>{len(rows)} sources</b>"]
+        for row in rows:
+            state = "removed" if not row.enabled else "paused" if row.paused else "ok"
+            if row.enabled and row.consecutive_failures:
+                error = esc(shorten(row.last_error or "?", 80))
+                state = f"failing ×{row.consecutive_failures}: {error}"
+            lines.append(f"{row.id}. {esc(shorten(row.name, 60))} — {state}")
+        await reply(update, "\n".join(lines)[:4000])
+
+    async def addsource(self, update: Update, context: Context) -> None:
+        """Test-fetch a feed URL and add it as a source."""
+        if not self.is_admin(update):
+            await reply(update, ADMINS_ONLY)
+            return
+        args = list(context.args or ())
+        url = args[0] if args else ""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            await reply(update, "Usage: " + USAGE["addsource"] + " (an http or https URL)")
+            return
+        await reply(update, await self._add(url, " ".join(args[1:]).strip()))
+
+    async def _add(self, url: str, name: str) -> str:
+        if not self.allow_private:
+            try:
+                await check_public(url)
+            except AddressRefused as exc:
+                return f"Refused: {esc(str(exc))}."
+        if self.fetcher is None:
+            return "Adding sources is not available in this process."
+        try:
+            result = await self.fetcher.fetch(FetchRequest(url=url))
+            feed = parse_body(result.body, url=result.url, content_type=result.content_type)
+        except (FetchError, ParseError) as exc:
+            return f"Not added: {esc(shorten(str(exc), 300))}"
+        name = shorten(name or feed.title or urlsplit(url).hostname or url, 200)
+        new_id = await asyncio.to_thread(
+            self.store.add_telegram_source,
+            name=name,
+            url=url,
+            interval_s=self.interval_s,
+            now=self.clock(),
+        )
+        if new_id is None:
+            return f"Not added: a source named <b>{esc(name)}</b> exists already."
+        return f"Added source {new_id}. <b>{esc(name)}</b> ({len(feed.items)} items now)."
+
+    async def pausesource(self, update: Update, context: Context) -> None:
+        """Pause a source (or resume it with `resume`)."""
+        if not self.is_admin(update):
+            await reply(update, ADMINS_ONLY)
+            return
+        args = list(context.args or ())
+        if not args or not args[0].isdigit() or args[1:] not in ([], ["resume"]):
+            await reply(update, "Usage: " + USAGE["pausesource"])
+            return
+        resume = args[1:] == ["resume"]
+        found = await asyncio.to_thread(self.store.set_source_paused, int(args[0]), not resume)
+        done = "resumed" if resume else "paused"
+        await reply(update, f"Source {args[0]} {done}." if found else f"No source {args[0]}.")
+
+    async def rmsource(self, update: Update, context: Context) -> None:
+        """Remove a source (its history is kept)."""
+        if not self.is_admin(update):
+            await reply(update, ADMINS_ONLY)
+            return
+        args = list(context.args or ())
+        if len(args) != 1 or not args[0].isdigit():
+            await reply(update, "Usage: " + USAGE["rmsource"])
+            return
+        found = await asyncio.to_thread(self.store.remove_source, int(args[0]))
+        await reply(update, f"Source {args[0]} removed." if found else f"No source {args[0]}.")
+
+    async def reload(self, update: Update, context: Context) -> None:
+        """Reload the config and topic files."""
+        if not self.is_admin(update):
+            await reply(update, ADMINS_ONLY)
+            return
+        if self.reload_config is None:
+            await reply(update, "Reloading is not available in this process.")
+            return
+        try:
+            summary = await self.reload_config()
+        except Exception as exc:  # a bad config file is reported, the running config stays
+            await reply(
+                update, f"Reload failed; still running the old config.\n{esc(str(exc)[:3500])}"
+            )
+            return
+        await reply(update, esc(summary[:3500]))
+
+    def handlers(self) -> list[BaseHandler[Update, Context, None]]:
+        """A CommandHandler per admin command."""
+        return [
+            CommandHandler("sources", self.sources),
+            CommandHandler("addsource", self.addsource),
+            CommandHandler("pausesource", self.pausesource),
+            CommandHandler("rmsource", self.rmsource),
+            CommandHandler("reload", self.reload),
+        ]

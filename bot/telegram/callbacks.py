@@ -1,0 +1,93 @@
+"""Inline button presses: subscribe to a topic, feedback on an alert, mute an alert's source."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.services.subscriptions import ChatRef, Subscriptions
+from bot.telegram.commands import ADMIN_ONLY, Context, may_change_settings, reply
+
+VERDICTS = {"r": ("relevant", "Thanks: marked relevant."), "n": ("not_relevant", "Thanks: noted.")}
+
+
+def pressed_in(update: Update) -> ChatRef | None:
+    """The chat and thread of the message whose button was pressed."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return None
+    message = query.message
+    chat = message.chat
+    thread_id = None
+    if getattr(message, "is_topic_message", False):
+        thread_id = getattr(message, "message_thread_id", None)
+    return ChatRef(id=chat.id, type=chat.type, title=chat.title, thread_id=thread_id)
+
+
+class ButtonPresses:
+    """Handlers for our inline buttons; unknown or stale data is answered, never raised."""
+
+    def __init__(self, service: Subscriptions) -> None:
+        self.service = service
+
+    async def subscribe(self, update: Update, context: Context) -> None:
+        """Subscribe the chat to the pressed topic."""
+        query = update.callback_query
+        chat = pressed_in(update)
+        assert query is not None
+        if chat is None or query.data is None:
+            await query.answer()
+            return
+        if not await may_change_settings(update, context):
+            await query.answer(ADMIN_ONLY, show_alert=True)
+            return
+        topic = query.data.removeprefix("sub:")
+        text = await asyncio.to_thread(self.service.subscribe, chat, topic)
+        await query.answer("Done")
+        await reply(update, text)
+
+    async def feedback(self, update: Update, context: Context) -> None:
+        """Store a user's relevant / not relevant verdict on an alert."""
+        query = update.callback_query
+        chat = pressed_in(update)
+        assert query is not None
+        parts = (query.data or "").split(":")
+        if chat is None or len(parts) != 3 or parts[1] not in VERDICTS or not parts[2].isdigit():
+            await query.answer("This button no longer works.")
+            return
+        verdict, thanks = VERDICTS[parts[1]]
+        await asyncio.to_thread(
+            self.service.feedback, chat.id, query.from_user.id, int(parts[2]), verdict
+        )
+        await query.answer(thanks)
+
+    async def mute_source(self, update: Update, context: Context) -> None:
+        """Stop this chat's alerts from the alert's source."""
+        query = update.callback_query
+        chat = pressed_in(update)
+        assert query is not None
+        source = (query.data or "").removeprefix("ms:")
+        if chat is None or not source.isdigit():
+            await query.answer("This button no longer works.")
+            return
+        if not await may_change_settings(update, context):
+            await query.answer(ADMIN_ONLY, show_alert=True)
+            return
+        await asyncio.to_thread(self.service.mute_source, chat, int(source))
+        await query.answer("Muted: no more alerts from this source here.")
+
+    async def unknown(self, update: Update, context: Context) -> None:
+        """Any other button (from an older version): say so instead of spinning."""
+        if update.callback_query is not None:
+            await update.callback_query.answer("This button no longer works.")
+
+    def handlers(self) -> list[BaseHandler[Update, Context, None]]:
+        """A CallbackQueryHandler per kind of button, by callback data prefix."""
+        return [
+            CallbackQueryHandler(self.subscribe, pattern=r"^sub:"),
+            CallbackQueryHandler(self.feedback, pattern=r"^fb:"),
+            CallbackQueryHandler(self.mute_source, pattern=r"^ms:"),
+            CallbackQueryHandler(self.unknown),
+        ]

@@ -1,0 +1,238 @@
+"""The Telegram side of the daemon: the PTB application in our own loop, and the delivery worker.
+
+No run_polling, JobQueue or persistence: our scheduler ticks `deliver_tick()` and the database
+holds every alert. The bot token is only ever handed to PTB, never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.errors import ConfigError, Problem
+from bot.services.delivery import DeliveryOptions, DeliveryWorker
+from bot.services.delivery_ports import DeliveryStore
+from bot.services.ports import Fetcher
+from bot.services.subscriptions import ChatStore, Subscriptions, Topic
+from bot.settings.model import TelegramSettings
+from bot.telegram.admin import AdminCommands, SourceAdminStore
+from bot.telegram.callbacks import ButtonPresses
+from bot.telegram.commands import UserCommands
+from bot.telegram.sender import TelegramSender
+
+log = logging.getLogger("narcowatch.telegram")
+
+START_RETRY_S = 15.0
+BOT_COMMANDS = (
+    ("start", "What this bot does; pick topics"),
+    ("help", "All commands"),
+    ("topics", "Topics you can follow"),
+    ("subscribe", "Follow a topic"),
+    ("unsubscribe", "Stop following a topic"),
+    ("threshold", "Minimum score, 0..1"),
+    ("mute", "Pause alerts, e.g. /mute 2h"),
+    ("unmute", "Resume alerts"),
+    ("digest", "off, hourly or daily"),
+    ("quiet", "Quiet hours, e.g. /quiet 22:00-07:00"),
+    ("recent", "Your latest alerts"),
+    ("why", "Why an alert matched"),
+    ("status", "This chat's settings"),
+)
+
+
+class TelegramStorePort(DeliveryStore, ChatStore, SourceAdminStore, Protocol):
+    """Everything the Telegram side stores: `bot.storage.telegram_queries.TelegramStore`."""
+
+
+def file_url_for(base_url: str) -> str:
+    """The Bot API file URL that goes with a method URL (`.../bot` -> `.../file/bot`)."""
+    base = base_url.rstrip("/")
+    if base.endswith("/bot"):
+        return base[: -len("/bot")] + "/file/bot"
+    return base + "/file/bot"
+
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(settings: TelegramSettings) -> AnyApplication:
+    """A PTB Application for our loop: our base URL, no JobQueue, no persistence."""
+    return (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(file_url_for(settings.api_base_url))
+        .job_queue(None)
+        .build()
+    )
+
+
+def add_handlers(
+    application: AnyApplication,
+    service: Subscriptions,
+    admin: AdminCommands,
+) -> None:
+    """Every command and button handler, plus an error handler that keeps the bot polite."""
+    for handler in [
+        *UserCommands(service).handlers(),
+        *admin.handlers(),
+        *ButtonPresses(service).handlers(),
+    ]:
+        application.add_handler(handler)
+    application.add_error_handler(on_handler_error)
+
+
+async def on_handler_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log a failed handler (its message only) and tell the user, instead of silence."""
+    error = context.error
+    log.warning(
+        "telegram.handler_failed",
+        extra={"error": f"{type(error).__name__}: {error}"},
+        exc_info=not isinstance(error, TelegramError),
+    )
+    if isinstance(update, Update) and update.effective_message is not None:
+        with contextlib.suppress(TelegramError):
+            await update.effective_message.reply_text("Sorry, that failed. Please try again later.")
+
+
+def on_polling_error(error: TelegramError) -> None:
+    log.warning("telegram.polling_failed", extra={"error": f"{type(error).__name__}: {error}"})
+
+
+async def start_application(application: AnyApplication, *, receive_updates: bool) -> None:
+    """initialize (getMe), register the command list, start, and poll for updates."""
+    await application.initialize()
+    try:
+        await application.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
+    except TelegramError as exc:  # cosmetic: the commands still work without the menu
+        log.warning("telegram.set_commands_failed", extra={"error": str(exc)})
+    if not application.running:
+        await application.start()
+    if receive_updates and application.updater is not None:
+        await application.updater.start_polling(
+            allowed_updates=["message", "callback_query"], error_callback=on_polling_error
+        )
+
+
+async def stop_application(application: AnyApplication) -> None:
+    """The reverse of `start_application`, from wherever it got to."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+async def keep_starting(
+    application: AnyApplication, ready: asyncio.Event, *, receive_updates: bool
+) -> None:
+    """Start the bot, retrying while Telegram or the network is down; alerts wait meanwhile."""
+    while True:
+        try:
+            await start_application(application, receive_updates=receive_updates)
+        except InvalidToken:
+            log.error("telegram.token_refused")
+            return
+        except TelegramError as exc:
+            log.warning(
+                "telegram.start_failed", extra={"error": str(exc), "retry_s": START_RETRY_S}
+            )
+            await asyncio.sleep(START_RETRY_S)
+            continue
+        ready.set()
+        log.info("telegram.started", extra={"bot": application.bot.username})
+        return
+
+
+@dataclass
+class TelegramRuntime:
+    """The running bot: updates are being received; the scheduler calls `deliver_tick()`."""
+
+    application: AnyApplication
+    worker: DeliveryWorker
+    service: Subscriptions
+    ready: asyncio.Event
+
+    async def deliver_tick(self) -> None:
+        """Send due alerts (the scheduler calls this about once a second)."""
+        if self.ready.is_set():
+            await self.worker.tick()
+
+
+@asynccontextmanager
+async def telegram_runtime(
+    settings: TelegramSettings,
+    store: TelegramStorePort,
+    *,
+    topics: Callable[[], Sequence[Topic]],
+    clock: Callable[[], datetime],
+    owner: str,
+    fetcher: Fetcher | None = None,
+    reload: Callable[[], Awaitable[str]] | None = None,
+    on_delivery: Callable[[str, float | None], None] | None = None,
+    source_interval_s: float = 900.0,
+    options: DeliveryOptions | None = None,
+    receive_updates: bool = True,
+) -> AsyncIterator[TelegramRuntime]:
+    """Run the bot for the body of the `async with`; stop it (and hand back unsent rows) after.
+
+    Raises ConfigError when Telegram refuses the token. When Telegram cannot be reached the
+    bot keeps trying in the background and alerts stay in the outbox until it can.
+    """
+    # PTB 22 warns on every int-valued time attribute unless opted in to timedeltas; our code
+    # reads both forms (see sender.retry_after_seconds).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    application = build_application(settings)
+    service = Subscriptions(store, topics, clock)
+    admin = AdminCommands(
+        store,
+        admins=settings.admins,
+        fetcher=fetcher,
+        reload=reload,
+        allow_private=settings.allow_private_sources,
+        interval_s=source_interval_s,
+        clock=clock,
+    )
+    add_handlers(application, service, admin)
+    worker = DeliveryWorker(
+        store,
+        TelegramSender(application.bot),
+        owner=owner,
+        clock=clock,
+        options=options or DeliveryOptions(link_previews=settings.link_previews),
+        on_result=on_delivery,
+    )
+    runtime = TelegramRuntime(application, worker, service, asyncio.Event())
+    try:
+        await start_application(application, receive_updates=receive_updates)
+        runtime.ready.set()
+        starter: asyncio.Task[None] | None = None
+    except InvalidToken as exc:
+        await stop_application(application)
+        raise ConfigError(
+            [Problem("telegram.token", None, "Telegram refused the bot token")]
+        ) from exc
+    except TelegramError as exc:
+        log.warning("telegram.start_failed", extra={"error": str(exc), "retry_s": START_RETRY_S})
+        starter = asyncio.create_task(
+            keep_starting(application, runtime.ready, receive_updates=receive_updates)
+        )
+    try:
+        yield runtime
+    finally:
+        if starter is not None:
+            starter.cancel()
+            await asyncio.gather(starter, return_exceptions=True)
+        await worker.drain(grace_s=3.0)
+        await stop_application(application)

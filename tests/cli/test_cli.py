@@ -1,0 +1,102 @@
+"""The real command line, started as a subprocess: help, exit codes, check-config, health."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.cli import REPO, cli_env, free_port, run_cli, write_config
+
+
+def test_help_lists_every_command() -> None:
+    """`narcowatch --help` lists the SPEC's commands."""
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("run", "poll", "score", "eval", "seed-terms", "check-config", "health"):
+        assert f"  {command} " in result.stdout, command
+
+
+def test_version() -> None:
+    """`narcowatch --version` names the program and its version."""
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("narcowatch, version ")
+
+
+def test_check_config_accepts_the_bundled_config() -> None:
+    """check-config exits 0 on the bundled config and says what it found."""
+    result = run_cli("check-config")
+    assert result.returncode == 0, result.stderr
+    assert "drug-control-cooperation" in result.stdout
+
+
+def test_check_config_reads_narcowatch_config(tmp_path: Path) -> None:
+    """Without --config, $NARCOWATCH_CONFIG names the file."""
+    config = write_config(tmp_path, [])
+    result = run_cli("check-config", env=cli_env(NARCOWATCH_CONFIG=str(config)))
+    assert result.returncode == 0, result.stderr
+    assert str(config) in result.stdout
+
+
+def test_check_config_reports_every_problem_with_file_and_line(tmp_path: Path) -> None:
+    """A misspelt key, a wrong type, a bad duration and a bad URL: one line each, exit 2."""
+    topic = REPO / "config/topics/drug-control-cooperation.yaml"
+    config = tmp_path / "bad.yaml"
+    config.write_text(
+        "polling:\n"
+        "  concurrency: many\n"
+        "  intervall: 5m\n"
+        "  timeout: soon\n"
+        "sources:\n"
+        "  - name: x\n"
+        "    url: not-a-url\n"
+        f"topics: [{topic}]\n",
+        encoding="utf-8",
+    )
+    result = run_cli("check-config", "--config", str(config))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        f"{config}:2",
+        f"{config}:3",
+        f"{config}:4",
+        f"{config}:7",
+    ]
+    assert "unknown key 'polling.intervall'" in lines[1]
+    assert "not a duration" in lines[2]
+
+
+def test_check_config_names_unknown_topics_and_missing_topic_files(tmp_path: Path) -> None:
+    """A source naming an unknown topic, and a missing topic file, are both reported."""
+    config = write_config(
+        tmp_path,
+        [{"name": "a", "url": "http://127.0.0.1:9/feed", "topics": ["no-such-topic"]}],
+    )
+    result = run_cli("check-config", "--config", str(config))
+    assert result.returncode == 2
+    assert "unknown topic 'no-such-topic'" in result.stderr
+    missing = tmp_path / "missing.yaml"
+    missing.write_text("topics: [nowhere/topic.yaml]\n", encoding="utf-8")
+    result = run_cli("check-config", "--config", str(missing))
+    assert result.returncode == 2
+    assert f"{missing}:1: topic file 'nowhere/topic.yaml' not found" in result.stderr
+
+
+def test_missing_config_file_exits_2(tmp_path: Path) -> None:
+    """A config path that does not exist is a clear error, exit 2."""
+    result = run_cli("check-config", "--config", str(tmp_path / "absent.yaml"))
+    assert result.returncode == 2
+    assert "absent.yaml: cannot read file" in result.stderr
+
+
+def test_health_exits_2_when_nothing_listens() -> None:
+    """`narcowatch health` exits 2 when no daemon answers."""
+    result = run_cli("health", "--url", f"http://127.0.0.1:{free_port()}/healthz")
+    assert result.returncode == 2
+    assert "cannot reach" in result.stderr
+
+
+def test_poll_without_once_is_refused() -> None:
+    """`narcowatch poll` without --once explains itself and exits 2."""
+    result = run_cli("poll")
+    assert result.returncode == 2
+    assert "--once" in result.stderr

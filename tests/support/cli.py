@@ -1,0 +1,84 @@
+"""Running the real `narcowatch` CLI as a subprocess against configs written by a test."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_TOPIC = REPO / "config" / "topics" / "drug-control-cooperation.yaml"
+_CLEARED = {"TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "DATABASE_URL", "NARCOWATCH_CONFIG"}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(
+    tmp_path: Path,
+    sources: Sequence[Mapping[str, Any]],
+    *,
+    database_url: str | None = None,
+    health_port: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """A config file in tmp_path with the given sources and the default topic."""
+    config: dict[str, Any] = {
+        "database_url": database_url or f"sqlite:///{tmp_path / 'narcowatch.db'}",
+        "polling": {"interval": "1h", "timeout": "5s", "concurrency": 20},
+        "health": {"listen": f"127.0.0.1:{health_port or free_port()}"},
+        "sources": [dict(source) for source in sources],
+        "topics": [str(DEFAULT_TOPIC)],
+    }
+    config.update(extra or {})
+    path = tmp_path / "narcowatch.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def cli_env(**overrides: str) -> dict[str, str]:
+    """The test process's environment without Telegram or database overrides."""
+    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
+    env.update(overrides)
+    return env
+
+
+def run_cli(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` from the repo root; returns the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=REPO,
+        env=dict(env) if env is not None else cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin,
+        check=False,
+    )
+
+
+def start_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """`python -m bot ARGS` started in the background, output captured."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        cwd=REPO,
+        env=dict(env) if env is not None else cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
