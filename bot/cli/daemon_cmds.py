@@ -7,20 +7,23 @@ import json
 import os
 import sys
 
+from typing import TYPE_CHECKING
+
 import click
-import httpx
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from bot.cli.common import EXIT_BAD_INPUT, config_option, config_path, exits_on_bad_input
-from bot.core.models import PollOutcome
 from bot.errors import ConfigError
 from bot.log import configure_logging
-from bot.services.configuration import Configuration, load_configuration
+
+# Commands import their heavy dependencies when they run, so `--help` and `health` start fast.
+if TYPE_CHECKING:
+    from bot.core.models import PollOutcome
+    from bot.services.configuration import Configuration
 
 
 def load(config_file: str | None) -> Configuration:
+    from bot.services.configuration import load_configuration
+
     return load_configuration(config_path(config_file), env=os.environ)
 
 
@@ -48,6 +51,9 @@ def run(config_file: str | None) -> None:
 @exits_on_bad_input
 def poll(once: bool, config_file: str | None) -> None:
     """Poll every enabled source once; print a summary (ok/failed, new items, matches)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from bot.daemon import poll_once
 
     if not once:
@@ -84,6 +90,9 @@ def poll(once: bool, config_file: str | None) -> None:
 
 def print_summary(outcomes: list[PollOutcome]) -> None:
     """A table of sources (status, items, new, matches, error) and a totals line."""
+    from rich.console import Console
+    from rich.table import Table
+
     out = Console(width=max(Console().width, 120))
     table = Table(show_lines=False)
     for column in ("source", "status", "items", "new", "matches", "note"):
@@ -132,6 +141,8 @@ def check_config(config_file: str | None) -> None:
 @click.option("--url", default=None, help="Health URL (default: from the config's health.listen).")
 def health(config_file: str | None, url: str | None) -> None:
     """Exit 0 when the running daemon is healthy, 1 when not, 2 when it cannot be reached."""
+    import httpx
+
     if url is None:
         listen = "127.0.0.1:8080"
         try:

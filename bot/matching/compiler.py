@@ -20,6 +20,14 @@ GROUP, EXCLUSION, ENTITY, BLOCK = 0, 1, 2, 3
 # Boundary checks, as bits: the character before the match, the one after it.
 CHECK_START, CHECK_END = 1, 2
 
+# Characters in order of frequency in news text (English, Russian, Chinese): the order of the
+# automaton root's children (see `_Builder.build`).
+_FREQUENT = (
+    " etaoinsrhldcumfpgwybvkxjqz,.\n0123456789'\"()/:;%$"
+    "оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъ«»"
+    "。、的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经"
+)
+
 Target = tuple[int, int, int]
 """(topic index, kind, index into the topic's terms or entities)."""
 Entry = tuple[int, int, "re.Pattern[str] | None", "str | None", tuple[Target, ...]]
@@ -61,7 +69,9 @@ class CompiledTopic:
     terms: tuple[CompiledTerm, ...]
     entities: tuple[CompiledEntity, ...]
     regexes: tuple[tuple[Any, int], ...]
-    """(RE2 pattern, term index) for regex terms, searched in the folded text."""
+    """(RE2 pattern over UTF-8, term index) for regex terms, searched in the folded text."""
+    regex_gate: Any
+    """All regex terms in one RE2 pattern: one search tells whether any of them occurs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,15 +140,24 @@ class _Builder:
                 targets.append(target)
 
     def build(self) -> Any:
+        """The automaton over every key added."""
         automaton = ahocorasick.Automaton()
+        # pyahocorasick looks a character up among a node's children one by one, and every
+        # character that continues no match is looked up among the root's ~300 children. So
+        # the root's children are inserted first, most frequent characters first, with
+        # never-matching keys ("e\0") for frequent characters that start no pattern.
+        firsts = {key[0] for key in self._entries}
+        rank = {ch: i for i, ch in enumerate(_FREQUENT)}
+        for ch in sorted(firsts | set(_FREQUENT), key=lambda c: rank.get(c, len(rank) + ord(c))):
+            if ch + "\0" not in self._entries:
+                automaton.add_word(ch + "\0", ())
         for key, variants in self._entries.items():
             entries: list[Entry] = [
                 (len(key), checks, self._rests[rest] if rest else None, case, tuple(targets))
                 for (checks, rest, case), targets in variants.items()
             ]
             automaton.add_word(key, tuple(entries))
-        if len(automaton):
-            automaton.make_automaton()
+        automaton.make_automaton()
         return automaton
 
 
@@ -156,7 +175,7 @@ def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTo
         ref = len(terms)
         terms.append(CompiledTerm(term.name, group, term.weight))
         if term.regex is not None:
-            regexes.append((re2.compile(term.regex), ref))
+            regexes.append((re2.compile(term.regex.encode("utf-8")), ref))
         else:
             builder.add(term, (index, kind, ref))
 
@@ -204,11 +223,22 @@ def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTo
         terms=tuple(terms),
         entities=tuple(entities),
         regexes=tuple(regexes),
+        regex_gate=re2.compile(b"|".join(b"(?:%s)" % p.pattern for p, _ in regexes))
+        if regexes
+        else None,
     )
 
 
-def compile_automaton(topics: Sequence[TopicSpec]) -> tuple[tuple[CompiledTopic, ...], Any]:
+@dataclass(frozen=True, slots=True)
+class CompiledTopics:
     """Every topic's scoring tables and the one automaton that finds all their patterns."""
+
+    topics: tuple[CompiledTopic, ...]
+    automaton: Any
+
+
+def compile_automaton(topics: Sequence[TopicSpec]) -> CompiledTopics:
+    """Compile all topics into one automaton (patterns shared between topics are merged)."""
     builder = _Builder()
     compiled = tuple(_compile_topic(i, spec, builder) for i, spec in enumerate(topics))
-    return compiled, builder.build()
+    return CompiledTopics(compiled, builder.build())

@@ -6,10 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.core.models import Item, TopicScore
-from bot.matching.compiler import GROUP, CHECK_END, EXCLUSION, CompiledTopic, compile_automaton
+from bot.matching.compiler import (
+    CHECK_END,
+    EXCLUSION,
+    GROUP,
+    CompiledTopic,
+    compile_automaton,
+)
 from bot.matching.evidence import Hit, RawHit, gather, topic_hits
 from bot.matching.normalize import CJK_START, Folded, fold_item
-from bot.matching.scoring import score_topic
+from bot.matching.scoring import nothing_found, score_topic
 from bot.matching.spec import TopicSpec
 
 
@@ -46,11 +52,31 @@ def scan(automaton: Any, folded: Folded) -> list[RawHit]:
     return hits
 
 
+def regex_hits(topic: CompiledTopic, text: str) -> list[Hit]:
+    """Hits of the topic's regex terms; RE2 works on UTF-8, so offsets are mapped back."""
+    data = text.encode("utf-8")
+    if topic.regex_gate.search(data) is None:
+        return []
+    ascii_only = len(data) == len(text)
+    hits: list[Hit] = []
+    for pattern, ref in topic.regexes:
+        kind = GROUP if topic.terms[ref].group >= 0 else EXCLUSION
+        for match in pattern.finditer(data):
+            start, stop = match.start(), match.end()
+            if not ascii_only:
+                start = len(data[:start].decode("utf-8", "ignore"))
+                stop = start + len(data[match.start() : stop].decode("utf-8", "ignore"))
+            hits.append((start, stop, kind, ref))
+    return hits
+
+
 class Matcher:
     """Scores items against compiled topics; pure and reusable across threads."""
 
     def __init__(self, topics: Sequence[TopicSpec]) -> None:
-        self._topics, self._automaton = compile_automaton(topics)
+        compiled = compile_automaton(topics)
+        self._topics = compiled.topics
+        self._automaton = compiled.automaton
         self.topic_ids: tuple[str, ...] = tuple(t.spec.id for t in self._topics)
         self._single = len(self._topics) == 1
 
@@ -59,10 +85,14 @@ class Matcher:
         """The topic specs, in scoring order."""
         return tuple(t.spec for t in self._topics)
 
+    def pattern_keys(self) -> list[str]:
+        """Every literal pattern in the automaton (for benchmarks and diagnostics)."""
+        return [key for key in self._automaton.keys() if not key.endswith("\0")]
+
     def score(self, item: Item) -> list[TopicScore]:
         """One score per topic, in topic order."""
         folded = fold_item(item)
-        raw = scan(self._automaton, folded) if len(self._automaton) else []
+        raw = scan(self._automaton, folded)
         return [self._score(i, topic, folded, raw) for i, topic in enumerate(self._topics)]
 
     def score_for(self, item: Item, topic_id: str) -> TopicScore:
@@ -71,17 +101,21 @@ class Matcher:
         if index < 0:
             raise KeyError(topic_id)
         folded = fold_item(item)
-        raw = scan(self._automaton, folded) if len(self._automaton) else []
+        raw = scan(self._automaton, folded)
         return self._score(index, self._topics[index], folded, raw)
 
     def _score(
         self, index: int, topic: CompiledTopic, folded: Folded, raw: list[RawHit]
     ) -> TopicScore:
-        extra: list[Hit] = []
-        for pattern, ref in topic.regexes:
-            kind = GROUP if topic.terms[ref].group >= 0 else EXCLUSION
-            extra += [(m.start(), m.end(), kind, ref) for m in pattern.finditer(folded.text)]
-        hits = topic_hits(raw, index, extra, single=self._single)
+        hits = topic_hits(raw, index, [], single=self._single)
+        if not hits:
+            # Regex terms refine items in which a literal term or entity was found; alone
+            # they cannot carry the required groups, so an item without hits skips them.
+            return nothing_found(topic)
+        if topic.regex_gate is not None:
+            extra = regex_hits(topic, folded.text)
+            if extra:
+                hits = topic_hits(raw, index, extra, single=self._single)
         found = gather(topic, hits, folded.title_end)
         return score_topic(topic, found, folded.text)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 
 from bot.core.models import EntityHit, TermHit, TopicScore
@@ -14,10 +13,13 @@ from bot.matching.normalize import CJK_START
 _SENTENCE_END = re.compile(r"[。！？；\n]|[.!?;](?=\s)")
 
 
-def words_between(text: str, start: int, stop: int) -> int:
-    """Words in text[start:stop]; two Chinese characters count as one word."""
+def words_between(text: str, start: int, stop: int, *, cap: int = 1000) -> int:
+    """Words in text[start:stop]; two Chinese characters count as one word. Past `cap` words
+    (judged by length: no language averages 25 characters a word) the answer is `cap + 1`."""
     if stop <= start:
         return 0
+    if stop - start > 25 * cap:
+        return cap + 1
     gap = text[start:stop]
     cjk = sum(1 for ch in gap if ch >= CJK_START) if not gap.isascii() else 0
     return gap.count(" ") + gap.count("\n") + cjk // 2
@@ -30,26 +32,22 @@ def proximity(
     words; None when they never do. Returns how, and the span that shows it."""
     marks = sorted((start, stop, group) for group, hits in enumerate(spans) for start, stop in hits)
     wanted = len(spans)
-    if wanted == 0 or not marks:
-        return None
-    breaks = [m.end() for m in _SENTENCE_END.finditer(text)]
-    by_sentence: dict[int, list[tuple[int, int, int]]] = {}
-    for mark in marks:
-        by_sentence.setdefault(bisect_right(breaks, mark[0]), []).append(mark)
-    for sentence in by_sentence.values():
-        if len({group for _, _, group in sentence}) == wanted:
-            return "sentence", (sentence[0][0], sentence[-1][1])
     best: tuple[int, tuple[int, int]] | None = None
     counts = [0] * wanted
     covered = left = 0
+    # Slide over the hits in text order; each shortest stretch holding every group is a
+    # candidate: in one sentence when no sentence ends inside it, else judged by its words.
     for right, (_, _, group) in enumerate(marks):
         counts[group] += 1
         covered += counts[group] == 1
         while covered == wanted:
             first, last = marks[left], marks[right]
-            gap = words_between(text, first[1], last[0])
+            span = (first[0], max(first[1], last[1]))
+            if _SENTENCE_END.search(text, first[1], last[0]) is None:
+                return "sentence", span
+            gap = words_between(text, first[1], last[0], cap=window)
             if best is None or gap < best[0]:
-                best = (gap, (first[0], last[1]))
+                best = (gap, span)
             counts[first[2]] -= 1
             covered -= counts[first[2]] == 0
             left += 1
@@ -62,6 +60,12 @@ def _quote(text: str, span: tuple[int, int], limit: int = 90) -> str:
     start, stop = span
     snippet = " ".join(text[start:stop].split())
     return snippet if len(snippet) <= limit else f"{snippet[: limit - 1]}…"
+
+
+def nothing_found(topic: CompiledTopic) -> TopicScore:
+    """The score of an item in which no term or entity of the topic occurs."""
+    reason = f"no term or entity of the topic found: score 0 < threshold {topic.spec.threshold:.2f}"
+    return TopicScore(topic=topic.spec.id, score=0.0, matched=False, reasons=(reason,))
 
 
 def score_topic(topic: CompiledTopic, found: Evidence, text: str) -> TopicScore:

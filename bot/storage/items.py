@@ -122,16 +122,29 @@ class ItemStore(StoreBase):
         now = success.now
         with self._transaction() as conn:
             inserted = self._insert_items(conn, source_id, entries, now)
-            matches: list[NewMatch] = []
+            made: list[tuple[int, TopicScore]] = []
             if alert and inserted:
-                matches = self._insert_matches(conn, source_id, inserted, now)
-            self._record_success(conn, source_id, success, new_items=bool(inserted))
+                made = self._insert_matches(conn, source_id, inserted, now)
+            source_name = self._record_success(conn, source_id, success, new_items=bool(inserted))
+        items = {item_id: entry.item for item_id, entry in inserted}
+        matches = [
+            NewMatch(
+                item_id=item_id,
+                score=score,
+                title=items[item_id].title,
+                link=items[item_id].link,
+                source_name=source_name,
+            )
+            for item_id, score in made
+        ]
         return len(inserted), matches
 
     def _insert_items(
         self, conn: Connection, source_id: int, entries: Sequence[StoredEntry], now: datetime
     ) -> list[tuple[int, StoredEntry]]:
-        by_key = {entry.key: entry for entry in reversed(entries)}  # first of a key wins
+        by_key: dict[str, StoredEntry] = {}
+        for entry in entries:
+            by_key.setdefault(entry.key, entry)  # the first of a repeated key wins
         if not by_key:
             return []
         stmt = self._insert_ignoring(ITEM, ["source_id", "key"]).returning(ITEM.c.id, ITEM.c.key)
@@ -144,7 +157,7 @@ class ItemStore(StoreBase):
         source_id: int,
         inserted: Sequence[tuple[int, StoredEntry]],
         now: datetime,
-    ) -> list[NewMatch]:
+    ) -> list[tuple[int, TopicScore]]:
         scores: dict[tuple[int, str], TopicScore] = {}
         for item_id, entry in inserted:
             for score in entry.matches:
@@ -161,10 +174,8 @@ class ItemStore(StoreBase):
         self._fan_out(
             conn, source_id, [(row.id, scores[row.item_id, row.topic]) for row in rows], now
         )
-        return sorted(
-            (NewMatch(item_id=row.item_id, score=scores[row.item_id, row.topic]) for row in rows),
-            key=lambda match: (match.item_id, match.score.topic),
-        )
+        made = [(row.item_id, scores[row.item_id, row.topic]) for row in rows]
+        return sorted(made, key=lambda pair: (pair[0], pair[1].topic))
 
     def _fan_out(
         self,
@@ -200,7 +211,8 @@ class ItemStore(StoreBase):
 
     def _record_success(
         self, conn: Connection, source_id: int, success: PollSuccess, *, new_items: bool
-    ) -> None:
+    ) -> str:
+        """Update the source after a good poll and free its lease; returns the source's name."""
         values: dict[str, Any] = {
             "last_polled_at": success.now,
             "last_success_at": success.now,
@@ -222,7 +234,9 @@ class ItemStore(StoreBase):
             values["url"] = success.new_url
         if new_items:
             values["last_new_item_at"] = success.now
-        conn.execute(update(SOURCE).where(SOURCE.c.id == source_id).values(**values))
+        stmt = update(SOURCE).where(SOURCE.c.id == source_id).values(**values)
+        name: str = conn.execute(stmt.returning(SOURCE.c.name)).scalar_one()
+        return name
 
     @retries_transient
     def prune_unmatched_items(self, older_than: datetime) -> int:

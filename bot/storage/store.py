@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
@@ -15,6 +16,9 @@ from bot.storage.outbox import OutboxStore
 from bot.storage.retry import retries_transient
 from bot.storage.sources import SourceStore
 from bot.storage.tables import META
+
+if TYPE_CHECKING:
+    from bot.services.ports import PollStore
 
 
 class Store(SourceStore, ItemStore, OutboxStore, ChatStore, HealthStore):
@@ -59,3 +63,10 @@ def open_store(database_url: str, *, origin: str = "database_url", migrate: bool
     if migrate:
         upgrade_engine(engine)
     return Store(engine)
+
+
+if TYPE_CHECKING:
+
+    def _is_a_poll_store(store: Store) -> PollStore:
+        """mypy proves here that Store keeps the PollStore contract the poller relies on."""
+        return store

@@ -99,7 +99,7 @@ async def on_handler_error(update: object, context: ContextTypes.DEFAULT_TYPE) -
     log.warning(
         "telegram.handler_failed",
         extra={"error": f"{type(error).__name__}: {error}"},
-        exc_info=not isinstance(error, TelegramError),
+        exc_info=error if not isinstance(error, TelegramError) else None,
     )
     if isinstance(update, Update) and update.effective_message is not None:
         with contextlib.suppress(TelegramError):

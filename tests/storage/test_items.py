@@ -58,15 +58,26 @@ def test_baseline_poll_stores_items_without_alerts(
 def test_alert_poll_stores_matches_and_returns_them(
     store: Store, source_id: int, now: datetime, entry, score, ok
 ) -> None:
-    """With alert=True each matched topic of a new item becomes a match row and a NewMatch."""
+    """With alert=True each matched topic of a new item becomes a match row and a NewMatch
+    naming the item and its source."""
     entries = [
         entry("a", matches=(score("drugs", 0.9), score("other", 0.2, matched=False))),
+        entry("c", matches=(score("drugs", 0.6), score("arms", 0.7))),
         entry("b"),
     ]
     new, matches = store.save_poll(source_id, ok(now), entries, alert=True)
-    assert new == 2
-    assert [(m.score.topic, m.score.score) for m in matches] == [("drugs", 0.9)]
-    assert count(store, MATCH) == 1
+    assert new == 3
+    assert [(m.title, m.score.topic, m.score.score) for m in matches] == [
+        ("Item a", "drugs", 0.9),
+        ("Item c", "arms", 0.7),
+        ("Item c", "drugs", 0.6),
+    ]
+    assert (matches[0].title, matches[0].link, matches[0].source_name) == (
+        "Item a",
+        "https://news.example/a",
+        "Wire",
+    )
+    assert count(store, MATCH) == 3
     (health,) = store.source_health()
     assert health.last_new_item_at == now
 

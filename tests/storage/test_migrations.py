@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
 from sqlalchemy import inspect
 
+from bot.cli import main
 from bot.storage import create_engine_for, upgrade
 from bot.storage.migrate import current_revision, head_revision
 from bot.storage.tables import METADATA
@@ -29,6 +32,27 @@ def test_upgrade_creates_every_table_and_is_idempotent(database_url: str) -> Non
             assert current_revision(conn) == head_revision()
     finally:
         engine.dispose()
+
+
+def test_processes_starting_together_both_migrate_cleanly(database_url: str) -> None:
+    """Two processes upgrading one empty database at once both succeed (lock, then no-op)."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def migrate() -> None:
+        barrier.wait()
+        try:
+            upgrade(database_url)
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=migrate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert revision_of(database_url) == head_revision()
 
 
 def test_migrated_schema_has_no_autogenerate_diff(database_url: str) -> None:
@@ -57,12 +81,14 @@ def test_diff_check_notices_a_missing_index(database_url: str) -> None:
         engine.dispose()
 
 
-def test_db_upgrade_command_migrates_database_url(tmp_path: Path) -> None:
-    """`narcowatch db upgrade` migrates the database named by $DATABASE_URL and exits 0."""
+def test_db_upgrade_command_migrates_config_database(tmp_path: Path) -> None:
+    """`narcowatch db upgrade --config F` (a real subprocess) migrates F's database_url."""
     db_file = tmp_path / "cli" / "nw.db"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_file}"}
+    config = tmp_path / "narcowatch.yaml"
+    config.write_text(f"database_url: sqlite:///{db_file}\n")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "NARCOWATCH_CONFIG"}}
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade", "--config", str(tmp_path / "none.yaml")],
+        [sys.executable, "-m", "bot", "db", "upgrade", "--config", str(config)],
         env=env,
         capture_output=True,
         text=True,
@@ -70,25 +96,35 @@ def test_db_upgrade_command_migrates_database_url(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    engine = create_engine_for(f"sqlite:///{db_file}")
+    assert "up to date" in done.stdout
+    assert revision_of(f"sqlite:///{db_file}") == head_revision()
+
+
+def test_database_url_env_wins_and_needs_no_config(tmp_path: Path) -> None:
+    """$DATABASE_URL is migrated even when the config file does not exist."""
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    result = CliRunner().invoke(
+        main,
+        ["db", "upgrade", "--config", str(tmp_path / "missing.yaml")],
+        env={"DATABASE_URL": url},
+    )
+    assert result.exit_code == 0, result.output
+    assert revision_of(url) == head_revision()
+
+
+def test_db_upgrade_command_rejects_bad_url() -> None:
+    """A bad $DATABASE_URL makes `db upgrade` print `DATABASE_URL: ...` and exit 2."""
+    result = CliRunner().invoke(
+        main, ["db", "upgrade"], env={"DATABASE_URL": "mysql://root@localhost/nw"}
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("DATABASE_URL: unsupported database URL")
+
+
+def revision_of(url: str) -> str | None:
+    engine = create_engine_for(url)
     try:
         with engine.connect() as conn:
-            assert current_revision(conn) == head_revision()
+            return current_revision(conn)
     finally:
         engine.dispose()
-
-
-def test_db_upgrade_command_rejects_bad_url(tmp_path: Path) -> None:
-    """A bad $DATABASE_URL makes `narcowatch db upgrade` print `DATABASE_URL: ...` and exit 2."""
-    env = {**os.environ, "DATABASE_URL": "mysql://root@localhost/nw"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 2
-    assert done.stderr.startswith("DATABASE_URL: unsupported database URL")

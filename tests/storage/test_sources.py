@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import text
 
 from bot.core.models import HtmlSelectors
 from bot.services.ports import PollFailure
-from bot.storage import SourceSpec, Store
+from bot.storage import SourceSpec, Store, open_store
 
 
 def specs(*names: str) -> list[SourceSpec]:
@@ -238,3 +242,25 @@ def test_claim_all_enabled_ignores_schedule_but_not_leases(store: Store, now: da
     ] == ["leased"]
     claimed = store.claim_all_enabled(now=now, owner="once", lease_seconds=60)
     assert [s.name for s in claimed] == ["fresh"]
+
+
+@pytest.mark.postgres
+def test_postgres_claim_skips_rows_locked_by_another_transaction(
+    postgres_url: str, now: datetime
+) -> None:
+    """On PostgreSQL a claim passes over rows another transaction has locked, without waiting."""
+    store = open_store(postgres_url)
+    try:
+        store.sync_config_sources(specs("a", "b"), now=now)
+        with store.engine.connect() as other:
+            other.execute(text("SELECT id FROM source WHERE name = 'a' FOR UPDATE"))
+            started = time.monotonic()
+            claimed = store.claim_due_sources(now=now, limit=10, owner="p", lease_seconds=60)
+            assert time.monotonic() - started < 2
+            assert [s.name for s in claimed] == ["b"]
+            other.rollback()
+        assert [
+            s.name for s in store.claim_due_sources(now=now, limit=10, owner="q", lease_seconds=60)
+        ] == ["a"]
+    finally:
+        store.close()

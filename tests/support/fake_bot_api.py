@@ -5,7 +5,7 @@ Point PTB at it with ``base_url=fake.base_url`` (``http://127.0.0.1:PORT/bot``) 
 sendMessage, editMessageText, answerCallbackQuery, getChatMember, setMyCommands, deleteWebhook
 and a few more with Telegram's JSON shapes, and enforces Telegram's limits:
 
-- 30 messages in any second overall, 1 per second per chat, 20 per minute per group:
+- 30 messages in any second overall, 3 in any 3 s per chat, 20 per minute per group:
   beyond them a 429 with ``parameters.retry_after``;
 - HTML that does not parse: 400 "can't parse entities"; text over 4096: "message is too long".
 
@@ -353,7 +353,8 @@ class FakeBotApi:
 
     def _limited(self, chat_id: int, now: float) -> float | None:
         """Seconds to wait when a send now would break a limit, else None (and count it)."""
-        windows = [(self.global_window, 1.0, 30), (self.chat_windows[chat_id], 1.0, 1)]
+        # Per chat: 1/s on average, bursts of 3 tolerated (as Telegram does for command replies).
+        windows = [(self.global_window, 1.0, 30), (self.chat_windows[chat_id], 3.0, 3)]
         if self.chat_types.get(chat_id, "private") != "private":
             windows.append((self.group_windows[chat_id], 60.0, 20))
         for window, span, limit in windows:

@@ -1,0 +1,245 @@
+"""Matcher speed: the default topic on 10,000 generated ~1.5 KB news items vs a bare scan.
+
+Run: .venv/bin/python benchmarks/bench_matcher.py [--items N] [--skip-cli]
+Bars (SPEC 5): >= 10,000 items/s on one core, and no slower than 2x a bare pyahocorasick scan
+(lowercase, iterate, count hits) of the same texts for the same patterns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import ahocorasick
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.core.models import Item  # noqa: E402
+from bot.matching import Matcher, compile_topics, load_topic  # noqa: E402
+
+TOPIC = ROOT / "config" / "topics" / "drug-control-cooperation.yaml"
+
+# Sentences by kind: on-topic cooperation, drug enforcement at home, diplomacy and trade
+# (countries, cooperation words), and everyday news with no term at all.
+_SENTENCES = {
+    "en": {
+        "coop": [
+            "Police from {c1} and {c2} seized {n} kilograms of heroin in a joint operation.",
+            "The two sides agreed to deepen cooperation on drug control and intelligence sharing.",
+            "UNODC officials praised the regional efforts to curb methamphetamine trafficking.",
+            "The suspect was extradited from {c2} to face drug trafficking charges.",
+        ],
+        "drugs": [
+            "Officers found {n} grams of cocaine during a search of the house on Monday.",
+            "The court sentenced the drug dealer to {n} months in prison.",
+        ],
+        "politics": [
+            "The ministry said officials from {c1} and {c2} met in the capital on Monday.",
+            "The delegation discussed trade, investment and tourism between {c1} and {c2}.",
+            "The football association signed a memorandum with its counterparts in {c2}.",
+            "Leaders pledged closer cooperation on energy and infrastructure.",
+        ],
+        "plain": [
+            "Prices of rice and vegetables rose sharply in the third quarter, the office said.",
+            "Analysts expect the central bank to keep interest rates unchanged until next year.",
+            "Heavy rain caused flooding in the northern provinces, displacing thousands of people.",
+            "The new metro line will connect the airport with the city centre by {year}.",
+            "The company reported a {n} percent rise in quarterly profit on strong sales.",
+            "Schools will reopen next week after the holiday, the education department said.",
+            "Fans gathered outside the stadium hours before the final whistle.",
+            "The museum's new exhibition features paintings from the nineteenth century.",
+            "Residents complained about traffic jams on the main road into town.",
+            "The weather service forecast sunshine and mild temperatures for the weekend.",
+            "A spokesman said the plant would hire {n} workers over the next two years.",
+            "Farmers expect a good harvest after a wet spring and a warm summer.",
+        ],
+    },
+    "zh": {
+        "coop": [
+            "{c1}与{c2}警方在边境地区开展联合扫毒行动,缴获冰毒{n}千克。",
+            "双方同意加强执法安全合作,深化情报交流,共同打击跨国贩毒犯罪。",
+        ],
+        "drugs": ["警方在一处出租屋内查获海洛因{n}克,抓获犯罪嫌疑人两名。"],
+        "politics": [
+            "两国领导人就贸易、投资和旅游合作交换了意见。",
+            "{c1}外交部长访问{c2},双方签署了经贸合作协议。",
+        ],
+        "plain": [
+            "据报道,今年第三季度全国居民消费价格同比上涨百分之二。",
+            "该市新建的地铁线路将于{year}年底开通运营,连接机场和市中心。",
+            "气象部门预计未来三天北方地区将迎来大范围降雨。",
+            "学校将在假期结束后于下周恢复上课。",
+            "这家公司第三季度利润增长百分之{n},主要得益于销售强劲。",
+            "博物馆的新展览展出了十九世纪的绘画作品。",
+            "农民们预计今年春雨充足,秋季将获得丰收。",
+            "市民反映进城主干道上交通拥堵严重。",
+        ],
+    },
+    "ru": {
+        "coop": [
+            "Представители {c1} и {c2} обсудили сотрудничество в борьбе с наркотрафиком.",
+            "Полиция изъяла {n} килограммов героина в ходе совместной операции.",
+            "ШОС и УНП ООН провели совместное мероприятие по противодействию наркотикам.",
+        ],
+        "drugs": ["Полицейские задержали мужчину с крупной партией мефедрона."],
+        "politics": [
+            "Стороны подписали меморандум о взаимопонимании в сфере торговли и инвестиций.",
+            "Министры {c1} и {c2} обсудили вопросы торгового сотрудничества.",
+        ],
+        "plain": [
+            "Цены на продукты в третьем квартале выросли, сообщила статистическая служба.",
+            "В северных регионах ожидаются сильные дожди и понижение температуры.",
+            "Новая линия метро свяжет аэропорт с центром города к {year} году.",
+            "Школы возобновят занятия на следующей неделе после каникул.",
+            "Компания сообщила о росте квартальной прибыли на {n} процентов.",
+            "В музее открылась выставка картин девятнадцатого века.",
+            "Жители жалуются на пробки на главной дороге в город.",
+            "Фермеры ожидают хорошего урожая после дождливой весны.",
+        ],
+    },
+}
+_COUNTRIES = {
+    "en": ["China", "Myanmar", "Laos", "Thailand", "Russia", "the United States", "Mexico",
+           "Colombia", "Nigeria", "the UK", "Iran", "Afghanistan", "Kenya", "Australia"],
+    "zh": ["中国", "缅甸", "老挝", "泰国", "越南", "俄罗斯", "美国", "哈萨克斯坦"],
+    "ru": ["России", "Китая", "Таджикистана", "Казахстана", "Киргизии", "Афганистана", "США"],
+}
+# Kinds of item: (share, how many topical sentences, of which kind).
+_ITEM_KINDS = (
+    (0.15, 3, "coop"),
+    (0.10, 2, "drugs"),
+    (0.25, 2, "politics"),
+    (0.50, 0, "plain"),
+)
+
+
+def make_items(count: int, *, seed: int = 7) -> list[Item]:
+    """Deterministic news-like items of ~1.5 KB, 60/20/20 en/zh/ru: some on the topic, some
+    about drugs at home, some about diplomacy and trade, half about nothing we watch."""
+    rng = random.Random(seed)
+    items = []
+    for _ in range(count):
+        lang = rng.choices(["en", "zh", "ru"], weights=[6, 2, 2])[0]
+        pool, countries = _SENTENCES[lang], _COUNTRIES[lang]
+        _, topical, kind = rng.choices(_ITEM_KINDS, weights=[k[0] for k in _ITEM_KINDS])[0]
+        chosen = [rng.choice(pool[kind]) for _ in range(topical)]
+        size = sum(len(s.encode("utf-8")) for s in chosen)
+        while size < 1500:
+            sentence = rng.choice(pool["plain"])
+            chosen.append(sentence)
+            size += len(sentence.encode("utf-8"))
+        rng.shuffle(chosen)
+        filled = []
+        for template in chosen:
+            c1, c2 = rng.sample(countries, 2)
+            filled.append(template.format(c1=c1, c2=c2, n=rng.randint(2, 900), year=2030))
+        joiner = "" if lang == "zh" else " "
+        items.append(Item(title=filled[0], summary=joiner.join(filled[1:]), lang=lang))
+    return items
+
+
+def bare_automaton(keys: list[str]) -> ahocorasick.Automaton:
+    """The same patterns in a plain automaton, in the order they come."""
+    automaton = ahocorasick.Automaton()
+    for index, key in enumerate(keys):
+        automaton.add_word(key, index)
+    automaton.make_automaton()
+    return automaton
+
+
+def bare_scan(automaton: ahocorasick.Automaton, texts: list[str]) -> tuple[float, int]:
+    """CPU seconds to lowercase, iterate and count hits over every text, and the hits."""
+    started = time.process_time()
+    hits = 0
+    for text in texts:
+        for _ in automaton.iter(text.lower()):
+            hits += 1
+    return time.process_time() - started, hits
+
+
+def matcher_run(matcher: Matcher, items: list[Item]) -> tuple[float, int]:
+    """CPU seconds to score every item, and how many matched."""
+    started = time.process_time()
+    matched = 0
+    for item in items:
+        matched += matcher.score(item)[0].matched
+    return time.process_time() - started, matched
+
+
+def time_cli(items: list[Item]) -> float:
+    """Seconds for `narcowatch score` on the items as a JSON Lines file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "items.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            for n, item in enumerate(items):
+                row = {"id": str(n), "title": item.title, "summary": item.summary}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        config = Path(tmp) / "narcowatch.yaml"
+        config.write_text(f"topics:\n  - {TOPIC}\n", encoding="utf-8")
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bot", "score", "--config", str(config), str(path)],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3, help="best of this many rounds")
+    parser.add_argument("--skip-cli", action="store_true")
+    args = parser.parse_args()
+
+    matcher = compile_topics([load_topic(TOPIC, env=os.environ)])
+    items = make_items(args.items)
+    size = sum(len(f"{i.title}\n{i.summary}".encode()) for i in items) / len(items)
+    texts = [f"{i.title}\n{i.summary}" for i in items]
+    keys = matcher.pattern_keys()
+    bare = bare_automaton(keys)
+    matcher.score(items[0])  # warm up
+
+    # CPU time of this process, best of a few interleaved rounds: other load on the machine
+    # (tests running next door) then skews neither side.
+    ours_s, bare_s, matched, hits = float("inf"), float("inf"), 0, 0
+    for _ in range(args.rounds):
+        seconds, matched = matcher_run(matcher, items)
+        ours_s = min(ours_s, seconds)
+        seconds, hits = bare_scan(bare, texts)
+        bare_s = min(bare_s, seconds)
+    ours, plain = len(items) / ours_s, len(items) / bare_s
+
+    print(f"items: {len(items)}, mean size {size:.0f} bytes, languages en/zh/ru 60/20/20")
+    print(f"patterns: {len(keys)} (every term, alias and spelling of the default topic)")
+    print(f"matcher:   {ours:10,.0f} items/s  ({matched} matched)")
+    print(f"bare scan: {plain:10,.0f} items/s  ({hits} raw hits)")
+    for lang in ("en", "zh", "ru"):
+        subset = [i for i in items if i.lang == lang]
+        seconds, _ = matcher_run(matcher, subset)
+        bare_seconds, _ = bare_scan(bare, [f"{i.title}\n{i.summary}" for i in subset])
+        print(
+            f"  {lang}: matcher {len(subset) / seconds:9,.0f} items/s, "
+            f"bare {len(subset) / bare_seconds:9,.0f} items/s"
+        )
+    ratio = bare_s / ours_s
+    print(f"ratio: the matcher takes {1 / ratio if ratio else 0:.2f}x the bare scan's time")
+    ok = ours >= 10_000 and ours_s <= 2.0 * bare_s
+    print(f"bars (>= 10,000 items/s; <= 2x the bare scan): {'met' if ok else 'NOT MET'}")
+    if not args.skip_cli:
+        seconds = time_cli(items)
+        print(f"narcowatch score, {len(items)} JSON lines: {seconds:.2f} s wall (process start included)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""`narcowatch run` as a subprocess: health, console alerts for new matches, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.cli import free_port, run_cli, start_cli, write_config
+from tests.support.feedserver import feed_server, rss_feed
+
+pytestmark = pytest.mark.slow
+
+MATCHING_FEED = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+    "<item><guid>m1</guid><title>SCO members agree joint anti-drug operation</title>"
+    "<link>http://example.org/m1</link><description>China, Russia and Kazakhstan will share "
+    "intelligence on cross-border drug trafficking and precursor chemicals, the Ministry of "
+    "Public Security said.</description></item>"
+    "</channel></rss>"
+).encode()
+
+
+async def wait_healthy(url: str, deadline_s: float) -> dict[str, object]:
+    """Poll /healthz until it answers 200, or fail after the deadline."""
+    last: object = None
+    async with httpx.AsyncClient(trust_env=False) as client:
+        for _ in range(int(deadline_s * 5)):
+            try:
+                response = await client.get(url, timeout=2)
+                if response.status_code == 200:
+                    report: dict[str, object] = response.json()
+                    return report
+                last = response.text
+            except httpx.HTTPError as exc:
+                last = exc
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"daemon never healthy: {last}")
+
+
+async def test_daemon_alerts_on_new_matching_item_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """The daemon polls on its interval, prints a console alert for a new matching item within
+    the interval + 5 s, answers /healthz and `narcowatch health`, and exits 0 on SIGTERM."""
+    port = free_port()
+    async with feed_server() as server:
+        url = server.add_feed("/feed.xml", rss_feed(3, prefix="old"), etag='"v1"')
+        config = write_config(
+            tmp_path,
+            [{"name": "loopback news", "url": url, "interval": "2s"}],
+            health_port=port,
+        )
+        daemon = start_cli("run", "--config", str(config))
+        try:
+            report = await wait_healthy(f"http://127.0.0.1:{port}/healthz", 30)
+            assert report["healthy"] is True
+            while not server.requests_to("/feed.xml"):
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(0.5)  # let the baseline poll's transaction finish
+            published = time.monotonic()
+            server.add_feed("/feed.xml", MATCHING_FEED, etag='"v2"')
+
+            checked = await asyncio.to_thread(
+                run_cli, "health", "--url", f"http://127.0.0.1:{port}/healthz"
+            )
+            assert checked.returncode == 0, checked.stdout + checked.stderr
+
+            while len(server.requests_to("/feed.xml")) < 3 and time.monotonic() - published < 7:
+                await asyncio.sleep(0.1)
+            assert time.monotonic() - published < 7, "the source was not polled on its interval"
+        finally:
+            sent = time.monotonic()
+            daemon.send_signal(signal.SIGTERM)
+            stdout, stderr = await asyncio.to_thread(daemon.communicate, timeout=15)
+            stopped_in = time.monotonic() - sent
+    assert daemon.returncode == 0, stderr
+    assert stopped_in < 10
+    alert_lines = [line for line in stdout.splitlines() if "SCO members agree" in line]
+    assert len(alert_lines) == 1, stdout
+    assert alert_lines[0].split()[1] == "drug-control-cooperation"
+    assert "loopback news" in alert_lines[0]
+    assert "daemon.stopped" in stderr

@@ -1,0 +1,124 @@
+"""Alert rendering: escaped feed text, Telegram's 4096 limit, plain fallback, digests, /why."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.core.models import EntityHit, TermHit, TopicScore
+from bot.core.render import (
+    MAX_MESSAGE,
+    AlertView,
+    html_to_plain,
+    render_alert,
+    render_digest,
+    render_why,
+    tg_length,
+)
+from tests.support.fake_bot_api import parse_html
+
+SCORE = TopicScore(
+    topic="drug-control-cooperation",
+    score=0.8712,
+    matched=True,
+    terms=(TermHit("禁毒", "drug", 3), TermHit("cooperation", "coop", 1)),
+    entities=(EntityHit("UNODC", "org"),),
+    reasons=("drug term + cooperation signal",),
+)
+
+
+def view(**changes: object) -> AlertView:
+    base: dict[str, object] = {
+        "alert_id": 17,
+        "match_id": 5,
+        "source_id": 3,
+        "title": "China & SCO <agree> on anti-drug agency",
+        "link": "https://news.example/a?x=1&y=2",
+        "sources": ("China Daily",),
+        "published": datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
+        "score": SCORE,
+        "excerpt": "Officials said <b>joint</b> work would grow.",
+    }
+    base.update(changes)
+    return AlertView(**base)  # type: ignore[arg-type]
+
+
+def test_alert_shows_every_part_with_feed_text_escaped() -> None:
+    """The alert links the title and shows source, time, topic, score, terms, entities, excerpt."""
+    html = render_alert(view()).html
+    assert '<a href="https://news.example/a?x=1&amp;y=2">' in html
+    assert "China &amp; SCO &lt;agree&gt; on anti-drug agency" in html
+    assert "China Daily · 2026-11-24 09:30 UTC" in html
+    assert "drug-control-cooperation" in html
+    assert "score 0.87" in html
+    assert "禁毒 ×3" in html
+    assert "UNODC (org)" in html
+    assert "&lt;b&gt;joint&lt;/b&gt;" in html
+    assert "/why 17" in html
+    assert parse_html(html)[0] is None
+
+
+def test_non_http_links_are_not_made_clickable() -> None:
+    """A javascript: or relative link is shown as plain title text, not as an href."""
+    html = render_alert(view(link="javascript:alert(1)")).html
+    assert "href" not in html
+
+
+def test_hostile_long_title_and_excerpt_stay_under_the_limit_and_parse() -> None:
+    """Huge titles full of `&<>"` and emoji never exceed 4096 characters or break the HTML."""
+    hostile = ('&<>"' * 3000) + ("😀" * 3000)
+    rendered = render_alert(view(title=hostile, excerpt=hostile, sources=(hostile,) * 50))
+    assert tg_length(rendered.html) <= MAX_MESSAGE
+    assert tg_length(rendered.plain) <= MAX_MESSAGE
+    problem, _ = parse_html(rendered.html)
+    assert problem is None
+    assert "&amp;&lt;&gt;&quot;" in rendered.html
+
+
+def test_excerpt_is_shortened_first() -> None:
+    """A long excerpt is cut (with an ellipsis) before anything else gives way."""
+    rendered = render_alert(view(excerpt="word " * 5000))
+    assert "…" in rendered.html
+    assert "China &amp; SCO" in rendered.html
+    assert tg_length(rendered.html) < 1500
+
+
+def test_plain_fallback_has_no_markup_and_keeps_the_link() -> None:
+    """The plain version carries the same facts without tags or entities."""
+    plain = render_alert(view()).plain
+    assert "<" not in plain.replace("<agree>", "")
+    assert "China & SCO <agree> on anti-drug agency" in plain
+    assert "https://news.example/a?x=1&y=2" in plain
+
+
+def test_buttons_carry_feedback_and_mute_data() -> None:
+    """Buttons send back the match id (feedback) and the source id (mute), within 64 bytes."""
+    buttons = render_alert(view()).buttons
+    data = [b.data for row in buttons for b in row]
+    assert data == ["fb:r:5", "fb:n:5", "ms:3"]
+    assert all(len(d.encode()) <= 64 for d in data)
+
+
+def test_digest_splits_between_items_and_each_part_parses() -> None:
+    """A long digest becomes several messages under the limit; every alert is in exactly one."""
+    views = [view(alert_id=n, title=f"Story {n} " + "x" * 150) for n in range(100)]
+    parts = render_digest(views, heading="Hourly digest")
+    assert len(parts) > 1
+    assert sum(part.count for part in parts) == 100
+    for part in parts:
+        assert tg_length(part.html) <= MAX_MESSAGE
+        assert parse_html(part.html)[0] is None
+    assert all(f"/why {n}\n" in "\n".join(p.html for p in parts) + "\n" for n in range(100))
+
+
+def test_why_lists_every_reason_term_and_entity() -> None:
+    """The explanation names the reasons, each term with its group and count, and entities."""
+    text = render_why(view())
+    assert "drug term + cooperation signal" in text
+    assert "禁毒 — group drug, 3×" in text
+    assert "UNODC (org)" in text
+    assert parse_html(text)[0] is None
+
+
+def test_html_to_plain_undoes_our_markup() -> None:
+    """Stripping our own HTML gives back the original characters."""
+    assert html_to_plain("<b>a &amp; b</b> &lt;c&gt;") == "a & b <c>"
