@@ -107,8 +107,22 @@ _SENTENCES = {
     },
 }
 _COUNTRIES = {
-    "en": ["China", "Myanmar", "Laos", "Thailand", "Russia", "the United States", "Mexico",
-           "Colombia", "Nigeria", "the UK", "Iran", "Afghanistan", "Kenya", "Australia"],
+    "en": [
+        "China",
+        "Myanmar",
+        "Laos",
+        "Thailand",
+        "Russia",
+        "the United States",
+        "Mexico",
+        "Colombia",
+        "Nigeria",
+        "the UK",
+        "Iran",
+        "Afghanistan",
+        "Kenya",
+        "Australia",
+    ],
     "zh": ["中国", "缅甸", "老挝", "泰国", "越南", "俄罗斯", "美国", "哈萨克斯坦"],
     "ru": ["России", "Китая", "Таджикистана", "Казахстана", "Киргизии", "Афганистана", "США"],
 }
@@ -237,7 +251,10 @@ def main() -> int:
     print(f"bars (>= 10,000 items/s; <= 2x the bare scan): {'met' if ok else 'NOT MET'}")
     if not args.skip_cli:
         seconds = time_cli(items)
-        print(f"narcowatch score, {len(items)} JSON lines: {seconds:.2f} s wall (process start included)")
+        print(
+            f"narcowatch score, {len(items)} JSON lines: {seconds:.2f} s wall"
+            " (process start included)"
+        )
     return 0 if ok else 1
 
 

@@ -23,8 +23,10 @@ from bot.fetch import FetchLimits, HttpFetcher
 from bot.jobs import PollJob, prune_cutoff
 from bot.matching import compile_topics
 from bot.ops.health import HealthServer, build_app
+from bot.process_lock import single_daemon
+from bot.errors import ConfigError
 from bot.ops.metrics import Metrics
-from bot.services.configuration import Configuration
+from bot.services.configuration import Configuration, load_configuration
 from bot.services.poll import Poller
 from bot.settings import Settings
 from bot.storage import SourceSpec, Store, create_engine_for, upgrade
@@ -80,6 +82,35 @@ class Runtime:
     poller: Poller
     metrics: Metrics
     owner: str
+
+    async def reload(self, env: Mapping[str, str]) -> list[str]:
+        """Re-read config and topic files and apply sources and topics without a restart.
+
+        An invalid new config changes nothing: its problems are logged and returned, and the
+        old config stays in force. Returns the problems (empty when the reload was applied).
+        """
+        try:
+            new = await asyncio.to_thread(load_configuration, self.config.path, env=env)
+            matcher = await asyncio.to_thread(compile_topics, new.topics)
+        except ConfigError as exc:
+            problems = [str(problem) for problem in exc.problems]
+            log.error("reload.rejected", extra={"problems": problems})
+            return problems
+        old = self.config.settings
+        for key in ("database_url", "health", "telegram"):
+            if getattr(old, key) != getattr(new.settings, key):
+                log.warning("reload.needs_restart", extra={"key": key})
+        report = await asyncio.to_thread(
+            self.store.sync_config_sources, source_specs(new.settings), now=utc_now()
+        )
+        self.poller.scorer = matcher
+        self.config = new
+        log.info(
+            "reload.applied",
+            extra={"topics": list(new.topic_ids), "sources": len(new.settings.sources),
+                   "sync": str(report)},
+        )
+        return []
 
 
 @asynccontextmanager
@@ -146,8 +177,12 @@ async def poll_once(
 
 
 async def run_daemon(config: Configuration, env: Mapping[str, str], stop: asyncio.Event) -> None:
-    """Run until `stop` is set: scheduler ticks, polls, alerts, health server."""
-    del env  # read by later adapters (Telegram); kept in the signature for them
+    """Run until `stop` is set: scheduler ticks, polls, alerts, health server; SIGHUP reloads."""
+    with single_daemon(config.settings.database_url):
+        await _run(config, env, stop)
+
+
+async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Event) -> None:
     async with open_runtime(config) as runtime:
         settings = config.settings
         console = ConsoleNotifier()
@@ -193,6 +228,14 @@ async def run_daemon(config: Configuration, env: Mapping[str, str], stop: asynci
         scheduler.add_job(prune, "interval", hours=6, id="prune", max_instances=1, coalesce=True)
         health = HealthServer(build_app(health_report, runtime.metrics), settings.health.listen)
         await health.start()
+        reloads: set[asyncio.Task[list[str]]] = set()
+
+        def reload_on_sighup() -> None:
+            task = asyncio.create_task(runtime.reload(env))
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_on_sighup)
         scheduler.start()
         log.info(
             "daemon.started",

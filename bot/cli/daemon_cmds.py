@@ -33,6 +33,7 @@ def load(config_file: str | None) -> Configuration:
 def run(config_file: str | None) -> None:
     """Run the daemon: scheduler, fetchers, matcher, delivery, Telegram bot, health server."""
     from bot.daemon import install_stop_signals, run_daemon
+    from bot.process_lock import AlreadyRunningError
 
     config = load(config_file)
     configure_logging(os.environ, secrets=[config.settings.telegram.token])
@@ -42,7 +43,11 @@ def run(config_file: str | None) -> None:
         install_stop_signals(stop)
         await run_daemon(config, os.environ, stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except AlreadyRunningError as exc:
+        click.echo(f"narcowatch run: {exc}", err=True)
+        sys.exit(1)
 
 
 @click.command("poll")

@@ -1,20 +1,139 @@
-"""Matcher commands: score, eval, seed-terms, backtest (placeholders until the matcher lands)."""
+"""Matcher commands: score, eval, seed-terms (and backtest, which waits for the store)."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
-from bot.cli.common import not_built
+from bot.cli.common import (
+    EXIT_BAD_INPUT,
+    config_option,
+    config_path,
+    exits_on_bad_input,
+    not_built,
+)
+from bot.errors import InputError, Problem
 
-score = click.command("score", help="Score items against topics (JSON Lines or plain text).")(
-    not_built("score")
-)
-eval_items = click.command("eval", help="Precision, recall and F1 for labelled items.")(
-    not_built("eval")
-)
-seed_terms = click.command("seed-terms", help="Propose watch terms from documents.")(
-    not_built("seed-terms")
-)
-backtest = click.command("backtest", help="Re-score stored items with the current topics.")(
-    not_built("backtest")
-)
+if TYPE_CHECKING:
+    from bot.matching import Matcher
+
+STDIN = "-"
+
+
+def load_matcher(config_file: str | None, topic_id: str | None) -> Matcher:
+    """The topics named by the main config (or just `topic_id`), compiled."""
+    from bot.matching import compile_topics, load_topics
+    from bot.settings import load_settings
+
+    settings = load_settings(config_path(config_file), env=os.environ)
+    topics = load_topics(list(settings.topics), env=os.environ)
+    if topic_id is not None:
+        chosen = [t for t in topics if t.id == topic_id]
+        if not chosen:
+            known = ", ".join(t.id for t in topics) or "none"
+            raise InputError(f"unknown topic {topic_id!r} (topics in the config: {known})")
+        topics = chosen
+    if not topics:
+        raise InputError("the config lists no topics")
+    return compile_topics(topics)
+
+
+def read_source(source: str) -> tuple[str, str]:
+    """(text, name for messages) of a file, or of stdin for '-'."""
+    if source == STDIN:
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(source).read_text(encoding="utf-8"), source
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{source}: cannot read: {exc}") from exc
+
+
+def report(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+@click.command("score")
+@config_option
+@click.option("--topic", "topic_id", default=None, help="Score one topic only (default: all).")
+@click.option("--skip-bad", is_flag=True, help="Skip bad lines (still reported on stderr).")
+@click.argument("source", default=STDIN, required=False, metavar="[FILE or -]")
+@exits_on_bad_input
+def score(config_file: str | None, topic_id: str | None, skip_bad: bool, source: str) -> None:
+    """Score items (JSON Lines, or one plain-text item) against the topics; JSON Lines out."""
+    from bot.matching.scoreio import InputRow, parse_input, score_row
+
+    matcher = load_matcher(config_file, topic_id)
+    text, name = read_source(source)
+    problems: list[Problem] = []
+    out = sys.stdout
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per line
+    for row in parse_input(text, source=name):
+        if not isinstance(row, InputRow):
+            problems.append(row)
+            report([row])
+            continue
+        for topic_score in matcher.score(row.item):
+            out.write(encode(score_row(row.id, topic_score)) + "\n")
+    out.flush()
+    if problems and not skip_bad:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@click.command("eval")
+@click.argument("source", metavar="FILE")
+@click.option("--topic", "topic_id", default=None, help="Topic to judge (default: the first).")
+@config_option
+@exits_on_bad_input
+def eval_items(source: str, topic_id: str | None, config_file: str | None) -> None:
+    """Precision, recall and F1 (per language and overall) for items labelled 0/1."""
+    from bot.matching.evaluate import Labelled, evaluate, format_report
+    from bot.matching.scoreio import InputRow, parse_line
+
+    matcher = load_matcher(config_file, topic_id)
+    topic = topic_id or matcher.topic_ids[0]
+    text, name = read_source(source)
+    rows: list[Labelled] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = parse_line(line, number, source=name)
+        if not isinstance(row, InputRow):
+            problems.append(row)
+            continue
+        label = row.raw.get("label")
+        if label not in (0, 1) or isinstance(label, bool):
+            problems.append(Problem(name, number, '"label" must be 0 or 1'))
+            continue
+        rows.append(Labelled(row.id, row.item.lang or "unknown", int(label), row.item))
+    if problems:
+        report(problems)
+        sys.exit(EXIT_BAD_INPUT)
+    scored = ((row, matcher.score_for(row.item, topic)) for row in rows)
+    click.echo(format_report(evaluate(scored, topic=topic)))
+
+
+@click.command("seed-terms")
+@click.argument("sources", nargs=-1, required=True, metavar="FILE...")
+@exits_on_bad_input
+def seed_terms(sources: tuple[str, ...]) -> None:
+    """Propose watch terms and entities found in documents, as topic YAML on stdout."""
+    from bot.matching.seedterms import propose, render_yaml
+
+    documents = [(name, text) for text, name in (read_source(s) for s in sources)]
+    click.echo(render_yaml(propose(documents)), nl=False)
+
+
+@click.command("backtest")
+@click.option("--since", default="30d", show_default=True, help="How far back to re-score.")
+@click.option("--topic", "topic_id", default=None, help="One topic only (default: all).")
+def backtest(since: str, topic_id: str | None) -> None:
+    """Re-score stored items with the current topics (needs the database; not built yet)."""
+    del since, topic_id
+    not_built("backtest")()

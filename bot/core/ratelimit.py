@@ -11,6 +11,9 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
+EPSILON = 1e-9
+
+
 @dataclass
 class TokenBucket:
     """`capacity` tokens, refilled at `rate` per second; one token per message."""
@@ -27,12 +30,14 @@ class TokenBucket:
     def _refill(self, now: float) -> None:
         if now > self.updated:
             self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            if self.tokens > self.capacity - EPSILON:
+                self.tokens = self.capacity
             self.updated = now
 
     def wait(self, now: float) -> float:
         """Seconds until a token is available (0 when one is now)."""
         self._refill(now)
-        if self.tokens >= 1.0:
+        if self.tokens >= 1.0 - EPSILON:  # float dust must not leave a wait too small to pass
             return 0.0
         return (1.0 - self.tokens) / self.rate
 

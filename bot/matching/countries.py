@@ -51,7 +51,7 @@ def parse_gazetteer(text: str) -> Gazetteer:
         entities.append(
             EntitySpec(
                 name=name,
-                type=entity_type,  # type: ignore[arg-type]
+                type=entity_type,
                 aliases={lang: terms for lang, terms in aliases.items() if terms},
                 country=code if code != "-" else None,
             )

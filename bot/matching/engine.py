@@ -87,7 +87,8 @@ class Matcher:
 
     def pattern_keys(self) -> list[str]:
         """Every literal pattern in the automaton (for benchmarks and diagnostics)."""
-        return [key for key in self._automaton.keys() if not key.endswith("\0")]
+        keys = self._automaton.keys()  # iterating the automaton itself is not supported
+        return [key for key in keys if not key.endswith("\0")]
 
     def score(self, item: Item) -> list[TopicScore]:
         """One score per topic, in topic order."""

@@ -69,7 +69,7 @@ def gather(topic: CompiledTopic, hits: list[Hit], title_end: int) -> Evidence:
     entity_seen: dict[int, int] = {}
     for start, stop, kind, ref in hits:
         factor = boost if start < title_end else 1.0
-        if kind == GROUP or kind == EXCLUSION:
+        if kind in (GROUP, EXCLUSION):
             term = topic.terms[ref]
             seen = term_counts.get(ref, 0)
             term_counts[ref] = seen + 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import re2
@@ -95,3 +95,26 @@ def check_topic(spec: TopicSpec, doc: YamlDocument) -> list[Problem]:
             problem(loc, message)
     problems.sort(key=lambda p: p.line or 0)
     return problems
+
+
+def load_topics(paths: Sequence[Path], *, env: Mapping[str, str]) -> list[TopicSpec]:
+    """Every topic file, with the problems of all files reported together; ids are unique."""
+    specs: list[TopicSpec] = []
+    problems: list[Problem] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        try:
+            spec = load_topic(path, env=env)
+        except ConfigError as exc:
+            problems += exc.problems
+            continue
+        if spec.id in seen:
+            problems.append(
+                Problem(str(path), None, f"topic id {spec.id!r} is also used by {seen[spec.id]}")
+            )
+            continue
+        seen[spec.id] = path
+        specs.append(spec)
+    if problems:
+        raise ConfigError(problems)
+    return specs

@@ -65,7 +65,9 @@ def parse_line(line: str, number: int, *, source: str) -> InputRow | Problem:
     try:
         row = ScoreInput.model_validate(data)
     except ValidationError as exc:
-        return Problem(source, number, "; ".join(describe_validation_error(e) for e in exc.errors()))
+        return Problem(
+            source, number, "; ".join(describe_validation_error(e) for e in exc.errors())
+        )
     item = Item(
         title=row.title, link=row.url, summary=row.summary, content=row.content, lang=row.lang
     )

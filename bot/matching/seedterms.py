@@ -11,11 +11,16 @@ from dataclasses import dataclass, field
 _WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*")
 _ACRONYM = re.compile(r"\b[A-ZА-ЯЁ]{2,8}s?\b")
 _NAME_WORD = r"(?:[A-ZА-ЯЁ][a-zа-яё]+(?:-[A-Za-zА-Яа-яЁё]+)?|[A-ZА-ЯЁ]{2,8})"
-_CONNECTOR = r"(?:of|and|for|the|on|de|по|и)"
+_CONNECTOR = r"(?:of|for|the|on|de|по)"
 _NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_CONNECTOR}\s+)?{_NAME_WORD})+")
 _EXPANSION = re.compile(rf"({_NAME.pattern})\s*\(([A-ZА-ЯЁ]{{2,8}})\)")
 
-_STOP = frozenset(
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_STOP = _wordset(
     """a an the and or but if of to in on at by for with from as into about over after before
     under between among through during without within against across is are was were be been
     being am has have had do does did will would shall should can could may might must not no
@@ -32,24 +37,25 @@ _STOP = frozenset(
     кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы нее были
     куда зачем всех никогда можно при наконец два об другой хоть после над больше тот через
     эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед иногда
-    лучше чуть том нельзя такой им более всегда конечно всю между""".split()
+    лучше чуть том нельзя такой им более всегда конечно всю между"""
 )
-_MONTHS = frozenset(
+_MONTHS = _wordset(
     """january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
     saturday sunday январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь
     декабрь января февраля марта апреля мая июня июля августа сентября октября ноября декабря
-    понедельник вторник среда четверг пятница суббота воскресенье""".split()
+    понедельник вторник среда четверг пятница суббота воскресенье"""
 )
-_ORG_WORDS = frozenset(
+_ORG_WORDS = _wordset(
     """ministry bureau commission organization organisation agency office council department
     police committee centre center administration service board force union association
     taskforce task secretariat programme program pact plan court daily news agency
-    министерство бюро комиссия организация агентство служба управление совет комитет центр""".split()
+    министерство бюро комиссия организация агентство служба управление совет комитет
+    центр"""
 )
-_PLACE_WORDS = frozenset(
+_PLACE_WORDS = _wordset(
     """triangle crescent asia africa europe america river sea ocean province region state
-    gulf valley mountains islands island""".split()
+    gulf valley mountains islands island"""
 )
 
 
@@ -71,7 +77,9 @@ def _content(word: str) -> bool:
 
 
 def _initials_match(name: str, acronym: str) -> bool:
-    words = [w for w in name.split() if w.lower() not in ("of", "and", "for", "the", "on", "и", "по")]
+    words = [
+        w for w in name.split() if w.lower() not in ("of", "and", "for", "the", "on", "и", "по")
+    ]
     initials = "".join(w[0] for w in words).upper()
     return initials.endswith(acronym.rstrip("s").upper())
 
@@ -93,25 +101,30 @@ def propose(texts: Sequence[tuple[str, str]], *, max_phrases: int = 60) -> Propo
     proposal = Proposal(documents=[name for name, _ in texts])
     word_counts: Counter[str] = Counter()
     grams: Counter[str] = Counter()
+    lower_seen: set[str] = set()
+    for _, text in texts:
+        lower_seen.update(w for w in _WORD.findall(text) if w[0].islower())
     for _, text in texts:
         for sentence in re.split(r"[.!?;:\n\"“”()\[\]]+", text):
-            words = [w.lower() for w in _WORD.findall(sentence)]
+            # Words never written in lower case are names: they go to the entities instead.
+            words = [w.lower() if w.lower() in lower_seen else "" for w in _WORD.findall(sentence)]
             word_counts.update(w for w in words if _content(w))
             for size in (2, 3):
                 for i in range(len(words) - size + 1):
                     gram = words[i : i + size]
-                    if _content(gram[0]) and _content(gram[-1]) and all(
-                        w not in _MONTHS for w in gram
-                    ):
+                    if _content(gram[0]) and _content(gram[-1]) and all(gram):
                         grams[" ".join(gram)] += 1
         for match in _EXPANSION.finditer(text):
             name, acronym = match.group(1), match.group(2)
             if _initials_match(name, acronym):
                 proposal.expansions[acronym] = _trim_name(name, acronym)
         for match in _NAME.finditer(text):
-            name = match.group(0)
-            if not any(ch.isdigit() for ch in name) and name.split()[0].lower() not in _STOP:
-                proposal.names[name] += 1
+            # A sentence may start with "The" or "On March": drop such words from the front.
+            words = match.group(0).split()
+            while words and (words[0].lower() in _STOP or words[0].lower() in _MONTHS):
+                words.pop(0)
+            if len(words) >= 2:
+                proposal.names[" ".join(words)] += 1
         proposal.acronyms.update(
             a.rstrip("s") if a.endswith("s") and a[:-1].isupper() else a
             for a in _ACRONYM.findall(text)
@@ -120,13 +133,23 @@ def propose(texts: Sequence[tuple[str, str]], *, max_phrases: int = 60) -> Propo
     ranked = [
         (count, gram)
         for gram, count in grams.items()
-        if count >= 2 or any(w in top for w in gram.split())
+        if count >= 2
+        or (
+            any(w in top for w in gram.split())
+            and all(word_counts[w] >= 2 for w in gram.split() if _content(w))
+        )
     ]
     ranked.sort(key=lambda pair: (-pair[0], pair[1]))
     proposal.phrases = Counter(dict((gram, count) for count, gram in ranked[:max_phrases]))
-    for acronym, name in proposal.expansions.items():
-        proposal.names[name] += 0  # keep the expansion as an entity even if seen once
-        del acronym
+    for acronym in proposal.acronyms:
+        # An acronym never expanded in the text may still spell a name seen there.
+        if acronym not in proposal.expansions:
+            spelled = [n for n in proposal.names if _trim_name(n, acronym) == n and len(n) > 8]
+            spelled = [n for n in spelled if _initials_match(n, acronym)]
+            if len(spelled) == 1:
+                proposal.expansions[acronym] = spelled[0]
+    for name in proposal.expansions.values():
+        proposal.names[name] += 0  # an expansion is an entity even when seen once
     return proposal
 
 
@@ -165,9 +188,9 @@ def render_yaml(proposal: Proposal) -> str:
     for phrase, count in proposal.phrases.items():
         by_lang.setdefault(_lang(phrase), []).append((phrase, count))
     if not by_lang:
-        by_lang["en"] = []
+        out += ["      en:", '        - "edit me"  # no repeated phrase was found']
     for lang, phrases in by_lang.items():
-        out.append(f"      {lang}:" + ("" if phrases else " []"))
+        out.append(f"      {lang}:")
         out += [f"        - {q(p, ensure_ascii=False)}  # {c}" for p, c in phrases]
     out += ["entities:", "  items:" + ("" if proposal.names or proposal.acronyms else " []")]
     used: set[str] = set()
@@ -183,10 +206,11 @@ def render_yaml(proposal: Proposal) -> str:
             aliases.append(acronym)
             used.add(acronym)
             note += f", {acronym} {proposal.acronyms.get(acronym, 0)}"
+        listed = ", ".join(q(a, ensure_ascii=False) for a in aliases)
         out += [
             f"    - name: {q(name, ensure_ascii=False)}  # {note}",
             f"      type: {_entity_type(name)}",
-            f"      aliases: {{{_lang(name)}: [{', '.join(q(a, ensure_ascii=False) for a in aliases)}]}}",
+            f"      aliases: {{{_lang(name)}: [{listed}]}}",
         ]
     for acronym, count in proposal.acronyms.most_common():
         if acronym in used:

@@ -7,13 +7,16 @@ from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import RetryAfter
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.services.subscriptions import USAGE, ChatRef, Subscriptions
+from bot.telegram.sender import retry_after_seconds
 
 Context = ContextTypes.DEFAULT_TYPE
 ADMIN_ONLY = "Only this group's administrators can change its alert settings."
 _MAX_CALLBACK_BYTES = 64
+REPLY_WAIT_MAX_S = 5.0
 Setter = Callable[[ChatRef, str], str]
 
 
@@ -51,13 +54,22 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     message = update.effective_message
     if message is None:
         return
-    await message.reply_text(
-        text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup,
-        link_preview_options=LinkPreviewOptions(is_disabled=True),
-        do_quote=False,
-    )
+    for attempt in (1, 2):
+        try:
+            await message.reply_text(
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                do_quote=False,
+            )
+            return
+        except RetryAfter as exc:
+            # A user typing fast trips the per-chat limit: wait a moment once, as asked.
+            wait = retry_after_seconds(exc)
+            if attempt == 2 or wait > REPLY_WAIT_MAX_S:
+                raise
+            await asyncio.sleep(wait)
 
 
 def topic_buttons(service: Subscriptions) -> InlineKeyboardMarkup | None:

@@ -83,3 +83,33 @@ async def test_daemon_alerts_on_new_matching_item_and_stops_on_sigterm(tmp_path:
     assert alert_lines[0].split()[1] == "drug-control-cooperation"
     assert "loopback news" in alert_lines[0]
     assert "daemon.stopped" in stderr
+
+
+async def test_second_daemon_on_one_sqlite_database_refuses_to_start(tmp_path: Path) -> None:
+    """A second `narcowatch run` on the same SQLite file exits 1 with a clear message."""
+    first_config = write_config(tmp_path, [], health_port=free_port())
+    first = start_cli("run", "--config", str(first_config))
+    try:
+        await wait_healthy(f"http://{health_address(first_config)}/healthz", 30)
+        other_dir = tmp_path / "other"
+        other_dir.mkdir()
+        second_config = write_config(
+            other_dir,
+            [],
+            database_url=f"sqlite:///{tmp_path / 'narcowatch.db'}",
+            health_port=free_port(),
+        )
+        second = await asyncio.to_thread(run_cli, "run", "--config", str(second_config))
+        assert second.returncode == 1
+        assert "another narcowatch daemon" in second.stderr
+        assert "use PostgreSQL to run several" in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(first.communicate, timeout=15)
+    assert first.returncode == 0
+
+
+def health_address(config: Path) -> str:
+    import yaml
+
+    return str(yaml.safe_load(config.read_text(encoding="utf-8"))["health"]["listen"])

@@ -157,7 +157,7 @@ class FakeBotApi:
     async def wait_for(
         self, predicate: Callable[[list[SentMessage]], bool], within: float = 10.0
     ) -> list[SentMessage]:
-        """Wait until `predicate(sent)` holds; fail the test after `within` seconds."""
+        """Wait until `predicate(sent)` holds (checked after every call); fail after `within` s."""
         async with asyncio.timeout(within):
             while not predicate(self.sent):
                 self.sent_event.clear()
@@ -264,6 +264,7 @@ class FakeBotApi:
         if handler is None:
             return self.error(400, f"Bad Request: method {method} not supported by the fake")
         result: web.Response = await handler(params)
+        self.sent_event.set()  # wakes `wait_for` after any call, not only sends
         return result
 
     @staticmethod

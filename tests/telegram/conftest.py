@@ -128,15 +128,36 @@ def settings_for(fake: FakeBotApi, **changes: object) -> TelegramSettings:
     )  # type: ignore[arg-type]
 
 
+class Clock:
+    """Real UTC time plus an offset the test can move forward (leases, retries, digests)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return utc_now() + self.offset
+
+    def shift(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The clock the bot runs on."""
+    return Clock()
+
+
 @pytest_asyncio.fixture
-async def bot(fake: FakeBotApi, tg_store: TelegramStore) -> AsyncIterator[TelegramRuntime]:
-    """The Telegram runtime against the fake, with fast delivery options."""
+async def bot(
+    fake: FakeBotApi, tg_store: TelegramStore, clock: Clock
+) -> AsyncIterator[TelegramRuntime]:
+    """The Telegram runtime against the fake (polling updates, delivering on `pump`)."""
     options = DeliveryOptions(lease_seconds=30)
     async with telegram_runtime(
         settings_for(fake),
         tg_store,
         topics=lambda: TOPICS,
-        clock=utc_now,
+        clock=clock,
         owner="test",
         options=options,
     ) as runtime:

@@ -85,7 +85,9 @@ def test_excerpt_is_shortened_first() -> None:
 def test_plain_fallback_has_no_markup_and_keeps_the_link() -> None:
     """The plain version carries the same facts without tags or entities."""
     plain = render_alert(view()).plain
-    assert "<" not in plain.replace("<agree>", "")
+    assert "<i>" not in plain
+    assert "&amp;" not in plain
+    assert "Officials said <b>joint</b> work" in plain
     assert "China & SCO <agree> on anti-drug agency" in plain
     assert "https://news.example/a?x=1&y=2" in plain
 

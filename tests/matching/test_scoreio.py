@@ -1,0 +1,42 @@
+"""`score` input parsing and output rows."""
+
+from __future__ import annotations
+
+from bot.core.models import TermHit, TopicScore
+from bot.errors import Problem
+from bot.matching.scoreio import InputRow, parse_input, score_row
+
+
+def test_json_lines_become_items_with_ids() -> None:
+    """Ids are kept (numbers as text); a missing id is the 1-based line number."""
+    rows = parse_input('{"id": 7, "title": "a"}\n\n{"title": "b", "lang": "zh"}\n', source="f")
+    assert [r.id for r in rows if isinstance(r, InputRow)] == ["7", "3"]
+    assert rows[1].item.lang == "zh"  # type: ignore[union-attr]
+
+
+def test_bad_lines_become_problems_in_place() -> None:
+    """A line that is not an object, or lacks a title, is a Problem naming the line."""
+    rows = parse_input('{"title": "a"}\n42\n{"summary": "s"}\n', source="f")
+    problems = [r for r in rows if isinstance(r, Problem)]
+    assert [(p.file, p.line) for p in problems] == [("f", 2), ("f", 3)]
+
+
+def test_text_that_is_not_json_lines_is_one_item() -> None:
+    """The first non-blank line is the title; the rest is the body."""
+    (row,) = parse_input("\nTitle here\nBody one.\nBody two.\n", source="f")
+    assert isinstance(row, InputRow)
+    assert (row.id, row.item.title, row.item.content) == ("1", "Title here", "Body one.\nBody two.")
+
+
+def test_output_rows_round_scores_to_four_places() -> None:
+    """The row has the SPEC 3.4 keys and a rounded score."""
+    score = TopicScore("t", 0.123456, False, (TermHit("x", "g", 2),), (), ("why",))
+    assert score_row("1", score) == {
+        "id": "1",
+        "topic": "t",
+        "score": 0.1235,
+        "matched": False,
+        "terms": [{"term": "x", "group": "g", "count": 2}],
+        "entities": [],
+        "reasons": ["why"],
+    }

@@ -1,0 +1,93 @@
+"""Admin commands: only configured admins; /addsource refuses private addresses and bad feeds."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from bot.fetch import HttpFetcher
+from bot.services.delivery import DeliveryOptions
+from bot.storage.telegram_queries import TelegramStore
+from bot.telegram.runtime import TelegramRuntime, telegram_runtime
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.feedserver import feed_server, rss_feed
+from tests.telegram.conftest import ADMIN_ID, TOPICS, add_source, settings_for, utc_now
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """SQLite only: these tests are about Telegram; the store runs its contract on both."""
+    return sqlite_url
+
+
+@pytest.fixture(autouse=True)
+def relaxed_limits(fake: FakeBotApi) -> None:
+    """Command replies are not what these tests measure, so the fake does not throttle them."""
+    fake.enforce_limits = False
+
+
+async def test_non_admins_are_refused(bot: TelegramRuntime, fake: FakeBotApi) -> None:
+    """A user not in telegram.admins gets a refusal for every admin command."""
+    for text in ("/sources", "/addsource https://x.example/feed", "/rmsource 1", "/reload"):
+        await fake.command(text, chat_id=50)
+    await fake.wait_for(lambda s: sum("for narcowatch admins" in m.text for m in s) == 4)
+
+
+async def test_admin_lists_pauses_and_removes_sources(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """/sources lists them; /pausesource and /rmsource change them; bad ids get the usage."""
+    source = add_source(tg_store, "Wire")
+    await fake.command("/sources", chat_id=ADMIN_ID)
+    await fake.wait_for_text(ADMIN_ID, f"{source}. Wire — ok")
+    await fake.command(f"/pausesource {source}", chat_id=ADMIN_ID)
+    await fake.wait_for_text(ADMIN_ID, "paused")
+    assert tg_store.source_health()[0].paused is True
+    await fake.command("/pausesource x", chat_id=ADMIN_ID)
+    await fake.wait_for_text(ADMIN_ID, "Usage")
+    await fake.command(f"/rmsource {source}", chat_id=ADMIN_ID)
+    await fake.wait_for_text(ADMIN_ID, "removed")
+    assert tg_store.source_health()[0].enabled is False
+
+
+async def test_addsource_refuses_loopback_by_default(
+    bot: TelegramRuntime, fake: FakeBotApi
+) -> None:
+    """Private, loopback and link-local hosts are refused unless allow_private_sources is set."""
+    for url in ("http://127.0.0.1:9/feed", "http://169.254.169.254/latest", "ftp://x.example/"):
+        await fake.command(f"/addsource {url}", chat_id=ADMIN_ID)
+    await fake.wait_for(lambda s: sum(("Refused" in m.text or "Usage" in m.text) for m in s) == 3)
+
+
+@pytest_asyncio.fixture
+async def private_bot(fake: FakeBotApi, tg_store: TelegramStore) -> AsyncIterator[TelegramRuntime]:
+    """A bot allowed to add loopback sources, with a real HTTP fetcher."""
+    async with (
+        HttpFetcher(trust_env=False) as fetcher,
+        telegram_runtime(
+            settings_for(fake, allow_private_sources=True),
+            tg_store,
+            topics=lambda: TOPICS,
+            clock=utc_now,
+            owner="t",
+            fetcher=fetcher,
+            options=DeliveryOptions(),
+        ) as runtime,
+    ):
+        yield runtime
+
+
+async def test_addsource_test_fetches_before_saving(
+    private_bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """A working feed is added under the given name; a page that is no feed is not added."""
+    async with feed_server() as server:
+        good = server.add_feed("/news.xml", rss_feed(3))
+        await fake.command(f"/addsource {good} Loopback News", chat_id=ADMIN_ID)
+        await fake.wait_for_text(ADMIN_ID, "Added source")
+        await fake.command(f"/addsource {server.url('/html')}", chat_id=ADMIN_ID)
+        await fake.wait_for_text(ADMIN_ID, "Not added")
+    names = [s.name for s in tg_store.source_health()]
+    assert names == ["Loopback News"]
