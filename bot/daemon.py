@@ -19,13 +19,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import USER_AGENT
 from bot.console import ConsoleNotifier
 from bot.core.models import HtmlSelectors, PollOutcome
+from bot.errors import ConfigError
 from bot.fetch import FetchLimits, HttpFetcher
 from bot.jobs import PollJob, prune_cutoff
 from bot.matching import compile_topics
 from bot.ops.health import HealthServer, build_app
-from bot.process_lock import single_daemon
-from bot.errors import ConfigError
 from bot.ops.metrics import Metrics
+from bot.process_lock import single_daemon
 from bot.services.configuration import Configuration, load_configuration
 from bot.services.poll import Poller
 from bot.settings import Settings
@@ -107,8 +107,11 @@ class Runtime:
         self.config = new
         log.info(
             "reload.applied",
-            extra={"topics": list(new.topic_ids), "sources": len(new.settings.sources),
-                   "sync": str(report)},
+            extra={
+                "topics": list(new.topic_ids),
+                "sources": len(new.settings.sources),
+                "sync": str(report),
+            },
         )
         return []
 

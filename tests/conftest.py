@@ -54,7 +54,7 @@ def postgres_url() -> Iterator[str]:
     try:
         yield (
             f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/test"
-            f"?options=-csearch_path%3D{schema}"
+            f"?options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
         )
     finally:
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:

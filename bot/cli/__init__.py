@@ -6,6 +6,7 @@ import click
 
 from bot import __version__
 from bot.cli.daemon_cmds import check_config, health, poll, run
+from bot.cli.data_cmds import COMMANDS as DATA_COMMANDS
 from bot.cli.db_cmds import db
 from bot.cli.matching_cmds import backtest, eval_items, score, seed_terms
 
@@ -17,4 +18,6 @@ def main() -> None:
 
 
 for command in (run, poll, score, eval_items, seed_terms, backtest, check_config, health, db):
+    main.add_command(command)
+for command in DATA_COMMANDS:
     main.add_command(command)

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import sys
-
 from typing import TYPE_CHECKING
 
 import click

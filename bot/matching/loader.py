@@ -9,6 +9,7 @@ import re2
 
 from bot.errors import ConfigError, Problem
 from bot.matching.compiler import is_cjk
+from bot.matching.normalize import fold
 from bot.matching.spec import TermSpec, TopicSpec
 from bot.settings.yamlsource import Loc, YamlDocument, read_yaml, validate_document
 
@@ -46,6 +47,8 @@ def term_problem(term: TermSpec) -> str | None:
             return f"regex {term.regex!r} does not compile (RE2 syntax): {exc}"
         return None
     text = term.term or ""
+    if not fold(text).strip(" *'.,"):
+        return f"{text!r}: a term needs letters or digits"
     if "*" not in text:
         return None
     if is_cjk(text):

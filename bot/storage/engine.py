@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
 from bot.errors import ConfigError, Problem
 
@@ -70,11 +72,32 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
+
+
+def _is_locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+@retry(
+    retry=retry_if_exception(_is_locked),
+    stop=stop_after_delay(SQLITE_BUSY_TIMEOUT_MS / 1000),
+    wait=wait_random(0.02, 0.2),
+    reraise=True,
+)
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL once (the mode sticks to the file).
+
+    Changing the journal mode ignores the busy timeout and fails at once while another
+    connection holds a lock, which happens when processes or threads open a new file together.
+    """
+    (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
+    if mode != "wal":
+        cursor.execute("PRAGMA journal_mode = WAL")
 
 
 def _sqlite_on_begin(connection: Connection) -> None:

@@ -16,13 +16,13 @@ from tests.support.feedserver import feed_server, rss_feed
 pytestmark = pytest.mark.slow
 
 MATCHING_FEED = (
-    '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
-    "<item><guid>m1</guid><title>SCO members agree joint anti-drug operation</title>"
-    "<link>http://example.org/m1</link><description>China, Russia and Kazakhstan will share "
-    "intelligence on cross-border drug trafficking and precursor chemicals, the Ministry of "
-    "Public Security said.</description></item>"
-    "</channel></rss>"
-).encode()
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+    b"<item><guid>m1</guid><title>SCO members agree joint anti-drug operation</title>"
+    b"<link>http://example.org/m1</link><description>China, Russia and Kazakhstan will share "
+    b"intelligence on cross-border drug trafficking and precursor chemicals, the Ministry of "
+    b"Public Security said.</description></item>"
+    b"</channel></rss>"
+)
 
 
 async def wait_healthy(url: str, deadline_s: float) -> dict[str, object]:

@@ -23,16 +23,22 @@ def counts(database_url: str) -> dict[str, object]:
     try:
         with engine.connect() as conn:
             items = conn.execute(
-                text("SELECT s.name, count(i.id) FROM source s LEFT JOIN item i "
-                     "ON i.source_id = s.id GROUP BY s.name")
+                text(
+                    "SELECT s.name, count(i.id) FROM source s LEFT JOIN item i "
+                    "ON i.source_id = s.id GROUP BY s.name"
+                )
             ).all()
             failing = conn.execute(
-                text("SELECT name, last_error, consecutive_failures FROM source "
-                     "WHERE last_error IS NOT NULL")
+                text(
+                    "SELECT name, last_error, consecutive_failures FROM source "
+                    "WHERE last_error IS NOT NULL"
+                )
             ).all()
             duplicates = conn.execute(
-                text("SELECT count(*) FROM (SELECT source_id, key FROM item "
-                     "GROUP BY source_id, key HAVING count(*) > 1) d")
+                text(
+                    "SELECT count(*) FROM (SELECT source_id, key FROM item "
+                    "GROUP BY source_id, key HAVING count(*) > 1) d"
+                )
             ).scalar_one()
     finally:
         engine.dispose()
@@ -77,8 +83,7 @@ async def test_poll_once_stores_healthy_feeds_once_and_records_errors(
         }
         failing = {name: (error, failures) for name, error, failures in state["failing"]}
         assert sorted(failing) == sorted(
-            [f"broken {i}" for i in range(SERVER_ERRORS)]
-            + [f"garbage {i}" for i in range(GARBAGE)]
+            [f"broken {i}" for i in range(SERVER_ERRORS)] + [f"garbage {i}" for i in range(GARBAGE)]
         )
         assert all(failures == 1 for _, failures in failing.values())
         assert "500" in failing["broken 0"][0]
@@ -106,15 +111,15 @@ async def test_first_poll_is_a_baseline_and_later_items_match(tmp_path: Path) ->
         assert "new items: 3  matches: 0" in first.stdout
 
         matching = (
-            '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
-            "<item><guid>m1</guid><title>China and Myanmar agree joint anti-drug operations"
-            "</title><link>http://example.org/m1</link><description>The Ministry of Public "
-            "Security and Myanmar police will share intelligence on drug trafficking in the "
-            "Golden Triangle under a new memorandum with UNODC support.</description></item>"
-            "<item><guid>m2</guid><title>Local bakery wins award</title>"
-            "<link>http://example.org/m2</link><description>Bread.</description></item>"
-            "</channel></rss>"
-        ).encode()
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            b"<item><guid>m1</guid><title>China and Myanmar agree joint anti-drug operations"
+            b"</title><link>http://example.org/m1</link><description>The Ministry of Public "
+            b"Security and Myanmar police will share intelligence on drug trafficking in the "
+            b"Golden Triangle under a new memorandum with UNODC support.</description></item>"
+            b"<item><guid>m2</guid><title>Local bakery wins award</title>"
+            b"<link>http://example.org/m2</link><description>Bread.</description></item>"
+            b"</channel></rss>"
+        )
         server.add_feed("/news.xml", matching, etag='"v2"')
         second = await asyncio.to_thread(run_cli, "poll", "--once", "--config", str(config))
         assert second.returncode == 0, second.stderr

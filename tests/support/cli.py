@@ -72,13 +72,29 @@ def run_cli(
     )
 
 
-def start_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
-    """`python -m bot ARGS` started in the background, output captured."""
-    return subprocess.Popen(
+def start_cli(
+    *args: str, env: Mapping[str, str] | None = None, output: Path | None = None
+) -> subprocess.Popen[str]:
+    """`python -m bot ARGS` started in the background.
+
+    Output is captured through pipes (read with communicate), or, with `output`, written to
+    `output.stdout` and `output.stderr` files that a test can read while the process runs.
+    """
+    if output is None:
+        out: Any = subprocess.PIPE
+        err: Any = subprocess.PIPE
+    else:
+        out = output.with_suffix(".stdout").open("w")
+        err = output.with_suffix(".stderr").open("w")
+    process = subprocess.Popen(
         [sys.executable, "-m", "bot", *args],
         cwd=REPO,
         env=dict(env) if env is not None else cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=out,
+        stderr=err,
         text=True,
     )
+    if output is not None:
+        out.close()  # the child has its own copies
+        err.close()
+    return process

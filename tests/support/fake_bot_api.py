@@ -141,6 +141,7 @@ class FakeBotApi:
         self.group_windows: dict[int, deque[float]] = defaultdict(deque)
         self.chat_types: dict[int, str] = {}
         self.clock: Callable[[], float] = time.monotonic
+        self.closing = False
 
     # --- test controls ----------------------------------------------------------------------
 
@@ -315,7 +316,8 @@ class FakeBotApi:
             async with self.new_update:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self.new_update.wait_for(lambda: bool(pending())), timeout=min(timeout, 2.0)
+                        self.new_update.wait_for(lambda: bool(pending()) or self.closing),
+                        timeout=min(timeout, 2.0),
                     )
         return self.ok(pending()[:100])
 
@@ -471,4 +473,7 @@ async def fake_bot_api(*, enforce_limits: bool = True) -> AsyncIterator[FakeBotA
     try:
         yield fake
     finally:
+        fake.closing = True
+        async with fake.new_update:  # release long polls so shutdown need not wait for them
+            fake.new_update.notify_all()
         await runner.cleanup()
