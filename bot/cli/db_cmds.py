@@ -7,12 +7,12 @@ import os
 import click
 
 from bot.cli.common import config_option, config_path, exits_on_bad_input
-from bot.settings import load_settings
-from bot.storage import normalise_url, upgrade
 
 
 def database_url_and_origin(config_file: str | None) -> tuple[str, str]:
     """$DATABASE_URL when set (no config file needed), else the config's `database_url`."""
+    from bot.settings import load_settings
+
     from_env = os.environ.get("DATABASE_URL")
     if from_env:
         return from_env, "DATABASE_URL"
@@ -30,6 +30,8 @@ def db() -> None:
 @exits_on_bad_input
 def upgrade_command(config_file: str | None) -> None:
     """Apply pending schema migrations (the daemon also does this when it starts)."""
+    from bot.storage import normalise_url, upgrade
+
     url, origin = database_url_and_origin(config_file)
     upgrade(url, origin=origin)
     shown = normalise_url(url, origin=origin).render_as_string(hide_password=True)

@@ -15,7 +15,6 @@ from bot.cli.common import (
     config_option,
     config_path,
     exits_on_bad_input,
-    not_built,
 )
 from bot.errors import InputError, Problem
 
@@ -133,7 +132,46 @@ def seed_terms(sources: tuple[str, ...]) -> None:
 @click.command("backtest")
 @click.option("--since", default="30d", show_default=True, help="How far back to re-score.")
 @click.option("--topic", "topic_id", default=None, help="One topic only (default: all).")
-def backtest(since: str, topic_id: str | None) -> None:
-    """Re-score stored items with the current topics (needs the database; not built yet)."""
-    del since, topic_id
-    not_built("backtest")()
+@config_option
+@exits_on_bad_input
+def backtest(since: str, topic_id: str | None, config_file: str | None) -> None:
+    """Re-score stored items with the current topic files; show what would change."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.matching import compile_topics
+    from bot.matching.backtest import backtest as compare
+    from bot.services.configuration import load_configuration
+    from bot.settings.units import parse_duration
+    from bot.storage import open_store
+    from bot.storage.history import stored_verdicts
+
+    try:
+        window = parse_duration(since)
+    except ValueError as exc:
+        raise InputError(f"--since: {exc}") from exc
+    config = load_configuration(config_path(config_file), env=os.environ)
+    if topic_id is not None and topic_id not in config.topic_ids:
+        raise InputError(f"unknown topic {topic_id!r} (known: {', '.join(config.topic_ids)})")
+    matcher = compile_topics(config.topics)
+    store = open_store(config.settings.database_url)
+    try:
+        cutoff = datetime.now(UTC) - timedelta(seconds=window)
+        result = compare(stored_verdicts(store.engine, since=cutoff), matcher, topic=topic_id)
+    finally:
+        store.close()
+    click.echo(
+        f"re-scored {result.scored} items fetched in the last {since}: "
+        f"{len(result.newly_matching)} would now match, "
+        f"{len(result.no_longer_matching)} would no longer match"
+    )
+    for heading, changes in (
+        ("would now match", result.newly_matching),
+        ("would no longer match", result.no_longer_matching),
+    ):
+        if changes:
+            click.echo(f"\n{heading}:")
+        for change in changes:
+            reasons = "; ".join(change.score.reasons[:3])
+            click.echo(
+                f"  {change.score.score:.2f}  {change.score.topic}  {change.title}  ({reasons})"
+            )
