@@ -9,7 +9,7 @@ import signal
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,20 +21,23 @@ from bot.console import ConsoleNotifier
 from bot.core.models import HtmlSelectors, PollOutcome
 from bot.errors import ConfigError
 from bot.fetch import FetchLimits, HttpFetcher
-from bot.jobs import PollJob, prune_cutoff
+from bot.jobs import PollJob, poll_lease_seconds, prune_cutoff
 from bot.matching import compile_topics
 from bot.ops.health import HealthServer, build_app
 from bot.ops.metrics import Metrics
 from bot.process_lock import single_daemon
 from bot.services.configuration import Configuration, load_configuration
 from bot.services.poll import Poller
+from bot.services.ports import Fetcher
 from bot.settings import Settings
 from bot.storage import SourceSpec, Store, create_engine_for, upgrade
+from bot.storage.leadership import UpdatesLeadership
 
 log = logging.getLogger("narcowatch.daemon")
 
 STOP_DEADLINE_S = 10.0
 TICK_SECONDS = 1.0
+LEADERSHIP_CHECK_S = 10.0  # a dead leader is replaced within this (SPEC: 60 s)
 
 
 def utc_now() -> datetime:
@@ -80,8 +83,19 @@ class Runtime:
     config: Configuration
     store: Store
     poller: Poller
+    fetcher: Fetcher
     metrics: Metrics
     owner: str
+
+    async def reload_summary(self, env: Mapping[str, str]) -> str:
+        """Reload, as one message for the admin who asked in Telegram."""
+        problems = await self.reload(env)
+        if problems:
+            return "Reload rejected; the old config stays in force:\n" + "\n".join(problems)
+        return (
+            f"Reloaded: {len(self.config.settings.sources)} sources, "
+            f"topics {', '.join(self.config.topic_ids)}."
+        )
 
     async def reload(self, env: Mapping[str, str]) -> list[str]:
         """Re-read config and topic files and apply sources and topics without a restart.
@@ -129,7 +143,7 @@ async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
         async with HttpFetcher(fetch_limits(settings)) as fetcher:
             poller = Poller(fetcher=fetcher, store=store, scorer=matcher, clock=utc_now)
             owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-            yield Runtime(config, store, poller, Metrics(), owner)
+            yield Runtime(config, store, poller, fetcher, Metrics(), owner)
     finally:
         engine.dispose()
 
@@ -200,13 +214,13 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
             runtime.store,
             owner=runtime.owner,
             max_in_flight=settings.polling.concurrency * 2,
-            lease_seconds=settings.polling.timeout * 2 + 60,
+            lease_seconds=poll_lease_seconds(settings.polling.timeout),
             clock=utc_now,
             on_outcome=on_outcome,
         )
 
         async def prune() -> None:
-            cutoff = prune_cutoff(utc_now(), settings.retention.items_days)
+            cutoff = prune_cutoff(utc_now(), runtime.config.settings.retention.items_days)
             removed = await asyncio.to_thread(runtime.store.prune_unmatched_items, cutoff)
             log.info("prune.done", extra={"removed": removed})
 
@@ -231,6 +245,9 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
         scheduler.add_job(prune, "interval", hours=6, id="prune", max_instances=1, coalesce=True)
         health = HealthServer(build_app(health_report, runtime.metrics), settings.health.listen)
         await health.start()
+        stack = AsyncExitStack()
+        if settings.telegram.token:
+            await attach_telegram(runtime, scheduler, stack, env)
         reloads: set[asyncio.Task[list[str]]] = set()
 
         def reload_on_sighup() -> None:
@@ -253,9 +270,69 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
         finally:
             log.info("daemon.stopping")
             scheduler.shutdown(wait=False)
-            await poll_job.drain(deadline_s=STOP_DEADLINE_S - 3)
+            await poll_job.drain(deadline_s=STOP_DEADLINE_S - 5)
+            await stack.aclose()
             await health.stop()
             log.info("daemon.stopped")
+
+
+async def attach_telegram(
+    runtime: Runtime, scheduler: AsyncIOScheduler, stack: AsyncExitStack, env: Mapping[str, str]
+) -> None:
+    """Start the bot and schedule delivery; the leader among processes receives updates."""
+    from bot.storage.telegram_queries import TelegramStore
+    from bot.telegram.runtime import telegram_runtime
+
+    metrics = runtime.metrics
+    settings = runtime.config.settings
+
+    def on_delivery(kind: str, latency: float | None) -> None:
+        metrics.deliveries.labels(kind).inc()
+        if kind == "rate_limited":
+            metrics.telegram_429.inc()
+        if latency is not None:
+            metrics.delivery_latency.observe(latency)
+
+    async def reload() -> str:
+        return await runtime.reload_summary(env)
+
+    leadership = UpdatesLeadership(runtime.store.engine)
+    stack.callback(leadership.release)
+    leader = await asyncio.to_thread(leadership.is_leader)
+    tg = await stack.enter_async_context(
+        telegram_runtime(
+            settings.telegram,
+            TelegramStore(runtime.store.engine),
+            topics=lambda: runtime.config.topics,
+            clock=utc_now,
+            owner=runtime.owner,
+            fetcher=runtime.fetcher,
+            reload=reload,
+            on_delivery=on_delivery,
+            source_interval_s=settings.polling.interval,
+            receive_updates=leader,
+        )
+    )
+
+    async def keep_leadership() -> None:
+        await tg.set_receiving(await asyncio.to_thread(leadership.is_leader))
+
+    scheduler.add_job(
+        tg.deliver_tick,
+        "interval",
+        seconds=TICK_SECONDS,
+        id="deliver",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        keep_leadership,
+        "interval",
+        seconds=LEADERSHIP_CHECK_S,
+        id="leadership",
+        max_instances=1,
+        coalesce=True,
+    )
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:

@@ -92,6 +92,22 @@ class PollJob:
             await asyncio.wait(pending, timeout=1)
 
 
+# Parsing (in a thread, bounded by polling.max_bytes) and two short transactions follow a fetch.
+LEASE_MARGIN_S = 10.0
+
+
+def poll_lease_seconds(timeout_s: float) -> float:
+    """How long a claimed source stays leased: long enough for its poll, short after a crash.
+
+    A fetch ends within `timeout_s` (redirects included), and a claimed source waits at most one
+    fetch timeout for a fetch slot (a tick claims at most 2 x concurrency), so two timeouts plus
+    a margin cover a poll; a source leased by a process that died is polled again after that.
+    Sources queued behind one slow host may outlive their lease: that costs an extra request
+    from another process, never a duplicate item (items are unique per source and key).
+    """
+    return timeout_s * 2 + LEASE_MARGIN_S
+
+
 def prune_cutoff(now: datetime, items_days: int) -> datetime:
     """Unmatched items fetched before this are pruned."""
     return now - timedelta(days=items_days)

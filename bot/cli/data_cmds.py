@@ -79,7 +79,12 @@ def write_chunks(chunks: Iterable[str], target: str) -> None:
 @click.command("export")
 @config_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="CSV with a header, or JSON Lines (one object per match).",
 )
 @click.option("--topic", "topic", default=None, help="Only this topic's matches.")
 @click.option("--since", default=None, help="Only matches made since: 30d, 12h, or 2026-01-01.")
@@ -253,7 +258,7 @@ def export_sources(ctx: click.Context, config_file: str | None, output: str) -> 
 @sources.command("import")
 @config_option
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Report what would be added; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Report what would be added; add nothing.")
 @click.pass_context
 @exits_on_bad_input
 def import_sources(ctx: click.Context, config_file: str | None, file: str, dry_run: bool) -> None:

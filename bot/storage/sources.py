@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, or_, select, text, update
 
 from bot.core.models import HtmlSelectors, SourceState
 from bot.services.ports import PollFailure
@@ -21,6 +21,8 @@ DISABLED_IN_CONFIG = "disabled in config"
 REMOVED_BY_ADMIN = "removed by admin"
 # Reasons a config sync may undo; a source disabled for being gone (410) stays disabled.
 _CONFIG_REASONS = (REMOVED_FROM_CONFIG, DISABLED_IN_CONFIG)
+# Any fixed number: daemons starting together on one PostgreSQL sync the config one at a time.
+_SYNC_LOCK_KEY = 0x6E7773796E63  # "nwsync"
 
 s = SOURCE.c
 
@@ -174,6 +176,10 @@ class SourceStore(StoreBase):
         changed: list[str] = []
         removed: list[str] = []
         with self._transaction() as conn:
+            if self._postgres:
+                # Otherwise two processes both see a source missing and both insert it; held to
+                # commit, so the second then reads the first one's rows (READ COMMITTED).
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SYNC_LOCK_KEY})
             rows = conn.execute(
                 select(SOURCE).where(or_(s.origin == "config", s.name.in_(list(wanted))))
             ).all()

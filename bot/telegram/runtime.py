@@ -169,6 +169,25 @@ class TelegramRuntime:
         if self.ready.is_set():
             await self.worker.tick()
 
+    @property
+    def receiving(self) -> bool:
+        updater = self.application.updater
+        return updater is not None and updater.running
+
+    async def set_receiving(self, receive: bool) -> None:
+        """Start or stop polling for updates (only the leader among processes receives them)."""
+        updater = self.application.updater
+        if updater is None or not self.ready.is_set() or receive == updater.running:
+            return
+        if receive:
+            await updater.start_polling(
+                allowed_updates=["message", "callback_query"], error_callback=on_polling_error
+            )
+            log.info("telegram.receiving_updates")
+        else:
+            await updater.stop()
+            log.info("telegram.stopped_receiving_updates")
+
 
 @asynccontextmanager
 async def telegram_runtime(
