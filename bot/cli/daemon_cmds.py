@@ -93,32 +93,32 @@ def poll(once: bool, config_file: str | None) -> None:
 
 
 def print_summary(outcomes: list[PollOutcome]) -> None:
-    """A table of sources (status, items, new, matches, error) and a totals line."""
-    from rich.console import Console
-    from rich.table import Table
-
-    out = Console(width=max(Console().width, 120))
-    table = Table(show_lines=False)
-    for column in ("source", "status", "items", "new", "matches", "note"):
-        table.add_column(column)
-    for o in sorted(outcomes, key=lambda o: (o.ok, o.source_name)):
-        status = "ok" if o.ok else "FAILED"
-        if o.not_modified:
-            status = "unchanged"
-        note = o.error or o.warning or ("first poll: recorded, no alerts" if o.baseline else "")
-        table.add_row(
-            o.source_name, status, str(o.items_seen), str(o.new_items), str(len(o.matches)), note
+    """A row per source (status, items, new, matches, note) and a totals line."""
+    rows = [
+        (
+            o.source_name,
+            "unchanged" if o.not_modified else ("ok" if o.ok else "FAILED"),
+            str(o.items_seen),
+            str(o.new_items),
+            str(len(o.matches)),
+            o.error or o.warning or ("first poll: recorded, no alerts" if o.baseline else ""),
         )
-    out.print(table)
+        for o in sorted(outcomes, key=lambda o: (o.ok, o.source_name))
+    ]
+    header = ("source", "status", "items", "new", "matches", "note")
+    widths = [min(max(len(row[i]) for row in [header, *rows]), 48) for i in range(5)]
+    for row in [header, *rows]:
+        cells = [cell[:48].ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[5]]).rstrip())
     ok = sum(1 for o in outcomes if o.ok)
     new = sum(o.new_items for o in outcomes)
     matches = [m for o in outcomes for m in o.matches]
-    out.print(
+    click.echo(
         f"sources: {len(outcomes)}  ok: {ok}  failed: {len(outcomes) - ok}  "
         f"new items: {new}  matches: {len(matches)}"
     )
     for match in matches:
-        out.print(
+        click.echo(
             f"  {match.score.score:.2f}  {match.score.topic}  {match.title}  {match.link or ''}"
         )
 

@@ -28,6 +28,9 @@ class Poller:
     scorer: Scorer
     clock: Callable[[], datetime]
     rng: random.Random = field(default_factory=random.Random)
+    parse_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    """Parsing is CPU-bound under the GIL: more than two at once only adds memory (each parse
+    of a large feed holds several MB), not speed."""
 
     async def poll(self, source: SourceState) -> PollOutcome:
         """Poll one source; every failure ends up on the source row, never raised."""
@@ -58,14 +61,15 @@ class Poller:
             return PollOutcome(source.id, source.name, ok=True, not_modified=True)
 
         # Parsing a large feed takes tens of milliseconds of CPU: keep the event loop free.
-        parsed = await asyncio.to_thread(
-            parse_body,
-            result.body,
-            url=result.url,
-            content_type=result.content_type,
-            source_type=source.type,
-            selectors=source.selectors,
-        )
+        async with self.parse_slots:
+            parsed = await asyncio.to_thread(
+                parse_body,
+                result.body,
+                url=result.url,
+                content_type=result.content_type,
+                source_type=source.type,
+                selectors=source.selectors,
+            )
         entries = identify(parsed.items)
         fresh = await asyncio.to_thread(self.store.filter_new, source.id, entries)
         baseline = source.last_success_at is None

@@ -9,6 +9,7 @@ try. SQLite runs one daemon per database (see bot/process_lock.py), which is alw
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from sqlalchemy import Connection, Engine, text
@@ -57,8 +58,7 @@ class UpdatesLeadership:
     def release(self) -> None:
         """Give the lock up (closing the connection frees it)."""
         if self._connection is not None:
-            try:
+            # A broken connection has released the lock already.
+            with contextlib.suppress(SQLAlchemyError):
                 self._connection.close()
-            except SQLAlchemyError:
-                pass  # a broken connection has released the lock already
             self._connection = None
