@@ -237,6 +237,9 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
             poll_job.tick,
             "interval",
             seconds=TICK_SECONDS,
+            # Processes sharing a database would otherwise keep fixed tick phases, and the one
+            # ticking first after sources fall due would claim nearly all of them every time.
+            jitter=TICK_SECONDS / 2,
             id="poll",
             max_instances=1,
             coalesce=True,

@@ -69,7 +69,13 @@ class PollJob:
 
     async def _poll(self, source: SourceState) -> None:
         started = time.perf_counter()
-        outcome = await self.poller.poll(source)
+        try:
+            outcome = await self.poller.poll(source)
+        except Exception:
+            # The database failed even to record the failure (it is down): nothing was stored,
+            # and the lease runs out, so the source is simply polled again later.
+            log.exception("poll.unrecorded", extra={"source": source.name})
+            return
         self.last_poll_at = self.clock()
         try:
             self.on_outcome(outcome, time.perf_counter() - started)

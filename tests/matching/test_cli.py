@@ -147,10 +147,3 @@ def test_seed_terms_proposes_loadable_topic_yaml(tmp_path: Path) -> None:
     config.write_text(f"topics: [{topic}]\n", encoding="utf-8")
     check = narcowatch("score", "--config", str(config), stdin="drug trafficking\n")
     assert check.returncode == 0, check.stderr
-
-
-def test_backtest_says_it_is_not_built_yet() -> None:
-    """backtest waits for the store: it says so and exits 2."""
-    result = narcowatch("backtest", "--since", "7d")
-    assert result.returncode == 2
-    assert "not built yet" in result.stderr

@@ -80,13 +80,15 @@ async def test_three_instances_share_the_polling_and_survive_one_kill(
 
             # The measuring window: each feed's requests, with new items on a tenth of the feeds.
             server.reset()
+            before = [await instance.polls() for instance in cluster]
             started = time.monotonic()
             await asyncio.sleep(WINDOW_S / 3)
             feeds.add_items(range(5, FEEDS, 10), 2)
             await asyncio.sleep(WINDOW_S - (time.monotonic() - started))
             window = time.monotonic() - started
             per_feed = Counter(r.path for r in server.requests)
-            polls = [await instance.polls() for instance in cluster]
+            after = [await instance.polls() for instance in cluster]
+            polls = [sum(a.values()) - sum(b.values()) for a, b in zip(after, before, strict=True)]
             assert_polled_once_per_interval(per_feed, window)
             assert_everyone_worked(polls)
             await wait_for(
@@ -122,7 +124,7 @@ async def test_three_instances_share_the_polling_and_survive_one_kill(
             print(
                 f"\nscale-out: {sum(per_feed.values())} requests in {window:.1f} s for {FEEDS} "
                 f"feeds every {INTERVAL_S:g} s; polls per instance "
-                f"{[round(sum(p.values())) for p in polls]}; {len(orphaned)} orphaned leases, "
+                f"{[round(p) for p in polls]}; {len(orphaned)} orphaned leases, "
                 f"all new items stored {recovered_in:.1f} s after kill -9"
             )
         finally:
@@ -152,7 +154,7 @@ def assert_polled_once_per_interval(per_feed: Counter[str], window: float) -> No
     assert window / (INTERVAL_S * 1.1 + 1) <= mean <= window / (INTERVAL_S * 0.9), mean
 
 
-def assert_everyone_worked(polls: list[dict[str, float]]) -> None:
-    """Each instance did at least a tenth of all polls."""
-    totals = [sum(counts.values()) for counts in polls]
-    assert all(total >= sum(totals) / 10 for total in totals), totals
+def assert_everyone_worked(polls: list[float]) -> None:
+    """Each instance did a fair part of the window's polls (an even split would be a third;
+    the jittered ticks keep one process from claiming nearly everything)."""
+    assert all(done >= sum(polls) / 8 for done in polls), polls
