@@ -11,8 +11,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -21,23 +21,32 @@ from bot.console import ConsoleNotifier
 from bot.core.models import HtmlSelectors, PollOutcome
 from bot.errors import ConfigError
 from bot.fetch import FetchLimits, HttpFetcher
-from bot.jobs import PollJob, poll_lease_seconds, prune_cutoff
+from bot.jobs import AdminNotify, PollJob, SourceHealthJob, poll_lease_seconds, prune_cutoff
 from bot.matching import compile_topics
 from bot.ops.health import HealthServer, build_app
 from bot.ops.metrics import Metrics
-from bot.process_lock import single_daemon
+from bot.process_lock import single_daemon, sqlite_path
 from bot.services.configuration import Configuration, load_configuration
 from bot.services.poll import Poller
 from bot.services.ports import Fetcher
+from bot.services.source_health import HealthThresholds
 from bot.settings import Settings
 from bot.storage import SourceSpec, Store, create_engine_for, upgrade
 from bot.storage.leadership import UpdatesLeadership
+from bot.storage.sources import DISABLED_IN_CONFIG, REMOVED_BY_ADMIN, REMOVED_FROM_CONFIG
+
+if TYPE_CHECKING:
+    from bot.telegram.runtime import TelegramRuntime
 
 log = logging.getLogger("narcowatch.daemon")
 
 STOP_DEADLINE_S = 10.0
 TICK_SECONDS = 1.0
+POLL_TICK_JITTER_S = 0.5
 LEADERSHIP_CHECK_S = 10.0  # a dead leader is replaced within this (SPEC: 60 s)
+SOURCE_HEALTH_EVERY_S = 180.0
+# Sources an operator disabled on purpose are not reported as unhealthy.
+OPERATOR_REASONS = frozenset({REMOVED_FROM_CONFIG, DISABLED_IN_CONFIG, REMOVED_BY_ADMIN})
 
 
 def utc_now() -> datetime:
@@ -236,21 +245,35 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
         scheduler.add_job(
             poll_job.tick,
             "interval",
-            seconds=TICK_SECONDS,
             # Processes sharing a database would otherwise keep fixed tick phases, and the one
             # ticking first after sources fall due would claim nearly all of them every time.
-            jitter=TICK_SECONDS / 2,
+            # APScheduler adds the jitter to each gap, so the gaps still average TICK_SECONDS.
+            seconds=TICK_SECONDS - POLL_TICK_JITTER_S / 2,
+            jitter=POLL_TICK_JITTER_S,
             id="poll",
             max_instances=1,
             coalesce=True,
             next_run_time=utc_now(),
         )
         scheduler.add_job(prune, "interval", hours=6, id="prune", max_instances=1, coalesce=True)
-        health = HealthServer(build_app(health_report, runtime.metrics), settings.health.listen)
+
+        async def refresh_metrics() -> None:
+            now = utc_now()
+            count, oldest = await asyncio.to_thread(runtime.store.outbox_backlog, now)
+            age = (now - oldest).total_seconds() if oldest is not None else None
+            runtime.metrics.set_backlog(count, age)
+
+        health = HealthServer(
+            build_app(health_report, runtime.metrics, refresh=refresh_metrics),
+            settings.health.listen,
+        )
         await health.start()
         stack = AsyncExitStack()
+        notify: AdminNotify | None = None
         if settings.telegram.token:
-            await attach_telegram(runtime, scheduler, stack, env)
+            tg = await attach_telegram(runtime, scheduler, stack, env)
+            notify = tg.tell_admins
+        schedule_source_health(scheduler, runtime, notify)
         reloads: set[asyncio.Task[list[str]]] = set()
 
         def reload_on_sighup() -> None:
@@ -279,9 +302,34 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
             log.info("daemon.stopped")
 
 
+def schedule_source_health(
+    scheduler: AsyncIOScheduler, runtime: Runtime, notify: AdminNotify | None
+) -> SourceHealthJob:
+    """Every few minutes, tell admins (or the log) which sources turned unhealthy or recovered."""
+    job = SourceHealthJob(
+        runtime.store,
+        clock=utc_now,
+        notify=notify,
+        thresholds=HealthThresholds(operator_reasons=OPERATOR_REASONS),
+        on_checked=runtime.metrics.sources_unhealthy.set,
+    )
+    scheduler.add_job(
+        job.tick,
+        "interval",
+        seconds=SOURCE_HEALTH_EVERY_S,
+        id="source_health",
+        max_instances=1,
+        coalesce=True,
+        # After the first polls of a (re)start, so a fixed source is not reported before it
+        # has had its chance to recover.
+        next_run_time=utc_now() + timedelta(seconds=60),
+    )
+    return job
+
+
 async def attach_telegram(
     runtime: Runtime, scheduler: AsyncIOScheduler, stack: AsyncExitStack, env: Mapping[str, str]
-) -> None:
+) -> TelegramRuntime:
     """Start the bot and schedule delivery; the leader among processes receives updates."""
     from bot.storage.telegram_queries import TelegramStore
     from bot.telegram.runtime import telegram_runtime
@@ -299,13 +347,19 @@ async def attach_telegram(
     async def reload() -> str:
         return await runtime.reload_summary(env)
 
+    store = TelegramStore(runtime.store.engine)
+    if sqlite_path(settings.database_url) is not None:
+        # One daemon per SQLite database (bot.process_lock): every outbox lease still held was
+        # taken by a process that died (kill -9), so its alerts go out now, not a lease later.
+        expired = await asyncio.to_thread(store.expire_outbox_leases, utc_now())
+        log.info("delivery.leases_expired", extra={"rows": expired})
     leadership = UpdatesLeadership(runtime.store.engine)
     stack.callback(leadership.release)
     leader = await asyncio.to_thread(leadership.is_leader)
     tg = await stack.enter_async_context(
         telegram_runtime(
             settings.telegram,
-            TelegramStore(runtime.store.engine),
+            store,
             topics=lambda: runtime.config.topics,
             clock=utc_now,
             owner=runtime.owner,
@@ -336,6 +390,7 @@ async def attach_telegram(
         max_instances=1,
         coalesce=True,
     )
+    return tg
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:

@@ -1,16 +1,28 @@
-"""The scheduler's ticks: claim due sources and poll them, prune old items."""
+"""The scheduler's ticks: claim due sources and poll them, report source health, prune."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.core.models import PollOutcome, SourceState
 from bot.services.poll import Poller
 from bot.services.ports import PollStore
+from bot.services.source_health import (
+    HealthThresholds,
+    Transition,
+    WatchedSource,
+    dump_histories,
+    load_histories,
+    observe,
+    render_transitions,
+    transitions,
+    unhealthy_count,
+)
 
 log = logging.getLogger("narcowatch.jobs")
 
@@ -117,3 +129,96 @@ def poll_lease_seconds(timeout_s: float) -> float:
 def prune_cutoff(now: datetime, items_days: int) -> datetime:
     """Unmatched items fetched before this are pruned."""
     return now - timedelta(days=items_days)
+
+
+POSTING_HISTORY_KEY = "source_posting_history"
+AdminNotify = Callable[[Sequence[str]], Awaitable[bool]]
+
+
+class SourceHealthStore(Protocol):
+    """What the source health job reads and writes (the Store)."""
+
+    def source_health(self) -> Sequence[WatchedSource]: ...
+    def set_health_reported(self, source_id: int, reported: bool) -> bool: ...
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str, *, now: datetime) -> None: ...
+
+
+class SourceHealthJob:
+    """Each tick tells admins once about every source that turned unhealthy or recovered.
+
+    The `health_reported` flag on the source row, set by compare-and-set before telling,
+    makes each transition reported once, across restarts and among processes. Without a
+    notifier (no bot token) the transitions are only logged.
+    """
+
+    def __init__(
+        self,
+        store: SourceHealthStore,
+        *,
+        clock: Callable[[], datetime],
+        notify: AdminNotify | None = None,
+        thresholds: HealthThresholds | None = None,
+        on_checked: Callable[[int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.notify = notify
+        self.thresholds = thresholds or HealthThresholds()
+        self.on_checked = on_checked or (lambda _unhealthy: None)
+
+    async def tick(self) -> list[Transition]:
+        """Check every source; report and return the transitions this process claimed."""
+        try:
+            return await self._check()
+        except Exception:
+            log.exception("source_health.failed")
+            return []
+
+    async def _check(self) -> list[Transition]:
+        now = self.clock()
+        sources = await asyncio.to_thread(self.store.source_health)
+        stored = await asyncio.to_thread(self.store.get_meta, POSTING_HISTORY_KEY)
+        known = load_histories(stored, keep={source.id for source in sources})
+        histories = {s.id: observe(known.get(s.id), s.last_new_item_at, now) for s in sources}
+        self.on_checked(unhealthy_count(sources, histories, self.thresholds))
+        claimed = []
+        for found in transitions(sources, histories, self.thresholds):
+            reported = found.kind == "unhealthy"
+            if await asyncio.to_thread(self.store.set_health_reported, found.source_id, reported):
+                claimed.append(found)
+                self._log(found)
+        if claimed and not await self._tell_admins(claimed):
+            # Nobody was told: undo the claims so the next tick tries again.
+            for found in claimed:
+                if found.kind != "cleared":
+                    await asyncio.to_thread(
+                        self.store.set_health_reported, found.source_id, found.kind != "unhealthy"
+                    )
+        new_value = dump_histories(histories)
+        if new_value != stored:
+            await asyncio.to_thread(self.store.set_meta, POSTING_HISTORY_KEY, new_value, now=now)
+        return claimed
+
+    @staticmethod
+    def _log(found: Transition) -> None:
+        fields = {"source_id": found.source_id, "source": found.name}
+        if found.kind == "unhealthy":
+            log.warning("source.unhealthy", extra={**fields, "reason": found.reason})
+        elif found.kind == "recovered":
+            log.info("source.recovered", extra=fields)
+        else:
+            log.info("source.health_cleared", extra=fields)
+
+    async def _tell_admins(self, claimed: Sequence[Transition]) -> bool:
+        messages = render_transitions(claimed)
+        if self.notify is None or not messages:
+            return True
+        try:
+            told = await self.notify(messages)
+        except Exception:
+            log.exception("source_health.notify_failed")
+            told = False
+        if not told:
+            log.warning("source_health.not_told", extra={"transitions": len(claimed)})
+        return told

@@ -6,16 +6,22 @@ import json
 import logging
 import re
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any, TextIO
+from urllib.parse import quote
 
 # Attributes every LogRecord has; anything else was passed as a field through `extra=`.
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys() | {"message", "asctime", "taskName"}
 )
-# Bot tokens look like 123456789:AA...; they also sit inside Bot API URLs (/bot<token>/method).
-_TOKEN_SHAPE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b")
+# Bot tokens look like 123456789:AA...; they also sit inside Bot API URLs (/bot<token>/method),
+# where no word boundary precedes the digits, so the pattern has none at its start. The colon
+# may come percent-encoded.
+_TOKEN_SHAPE = re.compile(r"\d{5,}(?::|%3[Aa])[A-Za-z0-9_-]{30,}")
+REDACTED = "[REDACTED]"
 
 
 class SecretRedactor(logging.Filter):
@@ -23,22 +29,49 @@ class SecretRedactor(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        known = {s for s in secrets if s and len(s) >= 6}
+        # Secrets also travel URL-encoded (a token's colon becomes %3A in some error texts).
+        known |= {quote(s, safe="") for s in known}
+        self.secrets = sorted(known, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
-            text = text.replace(secret, "[REDACTED]")
-        return _TOKEN_SHAPE.sub("[REDACTED]", text)
+            text = text.replace(secret, REDACTED)
+        return _TOKEN_SHAPE.sub(REDACTED, text)
+
+    def redact_value(self, value: Any) -> Any:
+        """A field value with secrets redacted: strings, and strings inside lists and dicts.
+
+        Any other object (an exception, a URL) becomes its redacted text, so what it would
+        print can never carry a secret past this filter.
+        """
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self.redact_value(v) for v in value]
+        if isinstance(value, Mapping):
+            return {self.redact(str(k)): self.redact_value(v) for k, v in value.items()}
+        return self.redact(str(value))
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redact(record.getMessage())
+        try:
+            message = record.getMessage()
+        except Exception:  # bad %-args: keep what there is rather than lose the line
+            message = f"{record.msg} {record.args!r}"
+        record.msg = self.redact(message)
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         for key, value in list(vars(record).items()):
-            if key not in _STANDARD_ATTRS and isinstance(value, str):
-                setattr(record, key, self.redact(value))
+            if key not in _STANDARD_ATTRS:
+                setattr(record, key, self.redact_value(value))
         return True
 
 
@@ -58,6 +91,8 @@ class TextFormatter(logging.Formatter):
             line = f"{line} {fields}"
         if record.exc_text:
             line = f"{line}\n{record.exc_text}"
+        if record.stack_info:
+            line = f"{line}\n{record.stack_info}"
         return line
 
 
@@ -74,6 +109,8 @@ class JsonFormatter(logging.Formatter):
         payload.update(record_fields(record))
         if record.exc_text:
             payload["exception"] = record.exc_text
+        if record.stack_info:
+            payload["stack"] = record.stack_info
         return json.dumps(payload, default=str, ensure_ascii=False)
 
 
@@ -96,4 +133,30 @@ def configure_logging(
     # Library chatter (one line per HTTP request) would drown our events.
     for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "telegram.ext"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # Warnings and uncaught exceptions would otherwise reach stderr unformatted and unredacted.
+    logging.captureWarnings(True)
+    sys.excepthook = log_uncaught
+    threading.excepthook = log_uncaught_in_thread
     return redactor
+
+
+def log_uncaught(
+    kind: type[BaseException], error: BaseException, traceback: TracebackType | None
+) -> None:
+    """sys.excepthook: an uncaught exception becomes one redacted `crashed` event."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, traceback)
+        return
+    logging.getLogger("narcowatch").critical("crashed", exc_info=(kind, error, traceback))
+
+
+def log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    """threading.excepthook: as `log_uncaught`, naming the thread."""
+    if args.exc_value is None:
+        return
+    thread = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("narcowatch").critical(
+        "thread.crashed",
+        extra={"thread_name": thread},
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )

@@ -15,10 +15,17 @@ from bot.ops.metrics import Metrics
 log = logging.getLogger("narcowatch.health")
 
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+Refresh = Callable[[], Awaitable[None]]
 
 
-def build_app(check: HealthCheck, metrics: Metrics) -> web.Application:
-    """An aiohttp app answering GET /healthz (200 healthy, 503 not) and GET /metrics."""
+def build_app(
+    check: HealthCheck, metrics: Metrics, *, refresh: Refresh | None = None
+) -> web.Application:
+    """An aiohttp app answering GET /healthz (200 healthy, 503 not) and GET /metrics.
+
+    `refresh` runs before each /metrics answer to update gauges read from the database (the
+    outbox backlog); when it fails the last values are served and the failure is logged.
+    """
 
     async def healthz(_: web.Request) -> web.Response:
         try:
@@ -31,6 +38,13 @@ def build_app(check: HealthCheck, metrics: Metrics) -> web.Application:
         )
 
     async def metrics_view(_: web.Request) -> web.Response:
+        if refresh is not None:
+            try:
+                await asyncio.wait_for(refresh(), timeout=5)
+            except Exception as exc:
+                log.warning(
+                    "metrics.refresh_failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300]}
+                )
         return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
 
     app = web.Application()

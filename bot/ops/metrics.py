@@ -39,12 +39,22 @@ class Metrics:
         self.telegram_429 = Counter(
             "narcowatch_telegram_rate_limited", "Telegram 429 answers", registry=r
         )
+        self.sources_unhealthy = Gauge(
+            "narcowatch_sources_unhealthy",
+            "Sources failing or silent beyond their thresholds (as of the last health check)",
+            registry=r,
+        )
         self.delivery_latency = Histogram(
             "narcowatch_delivery_latency_seconds",
             "From match to Telegram message",
             buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
             registry=r,
         )
+
+    def set_backlog(self, count: int, oldest_age_s: float | None) -> None:
+        """The outbox gauges, from `Store.outbox_backlog` (no backlog: oldest age 0)."""
+        self.outbox_backlog.set(count)
+        self.outbox_oldest_age.set(max(oldest_age_s or 0.0, 0.0))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

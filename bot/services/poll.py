@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.fingerprint import fingerprint
 from bot.core.identity import canonical_url, item_key, title_hash
 from bot.core.models import FetchRequest, Item, PollOutcome, SourceState, TopicScore
 from bot.core.schedule import next_poll_after_failure, next_poll_after_success
@@ -148,7 +149,9 @@ def identify(items: Sequence[Item]) -> list[StoredEntry]:
 
 
 def with_matches(entry: StoredEntry, scorer: Scorer, topics: tuple[str, ...] | None) -> StoredEntry:
-    """The entry with the topic scores that matched, limited to the source's topics."""
+    """The entry with the topic scores that matched, limited to the source's topics, and for a
+    match the fingerprint that finds the same story from other sources (only matched items
+    are ever compared, so the others are spared the cost)."""
     matched: tuple[TopicScore, ...] = tuple(
         score
         for score in scorer.score(entry.item)
@@ -156,4 +159,8 @@ def with_matches(entry: StoredEntry, scorer: Scorer, topics: tuple[str, ...] | N
     )
     if not matched:
         return entry
-    return StoredEntry(entry.key, entry.canonical_link, entry.title_hash, entry.item, matched)
+    item = entry.item
+    simhash = fingerprint(item.title, item.summary, item.content).simhash
+    return StoredEntry(
+        entry.key, entry.canonical_link, entry.title_hash, item, matched, fingerprint=simhash
+    )

@@ -31,6 +31,8 @@ class StoredEntry:
     title_hash: str
     item: Item
     matches: tuple[TopicScore, ...] = ()
+    fingerprint: int | None = None
+    """SimHash of the text (bot.core.fingerprint), set for items that matched a topic."""
 
 
 @dataclass(frozen=True, slots=True)

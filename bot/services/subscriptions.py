@@ -15,6 +15,7 @@ from bot.core.ratelimit import parse_quiet_hours, zone
 from bot.core.render import esc, render_why, safe_link, shorten
 from bot.services.delivery import alert_view
 from bot.services.delivery_ports import ChatSettings, OutboxAlert
+from bot.services.source_health import WatchedSource, status_line
 from bot.settings.units import format_duration, parse_duration
 
 RECENT_DEFAULT = 5
@@ -87,6 +88,7 @@ class ChatStore(Protocol):
     def recent_matches(self, chat_id: int, n: int) -> Sequence[SentAlert]: ...
     def alert(self, outbox_id: int) -> SentAlert | None: ...
     def outbox_backlog(self, now: datetime) -> tuple[int, datetime | None]: ...
+    def source_health(self) -> Sequence[WatchedSource]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +283,7 @@ class Subscriptions:
                 f"Muted sources: {len(info.muted_sources)}",
                 "",
                 f"Alerts waiting to be sent (all chats): {backlog}",
+                status_line(self.store.source_health()),
             ]
         )
 

@@ -212,7 +212,11 @@ class ItemStore(StoreBase):
     def _record_success(
         self, conn: Connection, source_id: int, success: PollSuccess, *, new_items: bool
     ) -> str:
-        """Update the source after a good poll and free its lease; returns the source's name."""
+        """Update the source after a good poll and free its lease; returns the source's name.
+
+        `health_reported` is left alone: the source health job clears it when it tells the
+        admins the source recovered.
+        """
         values: dict[str, Any] = {
             "last_polled_at": success.now,
             "last_success_at": success.now,
@@ -221,7 +225,6 @@ class ItemStore(StoreBase):
             "last_error": None,
             "last_error_kind": None,
             "last_warning": success.warning,
-            "health_reported": False,
             "lease_owner": None,
             "lease_expires_at": None,
         }

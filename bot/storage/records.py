@@ -50,6 +50,7 @@ class SourceHealth:
     last_warning: str | None
     consecutive_failures: int
     last_new_item_at: datetime | None
+    health_reported: bool = False
 
     @property
     def failing(self) -> bool:

@@ -250,10 +250,19 @@ class SourceStore(StoreBase):
         return result.rowcount > 0
 
     @retries_transient
-    def set_health_reported(self, source_id: int, reported: bool) -> None:
-        """Remember whether admins were told this source is failing, so they are told once."""
+    def set_health_reported(self, source_id: int, reported: bool) -> bool:
+        """Remember whether admins were told this source is unhealthy, so they are told once.
+
+        Compare-and-set: False when the flag already had this value (another process got there
+        first), so of several daemons sharing a database only one sends each report.
+        """
         with self._transaction() as conn:
-            conn.execute(update(SOURCE).where(s.id == source_id).values(health_reported=reported))
+            result = conn.execute(
+                update(SOURCE)
+                .where(s.id == source_id, s.health_reported.is_(not reported))
+                .values(health_reported=reported)
+            )
+        return result.rowcount > 0
 
     @retries_transient
     def source_health(self) -> list[SourceHealth]:

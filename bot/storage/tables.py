@@ -37,6 +37,7 @@ NAMING_CONVENTION = {
 SOURCE_ORIGINS = ("config", "telegram")
 SOURCE_TYPES = ("feed", "html")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dropped")
+OUTBOX_KINDS = ("alert", "edit")
 DIGEST_MODES = ("off", "hourly", "daily")
 VERDICTS = ("relevant", "not_relevant")
 
@@ -198,12 +199,14 @@ class Subscription(TableModel, table=True):
 
 
 class Outbox(TableModel, table=True):
-    """One alert to deliver: a match for a chat, with its delivery state and lease."""
+    """One message to deliver for a match and a chat, with its delivery state and lease: an
+    alert, or an edit of an earlier alert (`edit_of`) to list another source of its story."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("match_id", "chat_id", name="uq_outbox_match_chat"),
         CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
@@ -221,6 +224,10 @@ class Outbox(TableModel, table=True):
     digest: bool = Field(default=False, sa_type=Boolean)
     created_at: datetime = _when(nullable=False)
     sent_at: datetime | None = _when()
+    kind: str = Field(
+        default="alert", sa_type=String(8), sa_column_kwargs={"server_default": "alert"}
+    )
+    edit_of: int | None = Field(default=None, foreign_key="outbox.id", ondelete="CASCADE")
 
 
 class Feedback(TableModel, table=True):

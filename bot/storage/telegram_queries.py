@@ -41,6 +41,21 @@ def release_outbox(engine: Engine, outbox_id: int, next_attempt_at: datetime) ->
         )
 
 
+def expire_outbox_leases(engine: Engine, now: datetime) -> int:
+    """End every outbox lease at `now`, so the next claim takes those rows; returns how many.
+
+    Only for a daemon that knows no other sender is alive (SQLite allows one per database):
+    the rows were leased by a process that died, and would otherwise wait out its lease.
+    """
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(OUTBOX)
+            .where(o.status == "sending", o.lease_expires_at > now)
+            .values(lease_expires_at=now)
+        )
+    return int(result.rowcount)
+
+
 def drop_outbox(engine: Engine, outbox_id: int, reason: str) -> None:
     """The chat does not want this row any more (muted or inactive since it was queued)."""
     with engine.begin() as conn:
@@ -86,6 +101,11 @@ class TelegramStore(Store):
     def release_outbox(self, outbox_id: int, next_attempt_at: datetime) -> None:
         """See `release_outbox`."""
         release_outbox(self.engine, outbox_id, next_attempt_at)
+
+    @retries_transient
+    def expire_outbox_leases(self, now: datetime) -> int:
+        """See `expire_outbox_leases`."""
+        return expire_outbox_leases(self.engine, now)
 
     @retries_transient
     def drop_outbox(self, outbox_id: int, reason: str) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import Bot, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.core.models import FetchRequest
@@ -17,7 +20,11 @@ from bot.core.render import esc, shorten
 from bot.errors import FetchError, ParseError
 from bot.parse import parse_body
 from bot.services.ports import Fetcher
+from bot.services.source_health import WatchedSource
 from bot.telegram.commands import Context, reply
+from bot.telegram.sender import retry_after_seconds
+
+log = logging.getLogger("narcowatch.telegram.admin")
 
 ADMINS_ONLY = "This command is for narcowatch admins."
 USAGE = {
@@ -27,21 +34,9 @@ USAGE = {
 }
 
 
-class SourceRow(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def name(self) -> str: ...
+class SourceRow(WatchedSource, Protocol):
     @property
     def url(self) -> str: ...
-    @property
-    def enabled(self) -> bool: ...
-    @property
-    def paused(self) -> bool: ...
-    @property
-    def consecutive_failures(self) -> int: ...
-    @property
-    def last_error(self) -> str | None: ...
 
 
 class SourceAdminStore(Protocol):
@@ -115,6 +110,8 @@ class AdminCommands:
             if row.enabled and row.consecutive_failures:
                 error = esc(shorten(row.last_error or "?", 80))
                 state = f"failing ×{row.consecutive_failures}: {error}"
+            if row.health_reported:
+                state = f"⚠️ {state} (reported unhealthy)"
             lines.append(f"{row.id}. {esc(shorten(row.name, 60))} — {state}")
         await reply(update, "\n".join(lines)[:4000])
 
@@ -208,3 +205,46 @@ class AdminCommands:
             CommandHandler("rmsource", self.rmsource),
             CommandHandler("reload", self.reload),
         ]
+
+
+ADMIN_SEND_GAP_S = 1.1  # Telegram allows about one message per second to a chat
+
+
+async def send_to_admins(bot: Bot, admins: Sequence[int], messages: Sequence[str]) -> bool:
+    """Send HTML messages to each admin's private chat (chat id = user id).
+
+    True when at least one admin got them all, or when no admin can be reached for good (never
+    started the bot, blocked it): retrying would not help. False when only transient errors
+    (network, 5xx, rate limits) kept every admin from getting them, so the caller retries later.
+    """
+    told = unreachable = 0
+    for admin in admins:
+        try:
+            for index, text in enumerate(messages):
+                if index:
+                    await asyncio.sleep(ADMIN_SEND_GAP_S)
+                await _send_once_more_after_retry_after(bot, admin, text)
+            told += 1
+        except (Forbidden, BadRequest) as exc:
+            unreachable += 1
+            log.warning("admin.unreachable", extra={"admin": admin, "error": str(exc)})
+        except TelegramError as exc:
+            log.warning("admin.send_failed", extra={"admin": admin, "error": str(exc)})
+    return told > 0 or unreachable == len(admins)
+
+
+async def _send_once_more_after_retry_after(bot: Bot, chat_id: int, text: str) -> None:
+    for attempt in (1, 2):
+        try:
+            await bot.send_message(
+                chat_id=chat_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            return
+        except RetryAfter as exc:
+            wait = retry_after_seconds(exc)
+            if attempt == 2 or wait > 30:
+                raise
+            await asyncio.sleep(wait)

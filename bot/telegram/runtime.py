@@ -26,7 +26,7 @@ from bot.services.delivery_ports import DeliveryStore
 from bot.services.ports import Fetcher
 from bot.services.subscriptions import ChatStore, Subscriptions, Topic
 from bot.settings.model import TelegramSettings
-from bot.telegram.admin import AdminCommands, SourceAdminStore
+from bot.telegram.admin import AdminCommands, SourceAdminStore, SourceRow, send_to_admins
 from bot.telegram.callbacks import ButtonPresses
 from bot.telegram.commands import UserCommands
 from bot.telegram.sender import TelegramSender
@@ -53,6 +53,8 @@ BOT_COMMANDS = (
 
 class TelegramStorePort(DeliveryStore, ChatStore, SourceAdminStore, Protocol):
     """Everything the Telegram side stores: `bot.storage.telegram_queries.TelegramStore`."""
+
+    def source_health(self) -> Sequence[SourceRow]: ...
 
 
 def file_url_for(base_url: str) -> str:
@@ -163,6 +165,15 @@ class TelegramRuntime:
     worker: DeliveryWorker
     service: Subscriptions
     ready: asyncio.Event
+    admins: tuple[int, ...] = ()
+
+    async def tell_admins(self, messages: Sequence[str]) -> bool:
+        """Send messages to every admin; False when they should be retried later."""
+        if not self.admins:
+            return True
+        if not self.ready.is_set():
+            return False  # Telegram not reached yet: the caller keeps the news for later
+        return await send_to_admins(self.application.bot, self.admins, messages)
 
     async def deliver_tick(self) -> None:
         """Send due alerts (the scheduler calls this about once a second)."""
@@ -232,7 +243,7 @@ async def telegram_runtime(
         options=options or DeliveryOptions(link_previews=settings.link_previews),
         on_result=on_delivery,
     )
-    runtime = TelegramRuntime(application, worker, service, asyncio.Event())
+    runtime = TelegramRuntime(application, worker, service, asyncio.Event(), settings.admins)
     try:
         await start_application(application, receive_updates=receive_updates)
         runtime.ready.set()

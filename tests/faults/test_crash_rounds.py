@@ -92,7 +92,9 @@ async def test_repeated_kill_9_loses_and_duplicates_nothing(
             )
             try:
                 await wait_for(
-                    lambda: len(server.requests) >= seen + 5 or daemon.process.poll() is not None,
+                    lambda d=daemon, n=seen: (
+                        len(server.requests) >= n + 5 or d.process.poll() is not None
+                    ),
                     deadline_s=60,
                     what="the daemon to start polling",
                     every_s=0.05,

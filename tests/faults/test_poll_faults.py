@@ -72,8 +72,10 @@ FAILURES = [
     Fault("server error", "/status/500", "transient", "HTTP 500"),
     Fault("not found", "/status/404", "permanent", "HTTP 404"),
     Fault("gone", "/status/410", "gone", "HTTP 410", disables=True),
-    Fault("rate limited", "/status/429?retry_after=120", "rate_limited", "HTTP 429", None, 120),
-    Fault("unavailable", "/status/503?retry_after=7", "rate_limited", "HTTP 503", None, 7),
+    Fault(
+        "rate limited", "/status/429?retry_after=120", "rate_limited", "HTTP 429", retry_after_s=120
+    ),
+    Fault("unavailable", "/status/503?retry_after=7", "rate_limited", "HTTP 503", retry_after_s=7),
     Fault("hangs", "/slow?delay=5", "transient", "timed out"),
     Fault("slow loris", "/trickle?interval=0.1&count=100", "transient", "timed out"),
     Fault("oversize", "/big?size=3000000&chunked=1", "permanent", "cap"),
@@ -121,9 +123,7 @@ def serve_everything(server: FeedServer) -> list[SourceSpec]:
         SourceSpec(name=name, url=server.add_feed(path, body))
         for name, (path, body) in SURVIVABLE.items()
     ]
-    return [
-        SourceSpec(name=s.name, url=s.url, interval_s=INTERVAL_S) for s in specs
-    ]
+    return [SourceSpec(name=s.name, url=s.url, interval_s=INTERVAL_S) for s in specs]
 
 
 async def poll_all(poller: Poller, sources: list[SourceState]) -> dict[str, PollOutcome]:
@@ -170,7 +170,8 @@ async def test_every_fault_is_recorded_on_its_row_and_healthy_sources_are_unaffe
         outcome, row = outcomes[fault.name], state[fault.name]
         assert not outcome.ok, fault
         assert outcome.error_kind == fault.kind, (fault, outcome.error)
-        assert row.last_error is not None and fault.says in row.last_error, (fault, row)
+        assert row.last_error is not None
+        assert fault.says in row.last_error, (fault, row)
         assert row.last_error_kind == fault.kind
         assert row.consecutive_failures == 1
         assert row.last_success_at is None
@@ -183,7 +184,8 @@ async def test_every_fault_is_recorded_on_its_row_and_healthy_sources_are_unaffe
             assert INTERVAL_S * 0.9 <= wait <= INTERVAL_S * 1.1, (fault, wait)
         assert items_of(store, fault.name) == []
     gone = state["gone"]
-    assert gone.disabled_reason is not None and "410" in gone.disabled_reason
+    assert gone.disabled_reason is not None
+    assert "410" in gone.disabled_reason
 
     for name in SURVIVABLE:
         assert outcomes[name].ok, (name, outcomes[name].error)
@@ -230,7 +232,8 @@ async def test_repeated_failures_back_off_and_healthy_sources_still_match(
             assert 2 * INTERVAL_S * 0.9 <= wait <= 2 * INTERVAL_S * 1.1, (fault, wait)
     for i in range(HEALTHY):
         outcome = outcomes[f"healthy {i}"]
-        assert outcome.ok and outcome.new_items == 1
+        assert outcome.ok
+        assert outcome.new_items == 1
         assert [m.score.topic for m in outcome.matches] == ["drug-control-cooperation"]
         assert state[f"healthy {i}"].consecutive_failures == 0
     assert state["gone"].consecutive_failures == 1

@@ -10,8 +10,10 @@ and a few more with Telegram's JSON shapes, and enforces Telegram's limits:
 - HTML that does not parse: 400 "can't parse entities"; text over 4096: "message is too long".
 
 Tests choose failures per chat with `fail(chat_id, kind, times=...)` (kind: "forbidden",
-"not_found", "5xx", "retry_after:N", "too_long"), inject updates with `command(...)` and
-`press(...)`, and read what arrived in `sent` (every accepted message) or `wait_for(...)`.
+"not_found", "5xx", "retry_after:N", "too_long", or "reset": the connection is closed with no
+answer), slow every send down with `latency` (seconds), inject updates with `command(...)` and
+`press(...)`, and read what arrived in `sent` (every accepted message) or `wait_for(...)`;
+`attempts_to(chat_id)` counts sends tried, `deliveries()` counts accepted alerts per (chat, match).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import itertools
 import json
 import re
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -71,6 +73,10 @@ class SentMessage:
 class Failure:
     kind: str
     times: int | None  # None: for ever
+
+
+class _ConnectionReset(Exception):
+    """Raised by a handler to drop the connection without answering."""
 
 
 class _Strict(HTMLParser):
@@ -142,6 +148,8 @@ class FakeBotApi:
         self.chat_types: dict[int, str] = {}
         self.clock: Callable[[], float] = time.monotonic
         self.closing = False
+        self.latency = 0.0
+        """Seconds every sendMessage takes before it is answered."""
 
     # --- test controls ----------------------------------------------------------------------
 
@@ -154,6 +162,35 @@ class FakeBotApi:
 
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_id == chat_id]
+
+    def attempts_to(self, chat_id: int) -> int:
+        """sendMessage calls for `chat_id`, answered or failed."""
+        return sum(
+            1
+            for method, params in self.calls
+            if method.lower() == "sendmessage" and int(params.get("chat_id", 0)) == chat_id
+        )
+
+    @staticmethod
+    def alert_match(message: SentMessage) -> int | None:
+        """The match id an alert's feedback button carries (`fb:r:<id>`), None for other text."""
+        rows = (message.reply_markup or {}).get("inline_keyboard") or []
+        for row in rows:
+            for button in row:
+                data = str(button.get("callback_data", ""))
+                if data.startswith("fb:r:"):
+                    return int(data.removeprefix("fb:r:"))
+        return None
+
+    def deliveries(self) -> Counter[tuple[int, int]]:
+        """How often each alert was accepted, by (chat id, match id)."""
+        return Counter(
+            (m.chat_id, match) for m in self.sent if (match := self.alert_match(m)) is not None
+        )
+
+    def duplicates(self) -> dict[tuple[int, int], int]:
+        """Alerts accepted more than once: (chat id, match id) -> extra copies."""
+        return {key: n - 1 for key, n in self.deliveries().items() if n > 1}
 
     async def wait_for(
         self, predicate: Callable[[list[SentMessage]], bool], within: float = 10.0
@@ -264,7 +301,13 @@ class FakeBotApi:
         handler = getattr(self, f"m_{method.lower()}", None)
         if handler is None:
             return self.error(400, f"Bad Request: method {method} not supported by the fake")
-        result: web.Response = await handler(params)
+        try:
+            result: web.Response = await handler(params)
+        except _ConnectionReset:
+            # The client sees the connection close with no answer (a reset mid-request).
+            if request.transport is not None:
+                request.transport.close()
+            result = web.Response(status=500)
         self.sent_event.set()  # wakes `wait_for` after any call, not only sends
         return result
 
@@ -383,7 +426,11 @@ class FakeBotApi:
     async def m_sendmessage(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])
         text = str(params.get("text", ""))
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
         kind = self._failure(chat_id)
+        if kind == "reset":
+            raise _ConnectionReset
         if kind == "forbidden":
             return self.error(403, "Forbidden: bot was blocked by the user")
         if kind == "not_found":
@@ -459,14 +506,14 @@ class FakeBotApi:
 
 
 @asynccontextmanager
-async def fake_bot_api(*, enforce_limits: bool = True) -> AsyncIterator[FakeBotApi]:
-    """Run a FakeBotApi on 127.0.0.1 (random port) for the body of the `async with`."""
+async def fake_bot_api(*, enforce_limits: bool = True, port: int = 0) -> AsyncIterator[FakeBotApi]:
+    """Run a FakeBotApi on 127.0.0.1 (on `port`, else a random one) for the `async with`."""
     fake = FakeBotApi(enforce_limits=enforce_limits)
     app = web.Application()
     app.router.add_route("*", "/bot{token}/{method}", fake.handle)
     runner = web.AppRunner(app, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     port = runner.addresses[0][1]
     fake.base_url = f"http://127.0.0.1:{port}/bot"
