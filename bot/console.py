@@ -17,6 +17,13 @@ def format_console_line(
     return f"{line}  [{shown_terms}]" if shown_terms else line
 
 
+def format_repeat_line(source_name: str, title: str, topic: str, original_item: int) -> str:
+    """`      drug-control-cooperation  also reported by TASS: Title  (story of item 12)`."""
+    return (
+        f"{'':4}  {topic}  also reported by {source_name}: {title}  (story of item {original_item})"
+    )
+
+
 class ConsoleNotifier:
     """Prints the matches of each poll outcome."""
 
@@ -25,6 +32,17 @@ class ConsoleNotifier:
 
     def announce(self, outcome: PollOutcome) -> None:
         for match in outcome.matches:
+            if match.duplicate_of is not None:
+                # The same story from another source: no new alert, only a note.
+                self.write(
+                    format_repeat_line(
+                        match.source_name or outcome.source_name,
+                        match.title or "(untitled)",
+                        match.score.topic,
+                        match.duplicate_of,
+                    )
+                )
+                continue
             terms = [hit.term for hit in match.score.terms]
             self.write(
                 format_console_line(

@@ -294,7 +294,7 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
         try:
             await stop.wait()
         finally:
-            log.info("daemon.stopping")
+            log.info("daemon.stopping", extra={"polls_in_flight": len(poll_job.tasks)})
             scheduler.shutdown(wait=False)
             await poll_job.drain(deadline_s=STOP_DEADLINE_S - 5)
             await stack.aclose()

@@ -123,6 +123,9 @@ class NewMatch:
     title: str = ""
     link: str | None = None
     source_name: str = ""
+    duplicate_of: int | None = None
+    """The earlier item this one repeats (the same story from another source): no new alert,
+    the story's alert lists this source too."""
 
 
 @dataclass(frozen=True, slots=True)

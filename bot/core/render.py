@@ -90,6 +90,23 @@ def format_when(when: datetime | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC") if when is not None else "date unknown"
 
 
+SOURCE_CHARS = 80
+
+
+def source_line(sources: Sequence[str], limit: int = LIST_ITEMS, chars: int = SOURCE_CHARS) -> str:
+    """Where a story came from: "Mekong Times · also: Xinhua, TASS", naming the first source
+    and at most `limit` others, each cut to `chars`."""
+    if not sources:
+        return "unknown source"
+    first, others = shorten(sources[0], chars), [shorten(name, chars) for name in sources[1:]]
+    if not others:
+        return first
+    shown = others[:limit]
+    if len(others) > len(shown):
+        shown.append(f"+{len(others) - len(shown)} more")
+    return f"{first} · also: {', '.join(shown)}"
+
+
 def _terms(score: TopicScore, limit: int) -> list[str]:
     shown = [f"{hit.term} ×{hit.count}" if hit.count > 1 else hit.term for hit in score.terms]
     return shown[:limit] + ([f"+{len(shown) - limit} more"] if len(shown) > limit else [])
@@ -117,7 +134,7 @@ def _alert_lines(view: AlertView, limits: _Limits, *, markup: bool) -> list[str]
         lines = [f"<b>{head}</b>"]
     else:
         lines = [title] + ([link] if link else [])
-    sources = ", ".join(view.sources[: limits.items]) or "unknown source"
+    sources = source_line(view.sources, limits.items, min(SOURCE_CHARS, limits.title))
     lines.append(f"{wrap(sources)} · {format_when(view.published)}")
     topic = f"<code>{esc(view.score.topic)}</code>" if markup else view.score.topic
     lines.append(f"Topic {topic} · score {view.score.score:.2f}")
@@ -224,7 +241,7 @@ def digest_item(view: AlertView) -> str:
     link = safe_link(view.link)
     title = esc(shorten(view.title or "(untitled)", 200))
     head = f'<a href="{esc(link)}">{title}</a>' if link else title
-    sources = esc(shorten(", ".join(view.sources) or "unknown source", 120))
+    sources = esc(shorten(source_line(view.sources), 120))
     topic = esc(view.score.topic)
     return f"• {head}\n  {sources} · {topic} {view.score.score:.2f} · /why {view.alert_id}"
 

@@ -40,6 +40,10 @@ log = logging.getLogger("narcowatch.delivery")
 CHAT_GONE = "chat gone"
 CHAT_INACTIVE = "chat inactive"
 CHAT_MUTED = "chat muted"
+NOT_SINGLE = "the alert was not sent as a message of its own"
+MESSAGE_GONE = "the alert's message can no longer be edited"
+EDIT_WAIT_S = 5.0
+"""An edit whose alert is not sent yet looks again this much later (or when the alert is due)."""
 SHORT_RETRY_AFTER_S = 10.0
 """A RetryAfter up to this long keeps the chat's rows in memory; a longer one hands them back."""
 
@@ -65,17 +69,19 @@ class Job:
     rows: tuple[OutboxAlert, ...]
     message: OutgoingMessage
     claimed_at: float
+    edit_message_id: int | None = None
+    """Set when the job edits this earlier message instead of sending a new one."""
 
 
 def alert_view(alert: OutboxAlert) -> AlertView:
-    """What the renderer shows of a leased row."""
+    """What the renderer shows of a leased row (for an edit row: of the alert it edits)."""
     return AlertView(
-        alert_id=alert.outbox_id,
+        alert_id=alert.edit.outbox_id if alert.edit is not None else alert.outbox_id,
         match_id=alert.match_id,
         source_id=alert.source_id,
         title=alert.title,
         link=alert.link,
-        sources=(alert.source_name,),
+        sources=alert.sources or (alert.source_name,),
         published=alert.published,
         score=alert.score,
         excerpt=alert.summary,
@@ -181,19 +187,56 @@ class DeliveryWorker:
         claimed_at = self.monotonic()
         for row in rows:
             chat = chats.get(row.chat_id)
+            if row.edit is not None:
+                await self._plan_edit(row, chat, now, claimed_at)
+                continue
             if await self._hold_or_drop(row, chat, now):
                 continue
             assert chat is not None
-            rendered = render_alert(alert_view(row))
-            message = OutgoingMessage(
-                chat_id=row.chat_id,
-                html=rendered.html,
-                plain=rendered.plain,
-                thread_id=row.message_thread_id,
-                buttons=rendered.buttons,
-                link_preview=self.options.link_previews,
-            )
+            message = self._alert_message(row)
             await self._enqueue(Job(row.chat_id, is_group(chat.type), (row,), message, claimed_at))
+
+    def _alert_message(self, row: OutboxAlert) -> OutgoingMessage:
+        rendered = render_alert(alert_view(row))
+        return OutgoingMessage(
+            chat_id=row.chat_id,
+            html=rendered.html,
+            plain=rendered.plain,
+            thread_id=row.message_thread_id,
+            buttons=rendered.buttons,
+            link_preview=self.options.link_previews,
+        )
+
+    async def _plan_edit(
+        self, row: OutboxAlert, chat: ChatSettings | None, now: datetime, claimed_at: float
+    ) -> None:
+        """Queue the edit of an alert's message to list every source of its story, once the
+        alert is out. Mute and quiet hours do not apply: an edit makes no sound."""
+        target = row.edit
+        assert target is not None
+        if chat is None or not chat.active:
+            await asyncio.to_thread(self.store.drop_outbox, row.outbox_id, CHAT_INACTIVE)
+            self.on_result("dropped", None)
+            return
+        if target.status in ("pending", "sending"):
+            # Not sent yet, or being sent: wait for its message id rather than guess whether
+            # its text (rendered when it was leased) already lists this source.
+            later = max(now + timedelta(seconds=EDIT_WAIT_S), target.next_attempt_at)
+            await asyncio.to_thread(self.store.release_outbox, row.outbox_id, later)
+            return
+        if target.status != "sent" or target.digest or target.telegram_message_id is None:
+            await asyncio.to_thread(self.store.drop_outbox, row.outbox_id, NOT_SINGLE)
+            self.on_result("dropped", None)
+            return
+        job = Job(
+            row.chat_id,
+            is_group(chat.type),
+            (row,),
+            self._alert_message(row),
+            claimed_at,
+            edit_message_id=target.telegram_message_id,
+        )
+        await self._enqueue(job)
 
     async def _plan_digests(self, rows: Sequence[OutboxAlert], now: datetime) -> None:
         chats = await self._settings(rows)
@@ -299,15 +342,30 @@ class DeliveryWorker:
             self.slots.release()
             self.wake.set()
 
+    async def _deliver(self, job: Job) -> tuple[str, int | None]:
+        """Send the job's message, or edit the earlier one; (outcome, Telegram message id).
+
+        HTML that Telegram refuses goes again as plain text. An edit of a message that is gone
+        (deleted by the chat, too old) has outcome "gone" and no message id.
+        """
+        target = job.edit_message_id
+        for plain in (False, True):
+            try:
+                if target is None:
+                    return ("sent_plain" if plain else "sent"), await self.sender.send(
+                        job.message, plain=plain
+                    )
+                edited = await self.sender.edit(job.message, target, plain=plain)
+                return ("edited", target) if edited else ("gone", None)
+            except RejectedMessageError as exc:
+                if plain:
+                    raise
+                log.warning("delivery.rejected", extra={"chat_id": job.chat_id, "error": str(exc)})
+        raise AssertionError("unreachable: the plain attempt returns or raises")
+
     async def _attempt(self, job: Job) -> None:
         try:
-            try:
-                message_id = await self.sender.send(job.message)
-                kind = "sent"
-            except RejectedMessageError as exc:
-                log.warning("delivery.rejected", extra={"chat_id": job.chat_id, "error": str(exc)})
-                message_id = await self.sender.send(job.message, plain=True)
-                kind = "sent_plain"
+            kind, message_id = await self._deliver(job)
         except RateLimitedDeliveryError as exc:
             await self._rate_limited(job, exc.retry_after)
         except ChatGoneError as exc:
@@ -324,9 +382,15 @@ class DeliveryWorker:
         else:
             now = self.clock()
             for row in job.rows:
-                await asyncio.to_thread(self.store.mark_sent, row.outbox_id, message_id, now)
-            oldest = min(row.created_at for row in job.rows)
-            self.on_result(kind, (now - oldest).total_seconds())
+                if kind == "gone":  # nothing left to edit: done, not an error to retry
+                    await asyncio.to_thread(self.store.drop_outbox, row.outbox_id, MESSAGE_GONE)
+                else:
+                    await asyncio.to_thread(self.store.mark_sent, row.outbox_id, message_id, now)
+            if job.edit_message_id is not None:
+                self.on_result("edited" if kind == "edited" else "dropped", None)
+            else:
+                oldest = min(row.created_at for row in job.rows)
+                self.on_result(kind, (now - oldest).total_seconds())
 
     async def _rate_limited(self, job: Job, retry_after: float) -> None:
         until = self.monotonic() + retry_after

@@ -15,8 +15,24 @@ from bot.core.models import TopicScore
 from bot.core.render import Button
 
 
+class EditTarget(Protocol):
+    """The alert an edit row updates, as it stands now."""
+
+    @property
+    def outbox_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def telegram_message_id(self) -> int | None: ...
+    @property
+    def next_attempt_at(self) -> datetime: ...
+    @property
+    def digest(self) -> bool: ...
+
+
 class OutboxAlert(Protocol):
-    """A leased outbox row with what rendering it needs."""
+    """A leased outbox row with what rendering it needs; an edit row (`edit` set) carries the
+    alert it edits, to render it again with every source of its story."""
 
     @property
     def outbox_id(self) -> int: ...
@@ -44,6 +60,10 @@ class OutboxAlert(Protocol):
     def published(self) -> datetime | None: ...
     @property
     def score(self) -> TopicScore: ...
+    @property
+    def sources(self) -> tuple[str, ...]: ...
+    @property
+    def edit(self) -> EditTarget | None: ...
 
 
 class ChatSettings(Protocol):
@@ -122,4 +142,9 @@ class MessageSender(Protocol):
 
     async def send(self, message: OutgoingMessage, *, plain: bool = False) -> int:
         """Send it (as plain text when `plain`) and return Telegram's message id."""
+        ...
+
+    async def edit(self, message: OutgoingMessage, message_id: int, *, plain: bool = False) -> bool:
+        """Replace the text of a message sent earlier; True when it now reads so (also when it
+        did already), False when it is gone or too old to edit."""
         ...

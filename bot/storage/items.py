@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -12,6 +12,14 @@ from sqlalchemy import Connection, delete, exists, select, tuple_, update
 from bot.core.models import NewMatch, TopicScore
 from bot.services.ports import PollSuccess, StoredEntry
 from bot.storage.retry import retries_transient
+from bot.storage.stories import (
+    NewMatchRow,
+    StoryLink,
+    edit_rows,
+    link_stories,
+    story_alerts,
+    story_source_ids,
+)
 from bot.storage.tables import CHAT, ITEM, MATCH, OUTBOX, SOURCE, SUBSCRIPTION
 from bot.storage.transaction import AnyRow, StoreBase, chunks
 
@@ -33,6 +41,7 @@ def _item_row(source_id: int, entry: StoredEntry, now: datetime) -> dict[str, An
         "published": item.published,
         "lang": item.lang,
         "fetched_at": now,
+        "fingerprint": entry.fingerprint,
     }
 
 
@@ -122,7 +131,7 @@ class ItemStore(StoreBase):
         now = success.now
         with self._transaction() as conn:
             inserted = self._insert_items(conn, source_id, entries, now)
-            made: list[tuple[int, TopicScore]] = []
+            made: list[tuple[int, TopicScore, int | None]] = []
             if alert and inserted:
                 made = self._insert_matches(conn, source_id, inserted, now)
             source_name = self._record_success(conn, source_id, success, new_items=bool(inserted))
@@ -134,8 +143,9 @@ class ItemStore(StoreBase):
                 title=items[item_id].title,
                 link=items[item_id].link,
                 source_name=source_name,
+                duplicate_of=original,
             )
-            for item_id, score in made
+            for item_id, score, original in made
         ]
         return len(inserted), matches
 
@@ -157,7 +167,9 @@ class ItemStore(StoreBase):
         source_id: int,
         inserted: Sequence[tuple[int, StoredEntry]],
         now: datetime,
-    ) -> list[tuple[int, TopicScore]]:
+    ) -> list[tuple[int, TopicScore, int | None]]:
+        """Insert the matches and their outbox rows; returns (item id, score, the earlier item
+        it repeats or None) per match made."""
         scores: dict[tuple[int, str], TopicScore] = {}
         for item_id, entry in inserted:
             for score in entry.matches:
@@ -171,11 +183,62 @@ class ItemStore(StoreBase):
         rows = conn.execute(
             stmt, [_match_row(item_id, score, now) for (item_id, _), score in scores.items()]
         ).all()
-        self._fan_out(
-            conn, source_id, [(row.id, scores[row.item_id, row.topic]) for row in rows], now
+        entries = dict(inserted)
+        links = link_stories(
+            conn,
+            source_id,
+            [
+                NewMatchRow(
+                    match_id=row.id,
+                    item_id=row.item_id,
+                    topic=row.topic,
+                    title=entries[row.item_id].item.title,
+                    summary=entries[row.item_id].item.summary,
+                    content=entries[row.item_id].item.content,
+                    fingerprinted=entries[row.item_id].fingerprint is not None,
+                )
+                for row in rows
+            ],
+            now,
         )
-        made = [(row.item_id, scores[row.item_id, row.topic]) for row in rows]
-        return sorted(made, key=lambda pair: (pair[0], pair[1].topic))
+        fresh = [(row.id, scores[row.item_id, row.topic]) for row in rows if row.id not in links]
+        self._fan_out(conn, source_id, fresh, now)
+        repeats = [row for row in rows if row.id in links]
+        if repeats:
+            self._fan_out_repeats(conn, source_id, repeats, scores, links, now)
+        made = [
+            (
+                row.item_id,
+                scores[row.item_id, row.topic],
+                links[row.id].original_item_id if row.id in links else None,
+            )
+            for row in rows
+        ]
+        return sorted(made, key=lambda made: (made[0], made[1].topic))
+
+    def _fan_out_repeats(
+        self,
+        conn: Connection,
+        source_id: int,
+        repeats: Sequence[AnyRow],
+        scores: Mapping[tuple[int, str], TopicScore],
+        links: Mapping[int, StoryLink],
+        now: datetime,
+    ) -> None:
+        """Matches that repeat a story: chats that had the story get its alert edited to list
+        this source (when it is new to the story); chats that did not still get an alert."""
+        had: dict[int, set[int]] = {}
+        edits: list[dict[str, Any]] = []
+        for row in repeats:
+            story = links[row.id].story_id
+            alerts = story_alerts(conn, story, row.topic)
+            had[row.id] = {alert.chat_id for alert in alerts}
+            if source_id not in story_source_ids(conn, story, besides=row.item_id):
+                edits.extend(edit_rows(alerts, row.id, now))
+        matches = [(row.id, scores[row.item_id, row.topic]) for row in repeats]
+        self._fan_out(conn, source_id, matches, now, skip=had)
+        if edits:
+            conn.execute(self._insert_ignoring(OUTBOX, ["match_id", "chat_id"]), edits)
 
     def _fan_out(
         self,
@@ -183,8 +246,14 @@ class ItemStore(StoreBase):
         source_id: int,
         matches: Sequence[tuple[int, TopicScore]],
         now: datetime,
+        *,
+        skip: Mapping[int, set[int]] | None = None,
     ) -> None:
-        """One outbox row per match and active chat subscribed to its topic that wants it."""
+        """One outbox row per match and active chat subscribed to its topic that wants it
+        (less the chats in `skip[match id]`, which have the match's story already)."""
+        if not matches:
+            return
+        skip = skip or {}
         topics = sorted({score.topic for _, score in matches})
         c, sub = CHAT.c, SUBSCRIPTION.c
         subs = conn.execute(
@@ -204,7 +273,9 @@ class ItemStore(StoreBase):
             _outbox_row(subscriber, match_id, now)
             for match_id, score in matches
             for subscriber in subs
-            if subscriber.topic == score.topic and _wants(subscriber, source_id, score.score)
+            if subscriber.topic == score.topic
+            and _wants(subscriber, source_id, score.score)
+            and subscriber.chat_id not in skip.get(match_id, ())
         ]
         if rows:
             conn.execute(self._insert_ignoring(OUTBOX, ["match_id", "chat_id"]), rows)

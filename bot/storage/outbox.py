@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Connection, Select, and_, func, or_, select, update
 
 from bot.core.models import EntityHit, TermHit, TopicScore
-from bot.storage.records import Alert
+from bot.storage.records import Alert, EditTarget
 from bot.storage.retry import retries_transient
+from bot.storage.stories import story_sources
 from bot.storage.tables import ITEM, MATCH, OUTBOX, SOURCE
 from bot.storage.transaction import AnyRow, StoreBase
 
 o = OUTBOX.c
 UNSENT = ("pending", "sending")
+# The alert a row shows: the row itself, or for an edit row the alert it edits.
+SHOWN = OUTBOX.alias("shown")
 
 
 def _alert_query() -> Select[Any]:
-    """Outbox rows joined with their match, item and source: all a message needs."""
-    m, i, s = MATCH.c, ITEM.c, SOURCE.c
+    """Outbox rows joined with the alert they show and its match, item and source: all a
+    message needs (an edit row re-renders the alert it edits)."""
+    m, i, s, shown = MATCH.c, ITEM.c, SOURCE.c, SHOWN.c
     return (
         select(
             o.id.label("outbox_id"),
-            o.match_id,
+            shown.match_id,
             o.chat_id,
             o.message_thread_id,
             o.status,
@@ -32,6 +37,13 @@ def _alert_query() -> Select[Any]:
             o.created_at,
             o.telegram_message_id,
             o.last_error,
+            o.kind,
+            o.edit_of,
+            shown.status.label("shown_status"),
+            shown.telegram_message_id.label("shown_message_id"),
+            shown.next_attempt_at.label("shown_next_attempt_at"),
+            shown.digest.label("shown_digest"),
+            i.story_id,
             s.id.label("source_id"),
             s.name.label("source_name"),
             i.id.label("item_id"),
@@ -45,13 +57,21 @@ def _alert_query() -> Select[Any]:
             m.entities,
             m.reasons,
         )
-        .join(MATCH, m.id == o.match_id)
+        .select_from(OUTBOX)
+        .join(SHOWN, shown.id == func.coalesce(o.edit_of, o.id))
+        .join(MATCH, m.id == shown.match_id)
         .join(ITEM, i.id == m.item_id)
         .join(SOURCE, s.id == i.source_id)
     )
 
 
-def _alert(row: AnyRow) -> Alert:
+def _alerts(conn: Connection, rows: Sequence[AnyRow]) -> list[Alert]:
+    """Alerts of these rows, each with its story's sources."""
+    stories = story_sources(conn, (row.story_id for row in rows if row.story_id is not None))
+    return [_alert(row, stories.get(row.story_id, [])) for row in rows]
+
+
+def _alert(row: AnyRow, story: Sequence[str]) -> Alert:
     score = TopicScore(
         topic=row.topic,
         score=row.score,
@@ -79,6 +99,16 @@ def _alert(row: AnyRow) -> Alert:
         score=score,
         telegram_message_id=row.telegram_message_id,
         last_error=row.last_error,
+        sources=(row.source_name, *(name for name in story if name != row.source_name)),
+        edit=EditTarget(
+            outbox_id=row.edit_of,
+            status=row.shown_status,
+            telegram_message_id=row.shown_message_id,
+            next_attempt_at=row.shown_next_attempt_at,
+            digest=row.shown_digest,
+        )
+        if row.kind == "edit"
+        else None,
     )
 
 
@@ -131,7 +161,7 @@ class OutboxStore(StoreBase):
             rows = conn.execute(
                 _alert_query().where(o.id.in_(ids)).order_by(o.next_attempt_at, o.id)
             ).all()
-        return [_alert(row) for row in rows]
+            return _alerts(conn, rows)
 
     @retries_transient
     def mark_sent(self, outbox_id: int, telegram_message_id: int | None, now: datetime) -> None:
@@ -175,20 +205,22 @@ class OutboxStore(StoreBase):
 
     @retries_transient
     def alert(self, outbox_id: int) -> Alert | None:
-        """One alert with its evidence (/why), whatever its status."""
+        """One alert with its evidence (/why), whatever its status (edit rows are not alerts)."""
         with self._transaction() as conn:
-            row = conn.execute(_alert_query().where(o.id == outbox_id)).one_or_none()
-        return _alert(row) if row is not None else None
+            row = conn.execute(
+                _alert_query().where(o.id == outbox_id, o.kind == "alert")
+            ).one_or_none()
+            return _alerts(conn, [row])[0] if row is not None else None
 
     @retries_transient
     def recent_matches(self, chat_id: int, n: int) -> list[Alert]:
         """A chat's latest `n` alerts, newest first, sent or not (/recent)."""
         stmt = (
             _alert_query()
-            .where(o.chat_id == chat_id)
+            .where(o.chat_id == chat_id, o.kind == "alert")
             .order_by(o.created_at.desc(), o.id.desc())
             .limit(max(n, 0))
         )
         with self._transaction() as conn:
             rows = conn.execute(stmt).all()
-        return [_alert(row) for row in rows]
+            return _alerts(conn, rows)

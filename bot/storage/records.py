@@ -86,6 +86,17 @@ class SubscriptionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class EditTarget:
+    """The alert an edit row updates: its row, delivery state and Telegram message."""
+
+    outbox_id: int
+    status: str
+    telegram_message_id: int | None
+    next_attempt_at: datetime
+    digest: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
     """An outbox row with everything needed to render and send it (or explain it, /why)."""
 
@@ -107,3 +118,7 @@ class Alert:
     score: TopicScore
     telegram_message_id: int | None = None
     last_error: str | None = None
+    sources: tuple[str, ...] = ()
+    """Every source of the item's story, its own first; empty when it is in no story."""
+    edit: EditTarget | None = None
+    """For an edit row: the alert to edit; the other fields then describe that alert."""

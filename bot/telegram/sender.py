@@ -29,6 +29,15 @@ from bot.services.delivery_ports import OutgoingMessage
 # BadRequest descriptions that mean the chat itself is unusable, not the message.
 _CHAT_GONE = ("chat not found", "bot was kicked", "not enough rights", "have no rights")
 _THREAD_GONE = "message thread not found"
+# editMessageText answers: the text is already so (a success), or the message cannot be edited
+# any more (deleted, too old, never ours): retrying would only loop.
+_NOT_MODIFIED = "message is not modified"
+_MESSAGE_GONE = (
+    "message to edit not found",
+    "message can't be edited",
+    "message_id_invalid",
+    "message not found",
+)
 
 
 def keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -96,3 +105,25 @@ class TelegramSender:
             link_preview_options=LinkPreviewOptions(is_disabled=not message.link_preview),
         )
         return sent.message_id
+
+    async def edit(self, message: OutgoingMessage, message_id: int, *, plain: bool = False) -> bool:
+        """Replace message `message_id`'s text and buttons; False when it can't be edited."""
+        try:
+            await self.bot.edit_message_text(
+                chat_id=message.chat_id,
+                message_id=message_id,
+                text=message.plain if plain else message.html,
+                parse_mode=None if plain else ParseMode.HTML,
+                reply_markup=keyboard(message.buttons),
+                link_preview_options=LinkPreviewOptions(is_disabled=not message.link_preview),
+            )
+        except BadRequest as exc:
+            lowered = str(exc).lower()
+            if _NOT_MODIFIED in lowered:
+                return True
+            if any(marker in lowered for marker in _MESSAGE_GONE):
+                return False
+            raise translate(exc, self.bot.token) from None
+        except TelegramError as exc:
+            raise translate(exc, self.bot.token) from None
+        return True

@@ -1,4 +1,4 @@
-"""The bench delivery fault tests run on: a newsroom feed, seeded chats, `narcowatch run`, the DB."""
+"""The bench for delivery fault tests: a newsroom feed, seeded chats, `narcowatch run`, the DB."""
 
 from __future__ import annotations
 

@@ -38,4 +38,5 @@ def test_expired_leases_are_claimed_again_at_once(store: Store) -> None:
     )
     assert {a.attempts for a in again} == {2}
     sent = telegram.alert(first.outbox_id)
-    assert sent is not None and (sent.status, sent.telegram_message_id) == ("sent", 77)
+    assert sent is not None
+    assert (sent.status, sent.telegram_message_id) == ("sent", 77)

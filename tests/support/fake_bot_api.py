@@ -2,7 +2,8 @@
 
 Point PTB at it with ``base_url=fake.base_url`` (``http://127.0.0.1:PORT/bot``) and the token
 ``fake.token``. It answers getMe, getUpdates (long polling over updates the test injects),
-sendMessage, editMessageText, answerCallbackQuery, getChatMember, setMyCommands, deleteWebhook
+sendMessage, editMessageText (of messages it sent: "not modified" for the same text, "not
+found" once `delete_message`d), answerCallbackQuery, getChatMember, setMyCommands, deleteWebhook
 and a few more with Telegram's JSON shapes, and enforces Telegram's limits:
 
 - 30 messages in any second overall, 3 in any 3 s per chat, 20 per minute per group:
@@ -11,9 +12,10 @@ and a few more with Telegram's JSON shapes, and enforces Telegram's limits:
 
 Tests choose failures per chat with `fail(chat_id, kind, times=...)` (kind: "forbidden",
 "not_found", "5xx", "retry_after:N", "too_long", or "reset": the connection is closed with no
-answer), slow every send down with `latency` (seconds), inject updates with `command(...)` and
-`press(...)`, and read what arrived in `sent` (every accepted message) or `wait_for(...)`;
-`attempts_to(chat_id)` counts sends tried, `deliveries()` counts accepted alerts per (chat, match).
+answer), hold back the answer to every accepted send for `latency` seconds, inject updates with
+`command(...)` and `press(...)`, and read what arrived in `sent` (every accepted message) or
+`wait_for(...)`; `attempts_to(chat_id)` counts sends tried, `deliveries()` counts accepted
+alerts per (chat, match).
 """
 
 from __future__ import annotations
@@ -131,6 +133,9 @@ class FakeBotApi:
         self.base_url = ""
         self.enforce_limits = enforce_limits
         self.sent: list[SentMessage] = []
+        self.edits: list[SentMessage] = []
+        """Every accepted editMessageText, with the new text."""
+        self.deleted: set[tuple[int, int]] = set()
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: list[Any] = []
@@ -149,7 +154,9 @@ class FakeBotApi:
         self.clock: Callable[[], float] = time.monotonic
         self.closing = False
         self.latency = 0.0
-        """Seconds every sendMessage takes before it is answered."""
+        """Seconds between accepting a message and answering: the sender does not know yet."""
+        self.unanswered = 0
+        """Messages accepted whose answer is still being held back by `latency`."""
 
     # --- test controls ----------------------------------------------------------------------
 
@@ -159,6 +166,18 @@ class FakeBotApi:
 
     def make_admin(self, chat_id: int, user_id: int) -> None:
         self.admins[chat_id].add(user_id)
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """A user deletes a message: editing it fails with "message to edit not found"."""
+        self.deleted.add((chat_id, message_id))
+
+    def current_text(self, chat_id: int, message_id: int) -> str | None:
+        """A message's text as the chat sees it now (after edits), None when unknown."""
+        for edit in reversed(self.edits):
+            if (edit.chat_id, edit.message_id) == (chat_id, message_id):
+                return edit.text
+        sent = [m for m in self.sent if (m.chat_id, m.message_id) == (chat_id, message_id)]
+        return sent[0].text if sent else None
 
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_id == chat_id]
@@ -426,8 +445,6 @@ class FakeBotApi:
     async def m_sendmessage(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])
         text = str(params.get("text", ""))
-        if self.latency > 0:
-            await asyncio.sleep(self.latency)
         kind = self._failure(chat_id)
         if kind == "reset":
             raise _ConnectionReset
@@ -472,20 +489,52 @@ class FakeBotApi:
         )
         self.sent.append(message)
         self.sent_event.set()
+        if self.latency > 0:
+            self.unanswered += 1
+            try:
+                await asyncio.sleep(self.latency)
+            finally:
+                self.unanswered -= 1
         return self.ok(self.message_json(message))
 
     async def m_editmessagetext(self, params: dict[str, Any]) -> web.Response:
-        chat_id = int(params["chat_id"])
+        # Only messages this fake sent can be edited, as only the bot's own can on Telegram.
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        text = str(params.get("text", ""))
+        current = self.current_text(chat_id, message_id)
+        if current is None or (chat_id, message_id) in self.deleted:
+            return self.error(400, "Bad Request: message to edit not found")
+        if params.get("parse_mode") == "HTML":
+            problem, _ = parse_html(text)
+            if problem is not None:
+                return self.error(400, f"Bad Request: {problem}")
+        if text == current:
+            return self.error(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        now = self.clock()
+        if self.enforce_limits:
+            wait = self._limited(chat_id, now)
+            if wait is not None:
+                self.rate_limited += 1
+                seconds = max(1, int(wait + 0.999))
+                return self.error(
+                    429, f"Too Many Requests: retry after {seconds}", retry_after=seconds
+                )
         message = SentMessage(
-            int(params["message_id"]),
+            message_id,
             chat_id,
-            str(params.get("text", "")),
+            text,
             params.get("parse_mode"),
             None,
             params.get("reply_markup"),
             None,
-            self.clock(),
+            now,
         )
+        self.edits.append(message)
+        self.sent_event.set()
         return self.ok(self.message_json(message))
 
     def message_json(self, message: SentMessage) -> dict[str, Any]:
