@@ -296,9 +296,12 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
         finally:
             log.info("daemon.stopping", extra={"polls_in_flight": len(poll_job.tasks)})
             scheduler.shutdown(wait=False)
-            await poll_job.drain(deadline_s=STOP_DEADLINE_S - 5)
-            await stack.aclose()
-            await health.stop()
+            try:
+                # Side by side: polls drain for up to 5 s (+1 s to cancel) while the bot hands
+                # its queue back within 3 s, so the whole stop stays well inside 10 s.
+                await asyncio.gather(poll_job.drain(deadline_s=STOP_DEADLINE_S - 5), stack.aclose())
+            finally:
+                await health.stop()
             log.info("daemon.stopped")
 
 
@@ -374,8 +377,25 @@ async def attach_telegram(
     async def keep_leadership() -> None:
         await tg.set_receiving(await asyncio.to_thread(leadership.is_leader))
 
+    ticks: set[asyncio.Task[Any]] = set()
+
+    async def deliver() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        ticks.add(task)
+        try:
+            await tg.deliver_tick()
+        finally:
+            ticks.discard(task)
+
+    async def finish_delivery_tick() -> None:
+        # A tick caught mid-claim at shutdown would queue rows after the worker drained.
+        if ticks:
+            await asyncio.wait(set(ticks), timeout=2)
+
+    stack.push_async_callback(finish_delivery_tick)  # runs before the bot stops (LIFO)
     scheduler.add_job(
-        tg.deliver_tick,
+        deliver,
         "interval",
         seconds=TICK_SECONDS,
         id="deliver",

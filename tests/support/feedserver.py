@@ -47,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import random
+import time
 import zlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -108,6 +109,8 @@ class RecordedRequest:
     query: Mapping[str, str]
     headers: Mapping[str, str]
     """Header names lower-cased."""
+    at: float = 0.0
+    """time.monotonic() when the request arrived (comparable within the test process)."""
 
 
 @dataclass(slots=True)
@@ -210,6 +213,7 @@ class FeedServer:
                     path=request.path,
                     query=dict(request.query),
                     headers={k.lower(): v for k, v in request.headers.items()},
+                    at=time.monotonic(),
                 )
             )
         counters = (self._in_flight.setdefault(request.host, _InFlight()), self._overall)
