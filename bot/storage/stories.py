@@ -34,7 +34,7 @@ i, m, o, s = ITEM.c, MATCH.c, OUTBOX.c, SOURCE.c
 
 @dataclass(frozen=True, slots=True)
 class NewMatchRow:
-    """A match inserted by this poll: its id, item, source and topic, and the item's text."""
+    """A match inserted by this poll: its id, item and topic, and the item's text."""
 
     match_id: int
     item_id: int

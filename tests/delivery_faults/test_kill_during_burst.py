@@ -16,12 +16,11 @@ from tests.scale.cluster import Instance, wait_for
 from tests.support.fake_bot_api import FakeBotApi, fake_bot_api
 from tests.support.feedserver import feed_server
 
-pytestmark = pytest.mark.slow
-
 ROUNDS = int(os.environ.get("NARCOWATCH_KILL_ROUNDS", "3"))
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60 + 30 * ROUNDS)]
 CHATS = [7_000_000 + n for n in range(20)]
-ITEMS = 10
-KILL_WITHIN_S = (0.2, 5.0)  # after the first message of a round; a chat's burst lasts ~10 s
+ITEMS = 8
+KILL_WITHIN_S = (0.2, 5.0)  # after the first message of a round; a chat's burst lasts ~8 s
 REPLY_LATENCY_S = 0.3  # Telegram has the message, the daemon does not know yet: a kill then
 
 
@@ -33,7 +32,7 @@ def burst_started(telegram: FakeBotApi, daemon: Instance, seen: int) -> Callable
 async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_in_flight(
     tmp_path: Path, sqlite_url: str
 ) -> None:
-    """Each round publishes 10 matching items for 20 chats and SIGKILLs the daemon at a random
+    """Each round publishes 8 matching items for 20 chats and SIGKILLs the daemon at a random
     moment of the burst; after a final restart every (chat, alert) has arrived, and the only
     duplicates are rows that were leased ('sending') at a kill, no more than there were."""
     rng = random.Random(os.environ.get("NARCOWATCH_KILL_SEED", "11"))
@@ -79,7 +78,7 @@ async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_in_flight(
             expected = len(CHATS) * ITEMS * ROUNDS
             await wait_for(
                 lambda: db.statuses()["sent"] == expected,
-                deadline_s=90,
+                deadline_s=30 + ROUNDS * ITEMS * 1.2,  # a chat takes about one a second
                 what=f"all {expected} alerts marked sent",
             )
         finally:
@@ -96,7 +95,7 @@ async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_in_flight(
     print(
         f"\nkill rounds={ROUNDS}: rows 'sending' at each kill {leased}, "
         f"sends awaiting their answer {unanswered_at_kill}, "
-        f"duplicate messages {sum(duplicates.values())} on {sorted(duplicates)}; "
+        f"duplicate messages {sum(duplicates.values())} in {len(duplicates)} chats x alerts; "
         f"429 answers {telegram.rate_limited}"
     )
     assert matched == ITEMS * ROUNDS, "every published story was matched once"

@@ -100,7 +100,7 @@ async def test_alerts_wait_for_telegram_and_go_out_when_it_returns(
 
 
 INTERVAL_S = 2.0
-SAMPLES = 4
+SAMPLES = 3
 
 
 async def test_new_item_reaches_telegram_within_interval_plus_5s(

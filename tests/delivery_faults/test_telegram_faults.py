@@ -83,15 +83,18 @@ async def test_blocked_chat_gets_one_attempt_and_slows_no_one(
 
 FIRST_RETRY_MIN_S = 5.0 * 0.8  # bot.core.ratelimit.retry_delay(1, jitter=0)
 RETRY_AFTER_S = 3
+LONG_RETRY_AFTER_S = 11  # over bot.services.delivery.SHORT_RETRY_AFTER_S: rows go back to the DB
 
 
 async def test_each_telegram_fault_gets_its_own_treatment(tmp_path: Path, sqlite_url: str) -> None:
-    """One alert to six chats: 429 waits retry_after then arrives, 5xx and a reset are retried
-    after a back-off and arrive once, 'chat not found' deactivates after one try, 'message is
-    too long' falls back to plain text, and the healthy chat is not held up by any of them."""
+    """One alert to seven chats: a 429 waits its retry_after (a short one in memory, a long one
+    back in the outbox) then arrives, 5xx and a reset are retried after a back-off and arrive
+    once, 'chat not found' deactivates after one try, 'message is too long' falls back to plain
+    text, and the healthy chat is not held up by any of them."""
     chats = {
         "ok": 9_000_001,
         "429": 9_000_002,
+        "429_long": 9_000_007,
         "5xx": 9_000_003,
         "reset": 9_000_004,
         "not_found": 9_000_005,
@@ -101,6 +104,7 @@ async def test_each_telegram_fault_gets_its_own_treatment(tmp_path: Path, sqlite
     db = Outbox(sqlite_url)
     async with feed_server() as feeds, fake_bot_api() as telegram:
         telegram.fail(chats["429"], f"retry_after:{RETRY_AFTER_S}", times=1)
+        telegram.fail(chats["429_long"], f"retry_after:{LONG_RETRY_AFTER_S}", times=1)
         telegram.fail(chats["5xx"], "5xx", times=1)
         telegram.fail(chats["reset"], "reset", times=1)
         telegram.fail(chats["not_found"], "not_found")
@@ -138,10 +142,20 @@ async def test_each_telegram_fault_gets_its_own_treatment(tmp_path: Path, sqlite
         f"\nfault test: attempts {attempts}; arrival after publish (s) "
         + ", ".join(f"{k} {v:.2f}" for k, v in arrived.items())
     )
-    assert attempts == {"ok": 1, "429": 2, "5xx": 2, "reset": 2, "not_found": 1, "too_long": 2}
+    assert attempts == {
+        "ok": 1,
+        "429": 2,
+        "429_long": 2,
+        "5xx": 2,
+        "reset": 2,
+        "not_found": 1,
+        "too_long": 2,
+    }
     assert all(len(telegram.messages_to(c)) == 1 for c in delivered), "each arrived once"
     assert arrived["ok"] <= INTERVAL_S + TICKS_S + 1.0
     assert arrived["429"] >= arrived["ok"] + RETRY_AFTER_S - 0.5
+    assert arrived["429_long"] >= arrived["ok"] + LONG_RETRY_AFTER_S - 0.5
+    assert arrived["429_long"] <= arrived["ok"] + LONG_RETRY_AFTER_S + TICKS_S + 1.0
     assert arrived["5xx"] >= FIRST_RETRY_MIN_S
     assert arrived["reset"] >= FIRST_RETRY_MIN_S
     plain: SentMessage = telegram.messages_to(chats["too_long"])[0]
@@ -152,4 +166,4 @@ async def test_each_telegram_fault_gets_its_own_treatment(tmp_path: Path, sqlite
     assert gone[0] is False
     assert gone[1] is not None
     assert "chat not found" in gone[1].lower()
-    assert statuses == {"sent": 5, "failed": 1}
+    assert statuses == {"sent": 6, "failed": 1}

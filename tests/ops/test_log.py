@@ -33,11 +33,11 @@ def restore_logging() -> Iterator[None]:
     logging.captureWarnings(False)
 
 
-def emit(fmt: str, *, secrets: tuple[str, ...] = (TOKEN,), **kwargs: object) -> str:
-    """Log once through configure_logging into a string and return the output."""
+def emit(fmt: str, event: str, fields: dict[str, object]) -> str:
+    """Log one event through configure_logging into a string and return the output."""
     stream = io.StringIO()
-    configure_logging({"NARCOWATCH_LOG_FORMAT": fmt}, secrets=secrets, stream=stream)
-    logging.getLogger("narcowatch.test").warning(**kwargs)  # type: ignore[call-arg]
+    configure_logging({"NARCOWATCH_LOG_FORMAT": fmt}, secrets=[TOKEN], stream=stream)
+    logging.getLogger("narcowatch.test").warning(event, extra=fields)
     return stream.getvalue()
 
 
@@ -65,7 +65,7 @@ def test_redactor_leaves_ordinary_text_alone() -> None:
 @pytest.mark.usefixtures("restore_logging")
 def test_text_lines_have_event_and_fields_with_the_token_redacted() -> None:
     """Text lines read `time LEVEL event key=value`, secrets redacted in message and fields."""
-    out = emit("text", msg="delivery.failed", extra={"error": f"network: {URL}", "chat_id": 5})
+    out = emit("text", "delivery.failed", {"error": f"network: {URL}", "chat_id": 5})
     line = out.strip()
     assert " WARNING delivery.failed " in line
     assert "chat_id=5" in line
@@ -79,8 +79,8 @@ def test_json_lines_parse_and_redact_nested_fields() -> None:
     redacted too."""
     out = emit(
         "json",
-        msg="telegram.start_failed",
-        extra={"urls": [URL], "detail": {"url": URL}, "error": ValueError(URL), "n": 3},
+        "telegram.start_failed",
+        {"urls": [URL], "detail": {"url": URL}, "error": ValueError(URL), "n": 3},
     )
     payload = json.loads(out)
     assert payload["event"] == "telegram.start_failed"

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from bot.core.fingerprint import fingerprint
 from bot.storage import Store
 from bot.storage.exports import iter_matches
+from bot.storage.tables import ITEM
 from tests.story.conftest import (
     NOW,
     add_chat,
@@ -47,6 +51,19 @@ def test_repost_from_a_second_source_edits_the_sent_alerts(store: Store) -> None
     )
     assert all(r["status"] == "pending" and r["edit_of"] in sent for r in edits)
     assert stories(store) == {first.item_id: first.item_id, repeat.item_id: first.item_id}
+
+
+def test_the_poller_s_fingerprint_is_stored_on_the_item(store: Store) -> None:
+    """A matched entry carries the SimHash of its text, and the item row keeps it."""
+    add_chat(store, 1)
+    made = entry("x1", XINHUA_CN_RU)
+    assert made.fingerprint == fingerprint(XINHUA_CN_RU.title, XINHUA_CN_RU.summary).simhash
+    (match,) = publish(store, add_source(store, "Xinhua"), made)
+    with store.engine.begin() as conn:
+        stored = conn.execute(
+            select(ITEM.c.fingerprint).where(ITEM.c.id == match.item_id)
+        ).scalar_one()
+    assert stored == made.fingerprint
 
 
 def test_three_sources_make_one_alert_listing_every_source(store: Store) -> None:
