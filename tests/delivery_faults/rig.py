@@ -57,7 +57,6 @@ class Newsroom:
     server: FeedServer
     rng: random.Random = field(default_factory=lambda: random.Random(5))
     items: list[str] = field(default_factory=list)
-    published_at: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.items.append(
@@ -92,11 +91,9 @@ class Newsroom:
             f"<description>{escape(text)}</description></item>"
         )
 
-    def publish(self, tags: Sequence[str], at: float) -> None:
-        """Add a matching story per tag in one feed update, noting when (monotonic `at`)."""
-        for tag in tags:
-            self.items.append(self.story(tag))
-            self.published_at[tag] = at
+    def publish(self, tags: Sequence[str]) -> None:
+        """Add a matching story per tag (its guid, and in its title) in one feed update."""
+        self.items.extend(self.story(tag) for tag in tags)
         self.serve()
 
 

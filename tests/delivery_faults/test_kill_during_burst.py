@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,7 +58,7 @@ async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_in_flight(
                 if round_no == 0:  # the first poll only records what the feed already has
                     await wait_for(db.baseline_done, deadline_s=30, what="the baseline poll")
                 tags = [f"r{round_no}-s{i}" for i in range(ITEMS)]
-                news.publish(tags, time.monotonic())
+                news.publish(tags)
                 await wait_for(
                     burst_started(telegram, daemon, len(telegram.sent)),
                     deadline_s=30,

@@ -46,7 +46,7 @@ async def test_alerts_wait_for_telegram_and_go_out_when_it_returns(
         )
         try:
             await wait_for(db.baseline_done, deadline_s=30, what="the baseline poll")
-            news.publish(["down-1", "down-2"], time.monotonic())
+            news.publish(["down-1", "down-2"])
             await wait_for(
                 lambda: db.statuses()["pending"] == 4, deadline_s=15, what="4 queued alerts"
             )
@@ -62,7 +62,7 @@ async def test_alerts_wait_for_telegram_and_go_out_when_it_returns(
                 )
                 recovered_s = time.monotonic() - up
             # Telegram is gone again while the daemon runs.
-            news.publish(["mid-1"], time.monotonic())
+            news.publish(["mid-1"])
             await wait_for(
                 lambda: len(db.rows("SELECT id FROM outbox WHERE last_error IS NOT NULL")) == 2,
                 deadline_s=15,
@@ -129,7 +129,7 @@ async def test_new_item_reaches_telegram_within_interval_plus_5s(
                 await asyncio.sleep(rng.uniform(0.1, INTERVAL_S))
                 tag = f"lat-{n}"
                 published = time.monotonic()
-                news.publish([tag], published)
+                news.publish([tag])
                 messages = await telegram.wait_for(
                     lambda sent, tag=tag: sum(f"({tag})" in m.text for m in sent) >= len(chats),
                     within=INTERVAL_S + 15,

@@ -46,13 +46,13 @@ async def test_blocked_chat_gets_one_attempt_and_slows_no_one(
         try:
             await wait_for(db.baseline_done, deadline_s=30, what="the baseline poll")
             published = time.monotonic()
-            news.publish([f"b{i}" for i in range(items)], published)
+            news.publish([f"b{i}" for i in range(items)])
             await wait_for(
                 lambda: all(len(sends_at(telegram, c)) == items for c in others),
                 deadline_s=30,
                 what="every other chat's alerts",
             )
-            news.publish(["b-after"], time.monotonic())  # fans out to active chats only
+            news.publish(["b-after"])  # fans out to active chats only
             await wait_for(
                 lambda: all(len(sends_at(telegram, c)) == items + 1 for c in others),
                 deadline_s=15,
@@ -122,7 +122,7 @@ async def test_each_telegram_fault_gets_its_own_treatment(tmp_path: Path, sqlite
         try:
             await wait_for(db.baseline_done, deadline_s=30, what="the baseline poll")
             published = time.monotonic()
-            news.publish(["fault-story"], published)
+            news.publish(["fault-story"])
             await wait_for(
                 lambda: all(sends_at(telegram, c) for c in delivered),
                 deadline_s=30,
