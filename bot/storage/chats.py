@@ -16,7 +16,8 @@ c = CHAT.c
 sub = SUBSCRIPTION.c
 
 
-def _chat(row: AnyRow) -> ChatInfo:
+def chat_info(row: AnyRow) -> ChatInfo:
+    """A chat row as a frozen ChatInfo."""
     return ChatInfo(
         id=row.id,
         type=row.type,
@@ -63,14 +64,14 @@ class ChatStore(StoreBase):
                     .values(type=type, title=title, active=True, deactivated_reason=None)
                 )
             row = conn.execute(select(CHAT).where(c.id == chat_id)).one()
-        return _chat(row)
+        return chat_info(row)
 
     @retries_transient
     def get_chat(self, chat_id: int) -> ChatInfo | None:
         """The chat, or None when it never talked to the bot."""
         with self._transaction() as conn:
             row = conn.execute(select(CHAT).where(c.id == chat_id)).one_or_none()
-        return _chat(row) if row is not None else None
+        return chat_info(row) if row is not None else None
 
     @retries_transient
     def deactivate_chat(self, chat_id: int, reason: str) -> int:

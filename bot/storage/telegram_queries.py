@@ -11,11 +11,12 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select, update
 
+from bot.storage.chats import chat_info
 from bot.storage.records import ChatInfo, SourceSpec
 from bot.storage.retry import retries_transient
 from bot.storage.store import Store
 from bot.storage.tables import CHAT, OUTBOX
-from bot.storage.transaction import AnyRow, chunks
+from bot.storage.transaction import chunks
 
 o = OUTBOX.c
 c = CHAT.c
@@ -66,31 +67,13 @@ def drop_outbox(engine: Engine, outbox_id: int, reason: str) -> None:
         )
 
 
-def _chat_info(row: AnyRow) -> ChatInfo:
-    return ChatInfo(
-        id=row.id,
-        type=row.type,
-        title=row.title,
-        active=row.active,
-        threshold=row.threshold,
-        muted_until=row.muted_until,
-        digest=row.digest,
-        quiet_start=row.quiet_start,
-        quiet_end=row.quiet_end,
-        timezone=row.timezone,
-        muted_sources=tuple(row.muted_sources or ()),
-        created_at=row.created_at,
-        deactivated_reason=row.deactivated_reason,
-    )
-
-
 def chat_settings(engine: Engine, chat_ids: Sequence[int]) -> dict[int, ChatInfo]:
     """These chats by id, in one query per 500 (unknown ids are left out)."""
     found: dict[int, ChatInfo] = {}
     with engine.begin() as conn:
         for part in chunks(list(chat_ids)):
             for row in conn.execute(select(CHAT).where(c.id.in_(part))).all():
-                found[row.id] = _chat_info(row)
+                found[row.id] = chat_info(row)
     return found
 
 
