@@ -28,6 +28,7 @@ from bot.core.ratelimit import (
 from bot.core.render import AlertView, html_to_plain, render_alert, render_digest
 from bot.errors import ChatGoneError, DeliveryError, RateLimitedDeliveryError, RejectedMessageError
 from bot.services.delivery_ports import (
+    TRANSIENT_PREFIX,
     ChatSettings,
     DeliveryStore,
     MessageSender,
@@ -52,9 +53,10 @@ SHORT_RETRY_AFTER_S = 10.0
 class DeliveryOptions:
     """How much the worker leases and holds, and how fast it sends."""
 
-    lease_seconds: float = 120.0
-    claim_limit: int = 300
-    buffer_seconds: float = 20.0
+    # Short leases: after a crash, rows the dead process held go out again within this.
+    lease_seconds: float = 30.0
+    claim_limit: int = 150
+    buffer_seconds: float = 5.0
     max_concurrent: int = 16
     link_previews: bool = False
     limits: DeliveryLimits = field(default_factory=DeliveryLimits)
@@ -119,6 +121,7 @@ class DeliveryWorker:
         self.wake = asyncio.Event()
         self.runner: asyncio.Task[None] | None = None
         self.accepting = True
+        self.failing = False  # the last send failed transiently: wake retries on a success
         self.last_tick_at: datetime | None = None
 
     # --- claiming ---------------------------------------------------------------------------
@@ -375,12 +378,17 @@ class DeliveryWorker:
                 await asyncio.to_thread(self.store.mark_failed, row.outbox_id, f"rejected: {exc}")
             self.on_result("failed", None)
         except DeliveryError as exc:
-            await self._retry_later(job, str(exc))
+            self.failing = True
+            await self._retry_later(job, f"{TRANSIENT_PREFIX}{exc}")
         except Exception as exc:  # a bug in a sender must not lose the row: retry it later
             log.exception("delivery.unexpected", extra={"chat_id": job.chat_id})
             await self._retry_later(job, f"unexpected {type(exc).__name__}")
         else:
             now = self.clock()
+            if self.failing:
+                self.failing = False
+                woken = await asyncio.to_thread(self.store.wake_retries, now)
+                log.info("delivery.recovered", extra={"retries_due_now": woken})
             for row in job.rows:
                 if kind == "gone":  # nothing left to edit: done, not an error to retry
                     await asyncio.to_thread(self.store.drop_outbox, row.outbox_id, MESSAGE_GONE)

@@ -14,6 +14,9 @@ from typing import Protocol
 from bot.core.models import TopicScore
 from bot.core.render import Button
 
+# Stored at the front of `last_error` for failures worth retrying soon once Telegram answers.
+TRANSIENT_PREFIX = "transient: "
+
 
 class EditTarget(Protocol):
     """The alert an edit row updates, as it stands now."""
@@ -118,6 +121,10 @@ class DeliveryStore(Protocol):
 
     def drop_outbox(self, outbox_id: int, reason: str) -> object:
         """The chat no longer wants this row (muted since it was queued)."""
+        ...
+
+    def wake_retries(self, now: datetime) -> object:
+        """Make rows waiting after transient failures due now (the network is back)."""
         ...
 
     def chat_settings(self, chat_ids: Sequence[int]) -> Mapping[int, ChatSettings]:

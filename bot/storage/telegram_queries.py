@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select, update
 
+from bot.services.delivery_ports import TRANSIENT_PREFIX
 from bot.storage.chats import chat_info
 from bot.storage.records import ChatInfo, SourceSpec
 from bot.storage.retry import retries_transient
@@ -20,6 +21,25 @@ from bot.storage.transaction import chunks
 
 o = OUTBOX.c
 c = CHAT.c
+
+
+def wake_retries(engine: Engine, now: datetime) -> int:
+    """Rows backing off after transient failures (network, 5xx) become due now.
+
+    Backoff protects Telegram while it is down; once a send succeeds again, alerts should not
+    sit out the rest of a 30-minute wait. Rate-limited and held rows are not touched.
+    """
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(OUTBOX)
+            .where(
+                o.status == "pending",
+                o.next_attempt_at > now,
+                o.last_error.like(f"{TRANSIENT_PREFIX}%"),
+            )
+            .values(next_attempt_at=now)
+        )
+        return int(result.rowcount or 0)
 
 
 def release_outbox(engine: Engine, outbox_id: int, next_attempt_at: datetime) -> None:
@@ -84,6 +104,11 @@ class TelegramStore(Store):
     def release_outbox(self, outbox_id: int, next_attempt_at: datetime) -> None:
         """See `release_outbox`."""
         release_outbox(self.engine, outbox_id, next_attempt_at)
+
+    @retries_transient
+    def wake_retries(self, now: datetime) -> int:
+        """See `wake_retries`."""
+        return wake_retries(self.engine, now)
 
     @retries_transient
     def expire_outbox_leases(self, now: datetime) -> int:

@@ -214,3 +214,26 @@ async def test_forum_subscription_sends_to_its_thread(
     publish(tg_store, add_source(tg_store), 1)
     await pump(bot, lambda: len(fake.messages_to(-1005)) == 1)
     assert fake.messages_to(-1005)[0].thread_id == 55
+
+
+async def test_rows_backing_off_go_out_as_soon_as_telegram_answers_again(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """After an outage, a successful send makes the rows that were backing off due at once,
+    instead of leaving them to sit out their (up to 30 min) backoff."""
+    add_chat(tg_store, 5)
+    fake.fail(5, "5xx", times=1)
+    source = add_source(tg_store)
+    publish(tg_store, source, 1)
+    await pump(bot, lambda: any(r["last_error"] for r in rows(tg_store) if r["chat_id"] == 5))
+    waiting = next(r for r in rows(tg_store) if r["chat_id"] == 5)
+    assert str(waiting["last_error"]).startswith("transient: ")
+    with tg_store.engine.begin() as conn:  # as if it had failed for a long time already
+        conn.execute(
+            OUTBOX.update()
+            .where(OUTBOX.c.id == waiting["id"])
+            .values(next_attempt_at=utc_now() + timedelta(minutes=30))
+        )
+    publish(tg_store, source, 1, title="Later", key="later")  # its send succeeds: Telegram is back
+    await pump(bot, lambda: len(fake.messages_to(5)) == 2)
+    assert outbox_status(tg_store) == {"sent": 2}
