@@ -85,14 +85,27 @@ def score(config_file: str | None, topic_id: str | None, skip_bad: bool, source:
 
 
 @click.command("eval")
-@click.argument("source", metavar="FILE")
+@click.argument("source", metavar="FILE", required=False)
 @click.option("--topic", "topic_id", default=None, help="Topic to judge (default: the first).")
+@click.option(
+    "--feedback",
+    is_flag=True,
+    help="Precision from subscribers' Relevant / Not relevant buttons instead of a FILE.",
+)
 @config_option
 @exits_on_bad_input
-def eval_items(source: str, topic_id: str | None, config_file: str | None) -> None:
+def eval_items(
+    source: str | None, topic_id: str | None, feedback: bool, config_file: str | None
+) -> None:
     """Precision, recall and F1 (per language and overall) for items labelled 0/1."""
     from bot.matching.evaluate import Labelled, evaluate, format_report
     from bot.matching.scoreio import InputRow, parse_line
+
+    if feedback:
+        report_feedback(config_file, topic_id)
+        return
+    if source is None:
+        raise InputError("eval needs a FILE of labelled items (or --feedback)")
 
     matcher = load_matcher(config_file, topic_id)
     topic = topic_id or matcher.topic_ids[0]
@@ -116,6 +129,31 @@ def eval_items(source: str, topic_id: str | None, config_file: str | None) -> No
         sys.exit(EXIT_BAD_INPUT)
     scored = ((row, matcher.score_for(row.item, topic)) for row in rows)
     click.echo(format_report(evaluate(scored, topic=topic)))
+
+
+def report_feedback(config_file: str | None, topic_id: str | None) -> None:
+    """Print per topic how many judged alerts subscribers found relevant."""
+    from bot.settings import load_settings
+    from bot.storage import open_store
+    from bot.storage.history import feedback_by_topic
+
+    settings = load_settings(config_path(config_file), env=os.environ)
+    store = open_store(settings.database_url)
+    try:
+        tallies = feedback_by_topic(store.engine)
+    finally:
+        store.close()
+    tallies = [t for t in tallies if topic_id is None or t.topic == topic_id]
+    if not tallies:
+        click.echo("no feedback yet: subscribers judge alerts with the Relevant buttons")
+        return
+    click.echo(f"{'topic':<32} {'precision':>9} {'relevant':>9} {'not':>5} {'votes':>6}")
+    for tally in tallies:
+        shown = f"{tally.precision:.3f}" if tally.precision is not None else "-"
+        click.echo(
+            f"{tally.topic:<32} {shown:>9} {tally.relevant:>9} {tally.not_relevant:>5} "
+            f"{tally.votes:>6}"
+        )
 
 
 @click.command("seed-terms")

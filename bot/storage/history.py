@@ -1,15 +1,16 @@
-"""Stored items with the topics they matched, read back in chunks for `narcowatch backtest`."""
+"""Stored history read back for judging topics: items for `backtest`, feedback for `eval`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select
 
 from bot.core.models import Item
 from bot.matching.backtest import StoredVerdict
-from bot.storage.tables import ITEM, MATCH
+from bot.storage.tables import FEEDBACK, ITEM, MATCH
 
 CHUNK = 1000
 
@@ -45,3 +46,44 @@ def stored_verdicts(engine: Engine, *, since: datetime) -> Iterator[StoredVerdic
             )
             yield StoredVerdict(row.key, item, frozenset(matched.get(row.id, ())))
         last_id = rows[-1].id
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackTally:
+    """Subscribers' verdicts on one topic's alerts: a match counts once, by majority."""
+
+    topic: str
+    relevant: int
+    not_relevant: int
+    votes: int
+
+    @property
+    def precision(self) -> float | None:
+        judged = self.relevant + self.not_relevant
+        return self.relevant / judged if judged else None
+
+
+def feedback_by_topic(engine: Engine, *, since: datetime | None = None) -> list[FeedbackTally]:
+    """Per topic, how many judged matches subscribers found relevant (ties count as not)."""
+    f, m = FEEDBACK.c, MATCH.c
+    query = select(m.topic, f.match_id, f.verdict).join(MATCH, m.id == f.match_id)
+    if since is not None:
+        query = query.where(f.created_at >= since)
+    votes: dict[str, dict[int, list[str]]] = {}
+    with engine.connect() as conn:
+        for topic, match_id, verdict in conn.execute(query):
+            votes.setdefault(topic, {}).setdefault(match_id, []).append(verdict)
+    tallies = []
+    for topic, by_match in sorted(votes.items()):
+        relevant = sum(
+            1 for v in by_match.values() if v.count("relevant") > v.count("not_relevant")
+        )
+        tallies.append(
+            FeedbackTally(
+                topic=topic,
+                relevant=relevant,
+                not_relevant=len(by_match) - relevant,
+                votes=sum(len(v) for v in by_match.values()),
+            )
+        )
+    return tallies

@@ -1,0 +1,81 @@
+"""`narcowatch eval --feedback`: precision from subscribers' Relevant / Not relevant buttons."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.core.models import Item, TopicScore
+from bot.services.ports import PollSuccess, StoredEntry
+from bot.storage import SourceSpec, open_store
+from tests.support.cli import run_cli, write_config
+
+NOW = datetime.now(UTC)
+TOPIC = "drug-control-cooperation"
+
+
+def seed_feedback(database_url: str) -> None:
+    """Three alerts: two votes relevant; one vote not; a tie (counts as not relevant)."""
+    store = open_store(database_url)
+    try:
+        store.sync_config_sources([SourceSpec(name="wire", url="http://127.0.0.1:9/f")], now=NOW)
+        source_id = store.claim_all_enabled(now=NOW, owner="t", lease_seconds=60)[0].id
+        score = TopicScore(topic=TOPIC, score=0.9, matched=True)
+        entries = [
+            StoredEntry(
+                key=f"k{n}",
+                canonical_link=f"http://example.org/{n}",
+                title_hash=hashlib.sha256(f"t{n}".encode()).hexdigest(),
+                item=Item(title=f"story {n}", summary=f"a different body number {n} " * 3),
+                matches=(score,),
+            )
+            for n in range(3)
+        ]
+        success = PollSuccess(now=NOW, next_poll_at=NOW + timedelta(hours=1))
+        _, matches = store.save_poll(source_id, success, entries, alert=True)
+        store.upsert_chat(10, type="private", title=None, now=NOW)
+        first, second, third = (m.item_id for m in matches)
+        verdicts = [
+            (first, 1, "relevant"),
+            (first, 2, "relevant"),
+            (second, 1, "not_relevant"),
+            (third, 1, "relevant"),
+            (third, 2, "not_relevant"),
+        ]
+        match_of = match_ids(store, [first, second, third])
+        for item_id, user, verdict in verdicts:
+            store.record_feedback(match_of[item_id], 10, user, verdict, now=NOW)
+    finally:
+        store.close()
+
+
+def match_ids(store: object, item_ids: list[int]) -> dict[int, int]:
+    from sqlalchemy import select
+
+    from bot.storage.tables import MATCH
+
+    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(
+            select(MATCH.c.item_id, MATCH.c.id).where(MATCH.c.item_id.in_(item_ids))
+        )
+        return {item_id: match_id for item_id, match_id in rows}
+
+
+def test_eval_feedback_reports_precision_per_topic(tmp_path: Path) -> None:
+    """Each judged alert counts once, by majority of its votes; ties count as not relevant."""
+    database_url = f"sqlite:///{tmp_path / 'nw.db'}"
+    seed_feedback(database_url)
+    config = write_config(tmp_path, [], database_url=database_url)
+    result = run_cli("eval", "--feedback", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    (row,) = [line for line in result.stdout.splitlines() if line.startswith(TOPIC)]
+    assert row.split()[1:] == ["0.333", "1", "2", "5"]
+
+
+def test_eval_without_file_or_feedback_is_a_usage_error(tmp_path: Path) -> None:
+    """`narcowatch eval` with neither a FILE nor --feedback exits 2 and says why."""
+    config = write_config(tmp_path, [])
+    result = run_cli("eval", "--config", str(config))
+    assert result.returncode == 2
+    assert "--feedback" in result.stderr
