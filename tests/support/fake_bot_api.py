@@ -157,6 +157,10 @@ class FakeBotApi:
         """Seconds between accepting a message and answering: the sender does not know yet."""
         self.unanswered = 0
         """Messages accepted whose answer is still being held back by `latency`."""
+        self.polling: set[Any] = set()
+        """Transports of getUpdates requests in flight (Telegram allows one poller per bot)."""
+        self.conflicts = 0
+        """getUpdates calls answered 409 because another poller was already waiting."""
 
     # --- test controls ----------------------------------------------------------------------
 
@@ -317,6 +321,8 @@ class FakeBotApi:
         params.update({k: self.decode(v) for k, v in request.query.items()})
         method = request.match_info["method"]
         self.calls.append((method, params))
+        if method.lower() == "getupdates":
+            return await self.poll_once(request, params)
         handler = getattr(self, f"m_{method.lower()}", None)
         if handler is None:
             return self.error(400, f"Bad Request: method {method} not supported by the fake")
@@ -366,6 +372,22 @@ class FakeBotApi:
     async def m_setmycommands(self, params: dict[str, Any]) -> web.Response:
         self.commands = params.get("commands", [])
         return self.ok(True)
+
+    async def poll_once(self, request: web.Request, params: dict[str, Any]) -> web.Response:
+        """getUpdates, refused with 409 while another live connection polls, as Telegram does."""
+        self.polling = {t for t in self.polling if not t.is_closing()}
+        if self.polling:
+            self.conflicts += 1
+            return self.error(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only "
+                "one bot instance is running",
+            )
+        self.polling.add(request.transport)
+        try:
+            return await self.m_getupdates(params)
+        finally:
+            self.polling.discard(request.transport)
 
     async def m_getupdates(self, params: dict[str, Any]) -> web.Response:
         offset = int(params.get("offset") or 0)
