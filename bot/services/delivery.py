@@ -38,6 +38,10 @@ from bot.services.delivery_ports import (
 
 log = logging.getLogger("narcowatch.delivery")
 
+# One chat's 5xx amid successes is that chat's problem and keeps its backoff; this many
+# failures in a row, with no success between them, is an outage.
+OUTAGE_FAILURES = 3
+
 CHAT_GONE = "chat gone"
 CHAT_INACTIVE = "chat inactive"
 CHAT_MUTED = "chat muted"
@@ -121,7 +125,9 @@ class DeliveryWorker:
         self.wake = asyncio.Event()
         self.runner: asyncio.Task[None] | None = None
         self.accepting = True
-        self.failing = False  # the last send failed transiently: wake retries on a success
+        # Transient failures in a row across all chats: several mean Telegram or the network
+        # is down, and the first success after them makes the backed-off rows due at once.
+        self.failures_in_a_row = 0
         self.last_tick_at: datetime | None = None
 
     # --- claiming ---------------------------------------------------------------------------
@@ -378,17 +384,17 @@ class DeliveryWorker:
                 await asyncio.to_thread(self.store.mark_failed, row.outbox_id, f"rejected: {exc}")
             self.on_result("failed", None)
         except DeliveryError as exc:
-            self.failing = True
+            self.failures_in_a_row += 1
             await self._retry_later(job, f"{TRANSIENT_PREFIX}{exc}")
         except Exception as exc:  # a bug in a sender must not lose the row: retry it later
             log.exception("delivery.unexpected", extra={"chat_id": job.chat_id})
             await self._retry_later(job, f"unexpected {type(exc).__name__}")
         else:
             now = self.clock()
-            if self.failing:
-                self.failing = False
+            if self.failures_in_a_row >= OUTAGE_FAILURES:
                 woken = await asyncio.to_thread(self.store.wake_retries, now)
                 log.info("delivery.recovered", extra={"retries_due_now": woken})
+            self.failures_in_a_row = 0
             for row in job.rows:
                 if kind == "gone":  # nothing left to edit: done, not an error to retry
                     await asyncio.to_thread(self.store.drop_outbox, row.outbox_id, MESSAGE_GONE)

@@ -219,21 +219,34 @@ async def test_forum_subscription_sends_to_its_thread(
 async def test_rows_backing_off_go_out_as_soon_as_telegram_answers_again(
     bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
 ) -> None:
-    """After an outage, a successful send makes the rows that were backing off due at once,
-    instead of leaving them to sit out their (up to 30 min) backoff."""
+    """After an outage (several failures in a row), the first successful send makes the rows
+    that were backing off due at once, instead of leaving them to sit out their backoff."""
+    chats = (5, 6, 7)
+    for chat in chats:
+        add_chat(tg_store, chat)
+        fake.fail(chat, "5xx", times=1)
+    source = add_source(tg_store)
+    publish(tg_store, source, 1)
+    await pump(bot, lambda: all(r["last_error"] for r in rows(tg_store)))
+    assert all(str(r["last_error"]).startswith("transient: ") for r in rows(tg_store))
+    with tg_store.engine.begin() as conn:  # as if they had been failing for a long time
+        conn.execute(OUTBOX.update().values(next_attempt_at=utc_now() + timedelta(minutes=30)))
+    publish(tg_store, source, 1, title="Later", key="later")  # its send succeeds: Telegram is back
+    await pump(bot, lambda: all(len(fake.messages_to(chat)) == 2 for chat in chats), within=20)
+    assert outbox_status(tg_store) == {"sent": 6}
+
+
+async def test_one_chats_server_errors_keep_their_backoff(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """A single chat's 5xx amid successful sends is not an outage: its row keeps backing off."""
     add_chat(tg_store, 5)
+    add_chat(tg_store, 6)
     fake.fail(5, "5xx", times=1)
     source = add_source(tg_store)
     publish(tg_store, source, 1)
-    await pump(bot, lambda: any(r["last_error"] for r in rows(tg_store) if r["chat_id"] == 5))
-    waiting = next(r for r in rows(tg_store) if r["chat_id"] == 5)
-    assert str(waiting["last_error"]).startswith("transient: ")
-    with tg_store.engine.begin() as conn:  # as if it had failed for a long time already
-        conn.execute(
-            OUTBOX.update()
-            .where(OUTBOX.c.id == waiting["id"])
-            .values(next_attempt_at=utc_now() + timedelta(minutes=30))
-        )
-    publish(tg_store, source, 1, title="Later", key="later")  # its send succeeds: Telegram is back
-    await pump(bot, lambda: len(fake.messages_to(5)) == 2)
-    assert outbox_status(tg_store) == {"sent": 2}
+    await pump(bot, lambda: any(r["last_error"] for r in rows(tg_store)))
+    publish(tg_store, source, 1, title="Later", key="later")
+    await pump(bot, lambda: len(fake.messages_to(6)) == 2)
+    waiting = next(r for r in rows(tg_store) if r["chat_id"] == 5 and r["status"] == "pending")
+    assert waiting["next_attempt_at"] > utc_now() + timedelta(seconds=1)  # type: ignore[operator]
