@@ -147,7 +147,7 @@ class Database:
     """Read-only questions a test asks the shared database, over a short-lived engine."""
 
     def __init__(self, database_url: str) -> None:
-        self.engine = create_engine(normalise_url(database_url))
+        self.engine = create_engine(normalise_url(database_url), pool_pre_ping=True)
 
     def close(self) -> None:
         self.engine.dispose()
