@@ -32,6 +32,7 @@ def load(config_file: str | None) -> Configuration:
 def run(config_file: str | None) -> None:
     """Run the daemon: scheduler, fetchers, matcher, delivery, Telegram bot, health server."""
     from bot.daemon import install_stop_signals, run_daemon
+    from bot.ops.health import HealthListenError
     from bot.process_lock import AlreadyRunningError
 
     config = load(config_file)
@@ -44,7 +45,7 @@ def run(config_file: str | None) -> None:
 
     try:
         asyncio.run(main())
-    except AlreadyRunningError as exc:
+    except (AlreadyRunningError, HealthListenError) as exc:
         click.echo(f"narcowatch run: {exc}", err=True)
         sys.exit(1)
 

@@ -10,11 +10,18 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.errors import NarcowatchError
 from bot.ops.metrics import Metrics
 
 log = logging.getLogger("narcowatch.health")
 
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class HealthListenError(NarcowatchError):
+    """The health server's address cannot be bound."""
+
+
 Refresh = Callable[[], Awaitable[None]]
 
 
@@ -67,7 +74,15 @@ class HealthServer:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            raise HealthListenError(
+                f"cannot listen on {self.host}:{self.port} for /healthz: {exc.strerror or exc} "
+                "(another program uses it? set health.listen)"
+            ) from exc
         log.info("health.listening", extra={"address": f"{self.host}:{self.port}"})
 
     async def stop(self) -> None:

@@ -113,3 +113,18 @@ def health_address(config: Path) -> str:
     import yaml
 
     return str(yaml.safe_load(config.read_text(encoding="utf-8"))["health"]["listen"])
+
+
+def test_busy_health_port_is_a_clear_error(tmp_path: Path) -> None:
+    """A health address already in use stops `run` with exit 1 and a message naming it."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write_config(tmp_path, [], health_port=port)
+        result = run_cli("run", "--config", str(config), timeout=60)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
