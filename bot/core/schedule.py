@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 from datetime import datetime, timedelta
 
@@ -43,13 +42,3 @@ def next_poll_after_failure(
         return now + timedelta(seconds=wait)
     wait = backoff_seconds(interval_s, consecutive_failures)
     return now + timedelta(seconds=jittered(wait, rng))
-
-
-def startup_offset(source_name: str, interval_s: float, *, spread_s: float) -> float:
-    """A stable offset in [0, min(interval, spread)) that spreads due sources at start-up.
-
-    Derived from the name so each source keeps its slot across restarts.
-    """
-    window = min(interval_s, spread_s)
-    digest = hashlib.blake2b(source_name.encode("utf-8"), digest_size=8).digest()
-    return (int.from_bytes(digest, "big") / 2**64) * window

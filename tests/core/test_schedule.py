@@ -10,7 +10,6 @@ from bot.core.schedule import (
     backoff_seconds,
     next_poll_after_failure,
     next_poll_after_success,
-    startup_offset,
 )
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -38,11 +37,3 @@ def test_retry_after_wins_over_backoff() -> None:
     assert at == NOW + timedelta(seconds=120)
     capped = next_poll_after_failure(NOW, 900, 1, rng, retry_after_s=10**9)
     assert capped == NOW + timedelta(seconds=MAX_BACKOFF_SECONDS)
-
-
-def test_startup_offsets_are_stable_and_spread() -> None:
-    """Start-up offsets depend only on the name and fall inside the window."""
-    offsets = [startup_offset(f"source {i}", 900, spread_s=60) for i in range(100)]
-    assert offsets == [startup_offset(f"source {i}", 900, spread_s=60) for i in range(100)]
-    assert all(0 <= o < 60 for o in offsets)
-    assert len({round(o) for o in offsets}) > 30
