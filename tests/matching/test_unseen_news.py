@@ -10,19 +10,23 @@ from tests.matching.conftest import score
 COOPERATION = [
     (
         "Colombia and Ecuador launch joint naval operation against cocaine smuggling",
-        "The navies will share radar data and intelligence on drug-trafficking boats in the Pacific.",
+        "The navies will share radar data and intelligence on drug-trafficking boats in the "
+        "Pacific.",
     ),
     (
         "Pakistan's ANF and Iran's police hold talks on curbing cross-border drug trafficking",
-        "The two sides agreed to set up a border liaison office to exchange information on narcotics smuggling from Afghanistan.",
+        "The two sides agreed to set up a border liaison office to exchange information on "
+        "narcotics smuggling from Afghanistan.",
     ),
     (
         "China extradites Myanmar drug lord to Thailand",
-        "The suspect, wanted for methamphetamine trafficking, was handed over at the Mohan border crossing under a bilateral agreement.",
+        "The suspect, wanted for methamphetamine trafficking, was handed over at the Mohan "
+        "border crossing under a bilateral agreement.",
     ),
     (
         "CND session in Vienna adopts resolution on synthetic drug precursors",
-        "Member states of the Commission on Narcotic Drugs agreed to tighten international control of fentanyl precursors.",
+        "Member states of the Commission on Narcotic Drugs agreed to tighten international "
+        "control of fentanyl precursors.",
     ),
     (
         "中国与老挝、缅甸、泰国开展湄公河联合巡逻执法",
@@ -71,7 +75,8 @@ NOT_COOPERATION = [
     ),
     (
         "Mexico arrests cartel leader in Sinaloa raid",
-        "Mexican marines detained the suspect after a firefight; he faces charges of drug trafficking and murder.",
+        "Mexican marines detained the suspect after a firefight; he faces charges of drug "
+        "trafficking and murder.",
     ),
     (
         "China and Russia hold joint naval drills in the Sea of Japan",
@@ -79,7 +84,8 @@ NOT_COOPERATION = [
     ),
     (
         "Interpol operation rescues 200 human trafficking victims in West Africa",
-        "Police in 8 countries took part in the operation coordinated by Interpol against human trafficking and migrant smuggling.",
+        "Police in 8 countries took part in the operation coordinated by Interpol against human "
+        "trafficking and migrant smuggling.",
     ),
     ("云南警方破获特大贩毒案 缴获冰毒500公斤", "经过三个月侦查，警方抓获犯罪嫌疑人12名。"),
     ("中俄签署能源合作协议", "两国将在天然气领域深化合作。"),
