@@ -26,15 +26,18 @@ class Evidence:
 
 
 def topic_hits(raw: list[RawHit], index: int, extra: list[Hit], *, single: bool) -> list[Hit]:
-    """One topic's hits, longest first where they overlap, without those inside a blocker."""
+    """One topic's hits, longest first where they overlap, without those inside a blocker.
+
+    Regex hits (`extra`) span several words on purpose ("joint ... operation"), so they do not
+    hide the literal terms inside them: "joint anti-drug operation" still counts "anti-drug".
+    """
     hits: list[Hit] = [
         (start, stop, kind, ref)
         for start, stop, targets in raw
         for topic, kind, ref in targets
         if single or topic == index
     ]
-    hits += extra
-    if not hits:
+    if not hits and not extra:
         return hits
     hits.sort(key=lambda h: (h[0], -h[1]))
     kept: list[Hit] = []
@@ -47,6 +50,12 @@ def topic_hits(raw: list[RawHit], index: int, extra: list[Hit], *, single: bool)
             kept.append(hit)
             reach, last = hit[1], span
         # else: inside a longer match ("drug" in "drug trafficking"): the longer one counts
+    if extra:
+        literal_spans = [(h[0], h[1]) for h in kept]
+        kept += [
+            hit for hit in extra if not any(s <= hit[0] and hit[1] <= e for s, e in literal_spans)
+        ]
+        kept.sort(key=lambda h: (h[0], -h[1]))
     blocks = [(s, e) for s, e, kind, _ in kept if kind == BLOCK]
     if blocks:
         kept = [

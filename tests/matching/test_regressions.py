@@ -71,3 +71,14 @@ def test_a_foreign_trafficker_alone_is_not_cooperation(matcher: Matcher) -> None
         "Police in Yunnan detained a trafficker from Myanmar crossing the China-Myanmar border.",
     )
     assert not result.matched
+
+
+def test_a_regex_term_does_not_hide_the_terms_inside_it(matcher: Matcher) -> None:
+    """`joint ... operation` (a regex) spanning "anti-drug" leaves "anti-drug" a drug term."""
+    result = score(
+        matcher,
+        "Vietnam and China sign joint anti-drug operation",
+        "Police of Vietnam and China will share intelligence on ketamine trafficking.",
+    )
+    assert result.matched
+    assert {hit.term for hit in result.terms} >= {"anti-drug", "joint ... operation"}

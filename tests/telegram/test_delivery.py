@@ -232,8 +232,8 @@ async def test_rows_backing_off_go_out_as_soon_as_telegram_answers_again(
     with tg_store.engine.begin() as conn:  # as if they had been failing for a long time
         conn.execute(OUTBOX.update().values(next_attempt_at=utc_now() + timedelta(minutes=30)))
     publish(tg_store, source, 1, title="Later", key="later")  # its send succeeds: Telegram is back
-    await pump(bot, lambda: all(len(fake.messages_to(chat)) == 2 for chat in chats), within=20)
-    assert outbox_status(tg_store) == {"sent": 6}
+    await pump(bot, lambda: outbox_status(tg_store) == {"sent": 6}, within=20)
+    assert all(len(fake.messages_to(chat)) == 2 for chat in chats)
 
 
 async def test_one_chats_server_errors_keep_their_backoff(
