@@ -158,19 +158,6 @@ async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
         engine.dispose()
 
 
-def record_outcome(metrics: Metrics, outcome: PollOutcome, seconds: float) -> None:
-    """Count a poll in the metrics."""
-    metrics.poll_duration.observe(seconds)
-    if outcome.ok:
-        metrics.polls.labels("not_modified" if outcome.not_modified else "ok").inc()
-        metrics.new_items.inc(outcome.new_items)
-        for match in outcome.matches:
-            metrics.matches.labels(match.score.topic).inc()
-    else:
-        metrics.polls.labels("failed").inc()
-        metrics.fetch_errors.labels(outcome.error_kind or "unknown").inc()
-
-
 def log_outcome(outcome: PollOutcome) -> None:
     if outcome.ok and not outcome.not_modified:
         log.info(
@@ -215,7 +202,7 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
         console = ConsoleNotifier()
 
         def on_outcome(outcome: PollOutcome, seconds: float) -> None:
-            record_outcome(runtime.metrics, outcome, seconds)
+            runtime.metrics.record_poll(outcome, seconds)
             log_outcome(outcome)
             console.announce(outcome)
 

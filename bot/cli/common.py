@@ -45,13 +45,3 @@ def exits_on_bad_input(func: F) -> F:
             sys.exit(EXIT_BAD_INPUT)
 
     return wrapper  # type: ignore[return-value]
-
-
-def not_built(name: str) -> Callable[[], None]:
-    """A command that is planned but not built yet: says so and exits 2."""
-
-    def command() -> None:
-        click.echo(f"narcowatch {name}: not built yet", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-
-    return command

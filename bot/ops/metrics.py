@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from bot.core.models import PollOutcome
+
 
 @dataclass
 class Metrics:
@@ -55,6 +57,18 @@ class Metrics:
         """The outbox gauges, from `Store.outbox_backlog` (no backlog: oldest age 0)."""
         self.outbox_backlog.set(count)
         self.outbox_oldest_age.set(max(oldest_age_s or 0.0, 0.0))
+
+    def record_poll(self, outcome: PollOutcome, seconds: float) -> None:
+        """Count one poll: its result, duration, new items, matches or error kind."""
+        self.poll_duration.observe(seconds)
+        if outcome.ok:
+            self.polls.labels("not_modified" if outcome.not_modified else "ok").inc()
+            self.new_items.inc(outcome.new_items)
+            for match in outcome.matches:
+                self.matches.labels(match.score.topic).inc()
+        else:
+            self.polls.labels("failed").inc()
+            self.fetch_errors.labels(outcome.error_kind or "unknown").inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -14,19 +14,18 @@ import random
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.ratelimit import (
     DeliveryLimiter,
-    DeliveryLimits,
     is_group,
     next_digest_at,
     quiet_until,
     retry_delay,
 )
-from bot.core.render import AlertView, html_to_plain, render_alert, render_digest
+from bot.core.render import html_to_plain, render_alert, render_digest
 from bot.errors import ChatGoneError, DeliveryError, RateLimitedDeliveryError, RejectedMessageError
+from bot.services.delivery_jobs import DeliveryOptions, Job, alert_view
 from bot.services.delivery_ports import (
     TRANSIENT_PREFIX,
     ChatSettings,
@@ -51,47 +50,6 @@ EDIT_WAIT_S = 5.0
 """An edit whose alert is not sent yet looks again this much later (or when the alert is due)."""
 SHORT_RETRY_AFTER_S = 10.0
 """A RetryAfter up to this long keeps the chat's rows in memory; a longer one hands them back."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryOptions:
-    """How much the worker leases and holds, and how fast it sends."""
-
-    # Short leases: after a crash, rows the dead process held go out again within this.
-    lease_seconds: float = 30.0
-    claim_limit: int = 150
-    buffer_seconds: float = 5.0
-    max_concurrent: int = 16
-    link_previews: bool = False
-    limits: DeliveryLimits = field(default_factory=DeliveryLimits)
-
-
-@dataclass(slots=True)
-class Job:
-    """One message to send and the outbox rows it settles (several for a digest)."""
-
-    chat_id: int
-    group: bool
-    rows: tuple[OutboxAlert, ...]
-    message: OutgoingMessage
-    claimed_at: float
-    edit_message_id: int | None = None
-    """Set when the job edits this earlier message instead of sending a new one."""
-
-
-def alert_view(alert: OutboxAlert) -> AlertView:
-    """What the renderer shows of a leased row (for an edit row: of the alert it edits)."""
-    return AlertView(
-        alert_id=alert.edit.outbox_id if alert.edit is not None else alert.outbox_id,
-        match_id=alert.match_id,
-        source_id=alert.source_id,
-        title=alert.title,
-        link=alert.link,
-        sources=alert.sources or (alert.source_name,),
-        published=alert.published,
-        score=alert.score,
-        excerpt=alert.summary,
-    )
 
 
 class DeliveryWorker:

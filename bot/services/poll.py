@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.core.fingerprint import fingerprint
@@ -76,14 +76,7 @@ class Poller:
         baseline = source.last_success_at is None
         if not baseline:
             fresh = [with_matches(entry, self.scorer, source.topics) for entry in fresh]
-        success = PollSuccess(
-            now=success.now,
-            next_poll_at=success.next_poll_at,
-            etag=success.etag,
-            last_modified=success.last_modified,
-            new_url=success.new_url,
-            warning=parsed.warning,
-        )
+        success = replace(success, warning=parsed.warning)
         new_count, matches = await asyncio.to_thread(
             self.store.save_poll, source.id, success, fresh, alert=not baseline
         )

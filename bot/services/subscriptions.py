@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bot.core.ratelimit import parse_quiet_hours, zone
 from bot.core.render import esc, render_why, safe_link, shorten
-from bot.services.delivery import alert_view
+from bot.services.delivery_jobs import alert_view
 from bot.services.delivery_ports import ChatSettings, OutboxAlert
 from bot.services.source_health import WatchedSource, status_line
 from bot.settings.units import format_duration, parse_duration

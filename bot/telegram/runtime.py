@@ -21,7 +21,8 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.errors import ConfigError, Problem
-from bot.services.delivery import DeliveryOptions, DeliveryWorker
+from bot.services.delivery import DeliveryWorker
+from bot.services.delivery_jobs import DeliveryOptions
 from bot.services.delivery_ports import DeliveryStore
 from bot.services.ports import Fetcher
 from bot.services.subscriptions import ChatStore, Subscriptions, Topic

@@ -36,6 +36,13 @@ from typing import Any
 from aiohttp import web
 
 TOKEN = "123456789:AAfakeTOKENfakeTOKENfakeTOKENfake00"
+
+
+def user(user_id: int) -> dict[str, Any]:
+    """A human Telegram user."""
+    return {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+
+
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "narcowatch", "username": "nw_bot"}
 ALLOWED_TAGS = {
     "b",
@@ -252,6 +259,29 @@ class FakeBotApi:
             chat["is_forum"] = True
         return chat
 
+    def message(
+        self,
+        chat_id: int,
+        chat_type: str,
+        thread_id: int | None,
+        *,
+        forum: bool,
+        sender: dict[str, Any],
+        text: str,
+    ) -> dict[str, Any]:
+        """A Message in Telegram's shape, in a forum thread when `thread_id` is given."""
+        message: dict[str, Any] = {
+            "message_id": next(self.message_ids),
+            "date": int(time.time()),
+            "chat": self.chat(chat_id, chat_type, forum=forum),
+            "from": sender,
+            "text": text,
+        }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        return message
+
     async def command(
         self,
         text: str,
@@ -265,17 +295,10 @@ class FakeBotApi:
         """A user sends `text` (a /command) in a chat; returns the update id."""
         user_id = user_id if user_id is not None else chat_id
         self.chat_types[chat_id] = chat_type
-        message: dict[str, Any] = {
-            "message_id": next(self.message_ids),
-            "date": int(time.time()),
-            "chat": self.chat(chat_id, chat_type, forum=forum),
-            "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-        }
-        if thread_id is not None:
-            message["message_thread_id"] = thread_id
-            message["is_topic_message"] = True
+        message = self.message(
+            chat_id, chat_type, thread_id, forum=forum, sender=user(user_id), text=text
+        )
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return await self._push({"message": message})
 
     async def press(
@@ -289,19 +312,13 @@ class FakeBotApi:
     ) -> int:
         """A user presses an inline button with `data` under a bot message in a chat."""
         user_id = user_id if user_id is not None else chat_id
-        message: dict[str, Any] = {
-            "message_id": next(self.message_ids),
-            "date": int(time.time()),
-            "chat": self.chat(chat_id, chat_type, forum=thread_id is not None),
-            "from": BOT_USER,
-            "text": "an alert",
-        }
-        if thread_id is not None:
-            message["message_thread_id"] = thread_id
-            message["is_topic_message"] = True
+        forum = thread_id is not None
+        message = self.message(
+            chat_id, chat_type, thread_id, forum=forum, sender=BOT_USER, text="an alert"
+        )
         query = {
             "id": str(next(self.update_ids) * 7919),
-            "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+            "from": user(user_id),
             "chat_instance": f"ci{chat_id}",
             "data": data,
             "message": message,

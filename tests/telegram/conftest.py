@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from bot.core.models import EntityHit, Item, TermHit, TopicScore
-from bot.services.delivery import DeliveryOptions
+from bot.services.delivery_jobs import DeliveryOptions
 from bot.services.ports import PollSuccess, StoredEntry
 from bot.settings.model import TelegramSettings
 from bot.storage import SourceSpec, create_engine_for, upgrade_engine

@@ -8,7 +8,7 @@ import pytest
 import pytest_asyncio
 
 from bot.fetch import HttpFetcher
-from bot.services.delivery import DeliveryOptions
+from bot.services.delivery_jobs import DeliveryOptions
 from bot.storage.telegram_queries import TelegramStore
 from bot.telegram.runtime import TelegramRuntime, telegram_runtime
 from tests.support.fake_bot_api import FakeBotApi
