@@ -7,16 +7,19 @@ import logging
 import os
 import signal
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import USER_AGENT
+from bot.config_watch import ConfigWatcher
 from bot.console import ConsoleNotifier
 from bot.core.models import HtmlSelectors, PollOutcome
 from bot.errors import ConfigError
@@ -96,6 +99,8 @@ class Runtime:
     fetcher: Fetcher
     metrics: Metrics
     owner: str
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """SIGHUP, /reload and the file watcher may ask at once: one reload at a time."""
 
     async def reload_summary(self, env: Mapping[str, str]) -> str:
         """Reload, as one message for the admin who asked in Telegram."""
@@ -113,6 +118,10 @@ class Runtime:
         An invalid new config changes nothing: its problems are logged and returned, and the
         old config stays in force. Returns the problems (empty when the reload was applied).
         """
+        async with self.reload_lock:
+            return await self._reload(env)
+
+    async def _reload(self, env: Mapping[str, str]) -> list[str]:
         try:
             new = await asyncio.to_thread(load_configuration, self.config.path, env=env)
             matcher = await asyncio.to_thread(compile_topics, new.topics)
@@ -262,6 +271,7 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
             tg = await attach_telegram(runtime, scheduler, stack, env)
             notify = tg.tell_admins
         schedule_source_health(scheduler, runtime, notify)
+        await schedule_config_watch(scheduler, runtime, env, notify)
         reloads: set[asyncio.Task[list[str]]] = set()
 
         def reload_on_sighup() -> None:
@@ -325,6 +335,39 @@ def schedule_source_health(
         next_run_time=utc_now() + timedelta(seconds=60),
     )
     return job
+
+
+def watched_files(config: Configuration) -> list[Path]:
+    """The main config file and the topic files it lists."""
+    return [config.path, *config.settings.topics]
+
+
+async def schedule_config_watch(
+    scheduler: AsyncIOScheduler,
+    runtime: Runtime,
+    env: Mapping[str, str],
+    notify: AdminNotify | None,
+) -> ConfigWatcher:
+    """Apply saved edits of the config and topic files by themselves (`reload.watch`)."""
+    options = runtime.config.settings.reload
+    watcher = ConfigWatcher(
+        files=lambda: watched_files(runtime.config),
+        reload=lambda: runtime.reload(env),
+        clock=time.monotonic,
+        debounce_s=options.debounce,
+        enabled=lambda: runtime.config.settings.reload.watch,
+        notify=notify,
+    )
+    await watcher.start()
+    scheduler.add_job(
+        watcher.tick,
+        "interval",
+        seconds=options.check_every,
+        id="config_watch",
+        max_instances=1,
+        coalesce=True,
+    )
+    return watcher
 
 
 async def attach_telegram(

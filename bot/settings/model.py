@@ -90,6 +90,16 @@ class RetentionSettings(Frozen):
     items_days: int = Field(default=90, ge=1)
 
 
+class ReloadSettings(Frozen):
+    """Watching the config and topic files, so that a saved edit applies by itself."""
+
+    watch: bool = True
+    check_every: Seconds = Field(default=2.0, ge=0.1, le=3600.0)
+    """A stat of each file this often: works on mounted folders, where inotify may not fire."""
+    debounce: Seconds = Field(default=1.0, ge=0.0, le=600.0)
+    """Files must stay unchanged this long before a change applies (editors write in bursts)."""
+
+
 class Settings(Frozen):
     """Everything `narcowatch` reads from its main config file."""
 
@@ -98,6 +108,7 @@ class Settings(Frozen):
     polling: PollingSettings = PollingSettings()
     health: HealthSettings = HealthSettings()
     retention: RetentionSettings = RetentionSettings()
+    reload: ReloadSettings = ReloadSettings()
     sources: tuple[SourceSettings, ...] = ()
     topics: tuple[Path, ...] = ()
 

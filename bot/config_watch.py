@@ -1,0 +1,117 @@
+"""Applies saved edits of the config and topic files by itself, as SIGHUP does.
+
+A cheap stat of each file every few seconds, rather than inotify: operators often edit files
+in a folder mounted into a container, where change events do not always cross the mount.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger("narcowatch.reload")
+
+Signature = tuple[tuple[str, int, int, int] | tuple[str], ...]
+"""Per file: (path, mtime_ns, size, inode), or (path,) when it cannot be read."""
+
+Reload = Callable[[], Awaitable[list[str]]]
+"""Re-reads and applies the config; returns its problems (empty when applied)."""
+
+Notify = Callable[[Sequence[str]], Awaitable[bool]]
+"""Tells the admins; False when it should be tried again later."""
+
+
+def file_signature(paths: Sequence[Path]) -> Signature:
+    """What changes when any of the files is written, replaced (atomic rename) or removed."""
+    marks: list[tuple[str, int, int, int] | tuple[str]] = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            marks.append((str(path),))
+            continue
+        marks.append((str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino))
+    return tuple(marks)
+
+
+def rejected_message(problems: Sequence[str]) -> str:
+    """The admins' notice of an edit that did not validate."""
+    return "A config edit was rejected; the old config stays in force:\n" + "\n".join(problems)
+
+
+@dataclass
+class ConfigWatcher:
+    """Each tick compares the files' stat with the last applied one; a change that has settled
+    for `debounce` seconds is reloaded once, whether it validates or not (a broken file is
+    reported once, and again only after a further edit)."""
+
+    files: Callable[[], Sequence[Path]]
+    """The files to watch: the main config and the topic files it lists right now."""
+    reload: Reload
+    clock: Callable[[], float]
+    debounce_s: float = 1.0
+    enabled: Callable[[], bool] = lambda: True
+    notify: Notify | None = None
+    applied: Signature | None = None
+    _pending: Signature | None = None
+    _pending_since: float = 0.0
+    _untold: list[str] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Take the files as they are now as the applied config."""
+        self.applied = await asyncio.to_thread(file_signature, self.files())
+
+    async def tick(self) -> bool:
+        """Check the files; True when a reload was attempted."""
+        try:
+            await self._tell_untold()
+            if not self.enabled():
+                return False
+            return await self._check()
+        except Exception:  # the watcher must never take the daemon down
+            log.exception("reload.watch_failed")
+            return False
+
+    async def _check(self) -> bool:
+        now = self.clock()
+        current = await asyncio.to_thread(file_signature, self.files())
+        if self.applied is None:
+            self.applied = current
+            return False
+        if current == self.applied:
+            self._pending = None
+            return False
+        if current != self._pending:
+            # A new write: wait until the burst has settled.
+            self._pending, self._pending_since = current, now
+            if self.debounce_s > 0:
+                return False
+        if now - self._pending_since < self.debounce_s:
+            return False
+        changed = [mark[0] for mark in current if mark not in (self.applied or ())]
+        log.info("reload.files_changed", extra={"files": changed})
+        problems = await self.reload()
+        files = self.files()
+        if [str(path) for path in files] != [mark[0] for mark in current]:
+            # The config now lists other topic files: watch those from here on.
+            current = await asyncio.to_thread(file_signature, files)
+        # The stat taken before reading: a write during the reload is seen on the next tick.
+        self.applied = current
+        self._pending = None
+        if problems:
+            self._untold = [rejected_message(problems)]
+            await self._tell_untold()
+        return True
+
+    async def _tell_untold(self) -> None:
+        if not self._untold or self.notify is None:
+            self._untold = []
+            return
+        if await self.notify(self._untold):
+            self._untold = []
+        else:
+            log.warning("reload.admins_not_told", extra={"retry": True})
