@@ -64,7 +64,17 @@ def test_readme_documents_every_config_key() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["run", "poll --once", "score", "eval", "seed-terms", "check-config", "health", "db upgrade"],
+    [
+        "run",
+        "poll --once",
+        "score",
+        "eval",
+        "seed-terms",
+        "tune",
+        "check-config",
+        "health",
+        "db upgrade",
+    ],
 )
 def test_readme_documents_every_command(command: str) -> None:
     """Every CLI command is shown in the README."""

@@ -9,6 +9,7 @@ from bot.cli.daemon_cmds import check_config, health, poll, run
 from bot.cli.data_cmds import COMMANDS as DATA_COMMANDS
 from bot.cli.db_cmds import db
 from bot.cli.matching_cmds import backtest, eval_items, score, seed_terms
+from bot.cli.tune_cmd import tune
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,7 +18,7 @@ def main() -> None:
     """narcowatch: watch news sources and alert Telegram subscribers about topics they follow."""
 
 
-for command in (run, poll, score, eval_items, seed_terms, backtest, check_config, health, db):
+for command in (run, poll, score, eval_items, seed_terms, tune, backtest, check_config, health, db):
     main.add_command(command)
 for command in DATA_COMMANDS:
     main.add_command(command)

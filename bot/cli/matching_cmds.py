@@ -20,6 +20,7 @@ from bot.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from bot.matching import Matcher
+    from bot.matching.evaluate import Labelled
 
 STDIN = "-"
 
@@ -98,8 +99,7 @@ def eval_items(
     source: str | None, topic_id: str | None, feedback: bool, config_file: str | None
 ) -> None:
     """Precision, recall and F1 (per language and overall) for items labelled 0/1."""
-    from bot.matching.evaluate import Labelled, evaluate, format_report
-    from bot.matching.scoreio import InputRow, parse_line
+    from bot.matching.evaluate import evaluate, format_report
 
     if feedback:
         report_feedback(config_file, topic_id)
@@ -109,6 +109,16 @@ def eval_items(
 
     matcher = load_matcher(config_file, topic_id)
     topic = topic_id or matcher.topic_ids[0]
+    rows = read_labelled(source)
+    scored = ((row, matcher.score_for(row.item, topic)) for row in rows)
+    click.echo(format_report(evaluate(scored, topic=topic)))
+
+
+def read_labelled(source: str) -> list[Labelled]:
+    """Labelled items (`"label": 0/1`) of a JSON Lines file; every bad line reported, exit 2."""
+    from bot.matching.evaluate import Labelled
+    from bot.matching.scoreio import InputRow, parse_line
+
     text, name = read_source(source)
     rows: list[Labelled] = []
     problems: list[Problem] = []
@@ -127,8 +137,7 @@ def eval_items(
     if problems:
         report(problems)
         sys.exit(EXIT_BAD_INPUT)
-    scored = ((row, matcher.score_for(row.item, topic)) for row in rows)
-    click.echo(format_report(evaluate(scored, topic=topic)))
+    return rows
 
 
 def report_feedback(config_file: str | None, topic_id: str | None) -> None:

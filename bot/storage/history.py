@@ -87,3 +87,43 @@ def feedback_by_topic(engine: Engine, *, since: datetime | None = None) -> list[
             )
         )
     return tallies
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedItem:
+    """A matched item with subscribers' majority verdict on it (ties count as not relevant)."""
+
+    match_id: int
+    topic: str
+    item: Item
+    relevant: bool
+
+
+def judged_items(engine: Engine, *, topic: str | None = None) -> list[JudgedItem]:
+    """Every matched item subscribers judged, with its text, for `tune --feedback`."""
+    f, m, i = FEEDBACK.c, MATCH.c, ITEM.c
+    query = (
+        select(m.id, m.topic, f.verdict, i.title, i.link, i.summary, i.content, i.lang)
+        .join(MATCH, m.id == f.match_id)
+        .join(ITEM, i.id == m.item_id)
+        .order_by(m.id)
+    )
+    if topic is not None:
+        query = query.where(m.topic == topic)
+    found: dict[int, tuple[str, Item, list[str]]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            if row.id not in found:
+                item = Item(
+                    title=row.title or "",
+                    link=row.link,
+                    summary=row.summary or "",
+                    content=row.content or "",
+                    lang=row.lang,
+                )
+                found[row.id] = (row.topic, item, [])
+            found[row.id][2].append(row.verdict)
+    return [
+        JudgedItem(match_id, name, item, v.count("relevant") > v.count("not_relevant"))
+        for match_id, (name, item, v) in found.items()
+    ]

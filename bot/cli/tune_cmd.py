@@ -1,0 +1,160 @@
+"""`narcowatch tune`: fit a topic's numbers to labelled items and feedback; rewrite its file."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from bot.cli.common import config_option, config_path, exits_on_bad_input
+from bot.cli.matching_cmds import read_labelled
+from bot.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from bot.matching.evaluate import Confusion, Labelled
+    from bot.matching.spec import TopicSpec
+    from bot.matching.tune import TuneResult
+    from bot.settings import Settings
+    from bot.settings.yamlsource import YamlDocument
+
+MIN_ITEMS = 10
+
+
+def topic_file(settings: Settings, topic_id: str | None) -> tuple[Path, TopicSpec, YamlDocument]:
+    """The file, spec and parsed document of the chosen topic (default: the first)."""
+    from bot.matching import load_topic
+    from bot.settings.yamlsource import read_yaml
+
+    known = []
+    for path in settings.topics:
+        spec = load_topic(path, env=os.environ)
+        if topic_id is None or spec.id == topic_id:
+            return path, spec, read_yaml(path, env=os.environ)
+        known.append(spec.id)
+    raise InputError(f"unknown topic {topic_id!r} (topics in the config: {', '.join(known)})")
+
+
+def feedback_rows(settings: Settings, topic: str) -> list[Labelled]:
+    """Subscribers' Relevant / Not relevant verdicts on the topic's alerts, as labelled items."""
+    from bot.matching.evaluate import Labelled
+    from bot.storage import open_store
+    from bot.storage.history import judged_items
+
+    store = open_store(settings.database_url)
+    try:
+        judged = judged_items(store.engine, topic=topic)
+    finally:
+        store.close()
+    return [
+        Labelled(f"feedback:{j.match_id}", j.item.lang or "unknown", int(j.relevant), j.item)
+        for j in judged
+    ]
+
+
+def _line(c: Confusion) -> str:
+    return f"{c.precision:9.3f} {c.recall:7.3f} {c.f1:6.3f}"
+
+
+def format_result(result: TuneResult, *, sources: str) -> str:
+    """Before and cross-validated after per language, then the suggested numbers."""
+    before, after = result.before, result.after
+    columns = f"{'precision':>9} {'recall':>7} {'f1':>6}"
+    header = f"{'':<8} {columns}   {columns}"
+
+    def row(name: str, b: Confusion, a: Confusion) -> str:
+        return f"{name:<8} {_line(b)}   {_line(a)}"
+
+    lines = [
+        f"topic: {result.topic}; {result.items} labelled items ({sources}); "
+        f"{result.folds}-fold cross-validation",
+        f"{'':<8} {'before (current numbers)':>24}   {'after (cross-validated)':>24}",
+        header,
+        *(row(lang, before.by_lang[lang], after.by_lang[lang]) for lang in before.by_lang),
+        row("overall", before.overall, after.overall),
+        "",
+        textwrap.fill(
+            f"tuned: threshold, {', '.join(k.name for k in result.knobs) or 'nothing else'}",
+            width=100,
+            subsequent_indent="  ",
+        ),
+    ]
+    if not result.changes:
+        lines.append(
+            "no change suggested: cross-validation finds no gain over the current numbers"
+            if result.gain <= 0
+            else "no change suggested"
+        )
+    else:
+        lines.append(
+            f"suggested (fitted on all items; mean F1 over languages "
+            f"{result.gain:+.3f} cross-validated):"
+        )
+        width = max(len(c.knob.name) for c in result.changes)
+        lines += [
+            f"  {c.knob.name:<{width}}  {c.knob.value:g} -> {c.new:g}" for c in result.changes
+        ]
+    return "\n".join(lines)
+
+
+@click.command("tune")
+@click.argument("sources", nargs=-1, metavar="FILE...")
+@click.option("--feedback", is_flag=True, help="Also fit to subscribers' stored verdicts.")
+@click.option("--topic", "topic_id", default=None, help="Topic to tune (default: the first).")
+@click.option("--write", is_flag=True, help="Rewrite the topic file's numbers (comments kept).")
+@config_option
+@exits_on_bad_input
+def tune(
+    sources: tuple[str, ...],
+    feedback: bool,
+    topic_id: str | None,
+    write: bool,
+    config_file: str | None,
+) -> None:
+    """Fit a topic's threshold, weights and bonuses to labelled items by cross-validation."""
+    from bot.matching.topic_edit import rewrite_numbers
+    from bot.matching.tune import tune as fit
+    from bot.settings import load_settings
+
+    if not sources and not feedback:
+        raise InputError("tune needs FILE... of labelled items, or --feedback")
+    settings = load_settings(config_path(config_file), env=os.environ)
+    path, spec, doc = topic_file(settings, topic_id)
+    rows = [row for source in sources for row in read_labelled(source)]
+    judged = feedback_rows(settings, spec.id) if feedback else []
+    rows += judged
+    positives = sum(row.label for row in rows)
+    if len(rows) < MIN_ITEMS or positives < 2 or len(rows) - positives < 2:
+        raise InputError(
+            f"tune needs at least {MIN_ITEMS} labelled items with two or more of each label "
+            f"(got {len(rows)}: {positives} relevant, {len(rows) - positives} not)"
+        )
+    described = f"{len(rows) - len(judged)} from files, {len(judged)} from feedback"
+    result = fit(spec, rows, set(doc.lines), progress=lambda m: click.echo(m, err=True))
+    click.echo(format_result(result, sources=described))
+    if not write:
+        if result.changes:
+            click.echo(f"not written; --write rewrites {path}")
+        return
+    if not result.changes:
+        return
+    original = path.read_text(encoding="utf-8")
+    changed = rewrite_numbers(
+        original, doc.lines, {c.knob.loc: c.new for c in result.changes}, path=str(path)
+    )
+    check_rewritten(path, original, changed)
+    click.echo(f"wrote {len(result.changes)} numbers to {path}")
+
+
+def check_rewritten(path: Path, original: str, changed: str) -> None:
+    """Write the new text, and put the old one back if it no longer loads."""
+    from bot.matching import load_topic
+
+    path.write_text(changed, encoding="utf-8")
+    try:
+        load_topic(path, env=os.environ)
+    except ConfigError:
+        path.write_text(original, encoding="utf-8")
+        raise

@@ -1,0 +1,124 @@
+"""`narcowatch tune` through the real CLI: output, --write, --feedback and bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_eval_feedback import seed_feedback
+from tests.matching.test_tune import TOPIC
+from tests.support.cli import run_cli, write_config
+
+pytestmark = pytest.mark.slow
+
+
+def labelled(tmp_path: Path) -> Path:
+    """Relevant zebras and irrelevant horses, which the topic's threshold lets through."""
+    rows = [{"id": f"p{n}", "lang": "en", "label": 1, "title": f"A zebra {n}"} for n in range(12)]
+    rows += [{"id": f"n{n}", "lang": "en", "label": 0, "title": f"A horse {n}"} for n in range(6)]
+    path = tmp_path / "labelled.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def setup(tmp_path: Path) -> tuple[Path, Path]:
+    topic = tmp_path / "animals.yaml"
+    topic.write_text(TOPIC, encoding="utf-8")
+    return topic, write_config(tmp_path, [], extra={"topics": [str(topic)]})
+
+
+def without_numbers(text: str) -> str:
+    return re.sub(r"\s*\d+(?:\.\d+)?\s*", "#", text)
+
+
+def test_tune_prints_figures_and_writes_only_numbers(tmp_path: Path) -> None:
+    """tune prints per-language figures before and after and the suggestion; --write rewrites
+    the topic's numbers, leaving every comment and term as it was."""
+    topic, config = setup(tmp_path)
+    data = labelled(tmp_path)
+    shown = run_cli("tune", str(data), "--config", str(config))
+    assert shown.returncode == 0, shown.stderr
+    assert re.search(
+        r"^en\s+0\.667\s+1\.000\s+0\.800\s+1\.000\s+1\.000\s+1\.000$", shown.stdout, re.M
+    )
+    assert re.search(r"threshold\s+0\.2 -> 0\.\d+", shown.stdout)
+    assert "not written" in shown.stdout
+    assert topic.read_text(encoding="utf-8") == TOPIC
+
+    written = run_cli("tune", str(data), "--write", "--config", str(config))
+    assert written.returncode == 0, written.stderr
+    after = topic.read_text(encoding="utf-8")
+    assert after != TOPIC
+    assert without_numbers(after) == without_numbers(TOPIC)
+    threshold = float(re.search(r"^threshold: ([\d.]+)", after, re.M).group(1))  # type: ignore[union-attr]
+    assert threshold > 0.2
+    evaluated = run_cli("eval", str(data), "--config", str(config))
+    assert re.search(r"^overall\s+1\.000\s+1\.000\s+1\.000", evaluated.stdout, re.M)
+
+
+def test_tune_adds_subscribers_feedback(tmp_path: Path) -> None:
+    """--feedback adds the stored Relevant / Not relevant verdicts as labelled items."""
+    database_url = f"sqlite:///{tmp_path / 'nw.db'}"
+    seed_feedback(database_url)  # three judged alerts of the default topic
+    config = write_config(tmp_path, [], database_url=database_url)
+    rows = [{"id": f"r{n}", "lang": "en", "label": n % 2, "title": f"story {n}"} for n in range(10)]
+    data = tmp_path / "few.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    result = run_cli("tune", str(data), "--feedback", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "13 labelled items (10 from files, 3 from feedback)" in result.stdout
+
+
+def test_judged_items_carry_the_majority_verdict(database_url: str) -> None:
+    """Each judged alert is read back once with its text; ties count as not relevant."""
+    from bot.storage import open_store
+    from bot.storage.history import judged_items
+
+    seed_feedback(database_url)
+    store = open_store(database_url)
+    try:
+        judged = judged_items(store.engine, topic="drug-control-cooperation")
+        assert judged_items(store.engine, topic="other") == []
+    finally:
+        store.close()
+    assert [(j.item.title, j.relevant) for j in judged] == [
+        ("story 0", True),
+        ("story 1", False),
+        ("story 2", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "needs FILE... of labelled items, or --feedback"),
+        (("--topic", "nope"), "unknown topic 'nope'"),
+        (("missing.jsonl",), "missing.jsonl: cannot read"),
+    ],
+)
+def test_tune_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    """Missing input, an unknown topic or an unreadable file: exit 2 naming the problem."""
+    _, config = setup(tmp_path)
+    extra = (str(labelled(tmp_path)),) if args[:1] == ("--topic",) else ()
+    result = run_cli("tune", *extra, *args, "--config", str(config))
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_tune_bad_lines_and_too_few_items_exit_2(tmp_path: Path) -> None:
+    """A line without a 0/1 label is named by file and line; too few items are refused."""
+    topic, config = setup(tmp_path)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "a zebra", "label": 1}\n{"title": "x", "label": "yes"}\n', "utf-8")
+    result = run_cli("tune", str(bad), "--write", "--config", str(config))
+    assert result.returncode == 2
+    assert f'{bad}:2: "label" must be 0 or 1' in result.stderr
+    few = tmp_path / "few.jsonl"
+    few.write_text('{"title": "a zebra", "label": 1}\n{"title": "a lion", "label": 0}\n', "utf-8")
+    result = run_cli("tune", str(few), "--config", str(config))
+    assert result.returncode == 2
+    assert "at least 10 labelled items" in result.stderr
+    assert topic.read_text(encoding="utf-8") == TOPIC
