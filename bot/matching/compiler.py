@@ -10,6 +10,7 @@ from typing import Any
 import ahocorasick
 import re2
 
+from bot.matching.actors import AGENCY, BODY, COUNTRY, OTHER, PLACE
 from bot.matching.countries import country_gazetteer
 from bot.matching.hanzi import traditional_variants
 from bot.matching.normalize import CJK_START, fold
@@ -53,6 +54,20 @@ class CompiledEntity:
     country: str | None
     groups: tuple[int, ...]
     weight: float
+    role: str = OTHER
+    """country, agency (national, with its country), place (sub-national), body
+    (international) or other (people, regions): see `actors`."""
+
+
+def entity_role(entity: EntitySpec, country: str | None) -> str:
+    """An entity's role among the actors of an item."""
+    if entity.international:
+        return BODY
+    if entity.type in ("country", "territory"):
+        return COUNTRY
+    if country is None:
+        return OTHER
+    return AGENCY if entity.type == "organisation" else PLACE
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +81,8 @@ class CompiledTopic:
     saturation: tuple[float, ...]
     required: tuple[int, ...]
     border_groups: tuple[int, ...]
+    actor_group: int
+    """The group that acting agencies of two countries add evidence to (-1: none)."""
     terms: tuple[CompiledTerm, ...]
     entities: tuple[CompiledEntity, ...]
     regexes: tuple[tuple[Any, int], ...]
@@ -166,6 +183,40 @@ def _terms_of(by_lang: dict[str, tuple[TermSpec, ...]]) -> Iterable[TermSpec]:
         yield from terms
 
 
+def _named_in(key: PatternKey, alias: str) -> bool:
+    """Whether a term's pattern occurs inside a (folded, padded) entity alias."""
+    if key.checks == 0:
+        return key.key in alias
+    if key.checks & CHECK_END and key.rest is None:
+        return f" {key.key} " in alias
+    return f" {key.key}" in alias
+
+
+def own_name_groups(entity: EntitySpec, group_keys: Sequence[list[PatternKey]]) -> set[int]:
+    """Groups a term of which is part of the entity's own name ("Drugs" in the UN Office on
+    Drugs and Crime): the name is no evidence of them, or a piracy item would read as drugs."""
+    aliases = [
+        f" {' '.join(fold(alias.term).replace('*', ' ').split())} "
+        for alias in _terms_of(entity.aliases)
+        if alias.term is not None
+    ]
+    return {
+        g
+        for g, keys in enumerate(group_keys)
+        if any(_named_in(key, alias) for key in keys for alias in aliases)
+    }
+
+
+def _fed_groups(
+    entity: EntitySpec, names: Sequence[str], group_keys: Sequence[list[PatternKey]]
+) -> tuple[int, ...]:
+    """The groups an entity adds evidence to: those it lists, less those in its own name."""
+    if not entity.groups:
+        return ()
+    own = own_name_groups(entity, group_keys)
+    return tuple(g for g in (names.index(n) for n in entity.groups if n in names) if g not in own)
+
+
 def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTopic:
     names = tuple(spec.groups)
     terms: list[CompiledTerm] = []
@@ -179,9 +230,13 @@ def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTo
         else:
             builder.add(term, (index, kind, ref))
 
+    group_keys: list[list[PatternKey]] = []
     for group_index, group in enumerate(spec.groups.values()):
+        group_keys.append([])
         for term in _terms_of(group.terms):
             add_term(term, group_index, GROUP)
+            if term.term is not None:
+                group_keys[-1].append(pattern_key(term))
     for term in _terms_of(spec.exclusions.terms):
         add_term(term, -1, EXCLUSION)
 
@@ -203,8 +258,9 @@ def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTo
                 type=entity.type,
                 international=entity.international,
                 country=country,
-                groups=tuple(names.index(g) for g in entity.groups if g in names),
+                groups=_fed_groups(entity, names, group_keys),
                 weight=entity.weight,
+                role=entity_role(entity, country),
             )
         )
         for alias in _terms_of(entity.aliases):
@@ -220,6 +276,7 @@ def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTo
         border_groups=tuple(
             names.index(name) for name in spec.cross_border.groups if name in names
         ),
+        actor_group=names.index(actor) if (actor := spec.cross_border.actor_group) in names else -1,
         terms=tuple(terms),
         entities=tuple(entities),
         regexes=tuple(regexes),

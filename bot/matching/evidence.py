@@ -23,6 +23,8 @@ class Evidence:
     group_spans: list[list[tuple[int, int]]] = field(default_factory=list)
     group_refs: list[list[str]] = field(default_factory=list)
     """Names of the terms and entities behind each group, first occurrence first."""
+    entity_spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    """Where each entity occurs (for telling actors from mere mentions)."""
 
 
 def topic_hits(raw: list[RawHit], index: int, extra: list[Hit], *, single: bool) -> list[Hit]:
@@ -96,6 +98,9 @@ def gather(topic: CompiledTopic, hits: list[Hit], title_end: int) -> Evidence:
             entity_seen[ref] = seen + 1
             if not seen:
                 found.entity_order.append(ref)
+                found.entity_spans[ref] = [(start, stop)]
+            else:
+                found.entity_spans[ref].append((start, stop))
             amount = entity.weight * factor * (repeat if seen else 1.0)
             for group in entity.groups:
                 found.groups[group] += amount

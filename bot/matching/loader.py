@@ -77,6 +77,12 @@ def check_topic(spec: TopicSpec, doc: YamlDocument) -> list[Problem]:
                 ("cross_border", "groups", i),
                 f"cross_border group {name!r} is not defined (groups: {known})",
             )
+    actor_group = spec.cross_border.actor_group
+    if actor_group is not None and actor_group not in spec.groups:
+        problem(
+            ("cross_border", "actor_group"),
+            f"cross_border actor_group {actor_group!r} is not defined (groups: {known})",
+        )
     fed = {g for entity in spec.entities.items for g in entity.groups}
     for e, entity in enumerate(spec.entities.items):
         for i, name in enumerate(entity.groups):

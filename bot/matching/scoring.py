@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from bot.core.models import EntityHit, TermHit, TopicScore
+from bot.matching.actors import AGENCY, BODY, OTHER, Cast, Mention, cast
 from bot.matching.compiler import CompiledTopic
 from bot.matching.evidence import Evidence
 from bot.matching.normalize import CJK_START
@@ -68,11 +69,41 @@ def nothing_found(topic: CompiledTopic) -> TopicScore:
     return TopicScore(topic=topic.spec.id, score=0.0, matched=False, reasons=(reason,))
 
 
+def actors_of(topic: CompiledTopic, found: Evidence, text: str) -> Cast:
+    """The item's actors, from where each of its entities occurs."""
+    mentions = [
+        Mention(e.name, e.role, e.country, found.entity_spans.get(ref, ()))
+        for ref in found.entity_order
+        if (e := topic.entities[ref]).role != OTHER
+    ]
+    return cast(mentions, text)
+
+
+def _actor_evidence(topic: CompiledTopic, found: Evidence, actors: Cast) -> str | None:
+    """An international body, or national agencies of two countries acting in one item, are
+    evidence of cooperation by themselves (the UK's NCA with Ghana's narcotics board)."""
+    group = topic.actor_group
+    amount = topic.spec.cross_border.actor_evidence
+    if group < 0 or amount <= 0:
+        return None
+    if not actors.bodies and len(actors.agencies) < 2:
+        return None
+    found.groups[group] += amount
+    for ref in found.entity_order:
+        if topic.entities[ref].role in (AGENCY, BODY):
+            found.group_spans[group] += found.entity_spans.get(ref, [])
+    names = [*actors.describe().split(", ")[:3], *actors.bodies[:1]]
+    found.group_refs[group].append("actors " + " + ".join(names))
+    return names[0]
+
+
 def score_topic(topic: CompiledTopic, found: Evidence, text: str) -> TopicScore:
-    """Weighted groups + proximity + cross-border diversity - exclusions, in [0, 1]."""
+    """Weighted groups + proximity + cross-border actors - exclusions, in [0, 1]."""
     spec = topic.spec
     reasons: list[str] = []
     total = 0.0
+    actors = actors_of(topic, found, text)
+    _actor_evidence(topic, found, actors)
     for g, name in enumerate(topic.group_names):
         amount = found.groups[g]
         if amount <= 0:
@@ -100,17 +131,23 @@ def score_topic(topic: CompiledTopic, found: Evidence, text: str) -> TopicScore:
             )
     entities = [topic.entities[ref] for ref in found.entity_order]
     border = spec.cross_border
-    countries = list(dict.fromkeys(e.country for e in entities if e.country))
-    bodies = [e.name for e in entities if e.international]
-    diverse = len(countries) >= border.min_countries or bool(bodies)
+    countries = actors.countries()
+    diverse = len(countries) >= border.min_countries or bool(actors.bodies)
     if diverse:
         total += border.bonus
         parts = []
         if len(countries) >= border.min_countries:
             parts.append(f"{len(countries)} countries ({', '.join(countries[:6])})")
-        if bodies:
-            parts.append(f"international bodies ({', '.join(bodies[:4])})")
+        if actors.bodies:
+            parts.append(f"international bodies ({', '.join(actors.bodies[:4])})")
         reasons.append(f"cross-border: {'; '.join(parts)} +{border.bonus:.2f}")
+    if countries or actors.passive:
+        said = [f"actors that counted: {actors.describe() or 'no country'}"]
+        if actors.passive:
+            said.append(
+                "not counted (nationality, origin or destination): " + ", ".join(actors.passive[:6])
+            )
+        reasons.append("; ".join(said))
     crossing = diverse or any(found.groups[g] >= topic.min_evidence[g] for g in topic.border_groups)
     if border.required and not crossing:
         missing.append("cross-border (countries, international bodies or their terms)")

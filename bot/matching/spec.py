@@ -135,6 +135,11 @@ class CrossBorderSpec(Frozen):
     """Groups whose terms ("transnational") also signal cross-border work, without the bonus."""
     required: bool = False
     """Without any cross-border signal the score is cut like a missing required group."""
+    actor_group: GroupName | None = None
+    """Agencies of one country acting with another country (the UK's NCA with Ghana's
+    narcotics board) are evidence of this group, even with no cooperation word."""
+    actor_evidence: float = Field(default=1.0, ge=0.0, le=5.0)
+    """How much evidence such a pair of actors adds to `actor_group`."""
 
 
 class TopicSpec(Frozen):

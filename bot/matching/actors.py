@@ -1,0 +1,157 @@
+"""Who acts in an item: countries, national agencies, places and international bodies.
+
+Cross-border cooperation is two or more countries, or an international body, *acting*: the
+police of one handing a suspect to another, an embassy training a unit, the UN reporting.
+A country named only as the suspects' nationality ("two Colombian nationals", "граждан
+Таджикистана", "泰籍"), the drugs' origin ("cocaine from Peru", "Colombian-made", "产自缅甸")
+or their destination ("bound for Australia") is a mention, not an actor. These cues are cheap
+and language-specific; they read a few words on either side of each mention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+# Roles of an entity (see compiler.CompiledEntity.role).
+COUNTRY, AGENCY, PLACE, BODY, OTHER = "country", "agency", "place", "body", "other"
+
+_BEFORE, _AFTER = 32, 24
+# Words before a country that make it the origin, route or destination of drugs or people.
+_PASSIVE_BEFORE = re.compile(
+    r"(?:\b(?:from|via|through|bound for|destined for|headed for|heading for|en ?route(?: to)?"
+    r"|originat\w* in|native of|born in|(?:citizens?|nationals?|residents?) of"
+    r"|made in|grown in|produced in|(?:smuggl|ship|traffick|import|export)\w* (?:in)?to)"
+    r"\s+(?:the\s+)?"
+    r"|(?:^|\s)(?:из|через|граждан\w*|уроженц\w*|подданн\w*|выходц\w*\s+из)\s+"
+    r"|(?:来自|产自|源自|产于|从|经由|运往|运至|运抵|发往|销往|流入|走私至|走私到|运到|偷运至))$"
+)
+# Words after a country (or demonym) that make it a nationality or an origin.
+_PASSIVE_AFTER = re.compile(
+    r"^(?:\s*(?:nationals?|citizens?|man|woman|men|women|boy|girl|suspects?|fugitives?"
+    r"|traffickers?|smugglers?|couriers?|mules?|drug lords?|drug traffickers?|drug dealers?"
+    r"|drug cartels?|drug gangs?|cartels?|gangs?|syndicates?|kingpins?|mafia|crime bosses?"
+    r"|made|born|origin|grown|produced|bound|registered|flagged|passports?|residents?"
+    r"|sailors?|crew|cocaine|heroin|methamphetamine|meth|cannabis|marijuana|opium)\b"
+    r"|(?:籍|产|裔|毒贩|毒枭|男子|女子|公民|人)"
+    r"|\s*(?:происхождени|производств|наркокартел|наркобарон|наркокурьер)\w*)"
+)
+# A demonym in the plural names people ("two Colombians", "таджикистанцев"), not a state.
+_PEOPLE = re.compile(r"[a-z](?:ans|is|os|ers)$|[а-я](?:ец|цы|цев|цам|цами|цах)$")
+# A country followed by its police, customs or anti-drug body acts through an agency of its
+# own ("Ghana's narcotics commission", "Thai police", "泰国警方", "полиция Таджикистана").
+_AGENCY_AFTER = re.compile(
+    r"^(?:'s)?\s+(?:[a-z]+\s+){0,3}?(?:police|authorities|customs|coast ?guard|navy|officials"
+    r"|investigators|prosecutors|law enforcement|security forces|interior ministry"
+    r"|(?:anti narcotics?|anti drug|counter narcotics?|narcotics?|drug) (?:unit|agency|bureau"
+    r"|directorate|board|commission|force|police|division|department|squad|agents?))\b"
+    r"|^(?:警方|警察|海关|禁毒|缉毒|公安|执法部门|边防|警务)"
+)
+_AGENCY_BEFORE = re.compile(
+    r"(?:полици\w*|мвд|фсб|таможн\w*|пограничн\w* служб\w*|спецслужб\w*|правоохранительн\w*"
+    r" орган\w*|силовик\w*|агентств\w* по контролю за наркотиками)\s+$"
+)
+
+
+def through_agency(text: str, start: int, stop: int) -> bool:
+    """Whether the mention is followed (or, in Russian, preceded) by a police or anti-drug
+    body of that country: it then acts as a national agency does."""
+    stop = word_end(text, stop)
+    if _AGENCY_AFTER.match(text[stop : stop + 48]) is not None:
+        return True
+    return _AGENCY_BEFORE.search(text, max(0, start - 40), start) is not None
+
+
+# People who come "from" a country act for it ("officials from Laos"); goods do not.
+_AGENTS_FROM = re.compile(
+    r"(?:police|officers?|officials?|agents?|delegations?|experts?|representatives?|authorities"
+    r"|counterparts?|teams?|investigators?|prosecutors?|ministers?|troops|forces|units?"
+    r"|делегаци\w*|представител\w*|сотрудник\w*|эксперт\w*|коллег\w*|полицейск\w*)\s+$"
+)
+
+
+def word_end(text: str, stop: int) -> int:
+    """Where the word ends that a mention stops inside ("таджикистан|цев": a wildcard alias
+    matches the stem only)."""
+    size = len(text)
+    while stop < size and text[stop].isalpha() and text[stop] < "\u2e80":
+        stop += 1
+    return stop
+
+
+def is_passive(text: str, start: int, stop: int, *, name: str) -> bool:
+    """Whether the mention text[start:stop] names a nationality, an origin or a destination."""
+    cue = _PASSIVE_BEFORE.search(text, max(0, start - _BEFORE), start)
+    if cue is not None:
+        if cue.group().strip().split()[0] not in ("from", "из"):
+            return True
+        if _AGENTS_FROM.search(text, max(0, cue.start() - 20), cue.start()) is None:
+            return True
+    stop = word_end(text, stop)
+    if _PASSIVE_AFTER.match(text[stop : stop + _AFTER]) is not None:
+        return True
+    said = text[start:stop]
+    return not said.startswith(name) and _PEOPLE.search(said) is not None
+
+
+@dataclass(slots=True)
+class Cast:
+    """The actors of one item: countries with the entities that made them count."""
+
+    acting: dict[str, list[str]] = field(default_factory=dict)
+    """Country -> names of the entities through which it acts (agency, place or itself)."""
+    bodies: list[str] = field(default_factory=list)
+    """International bodies named in the item."""
+    agencies: set[str] = field(default_factory=set)
+    """Countries that act through a national agency (named, or "X police", "X's customs")."""
+    passive: list[str] = field(default_factory=list)
+    """Countries named only as nationality, origin or destination."""
+
+    def countries(self) -> list[str]:
+        return list(self.acting)
+
+    def describe(self, limit: int = 6) -> str:
+        """The actors as a reader checks them: "United States (DEA), Kenya"."""
+        parts = []
+        for country, names in list(self.acting.items())[:limit]:
+            via = [n for n in names if n != country]
+            parts.append(f"{country} ({', '.join(via[:2])})" if via else country)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """An entity found in the item: its role, country and where it occurs."""
+
+    name: str
+    role: str
+    country: str | None
+    spans: Sequence[tuple[int, int]]
+
+
+def cast(mentions: Sequence[Mention], text: str) -> Cast:
+    """The actors among an item's entity mentions, in order of first mention."""
+    found = Cast()
+    for mention in mentions:
+        if mention.role == BODY:
+            found.bodies.append(mention.name)
+            continue
+        country = mention.country
+        if country is None or mention.role == OTHER:
+            continue
+        if mention.role == AGENCY:
+            found.acting.setdefault(country, []).append(mention.name)
+            found.agencies.add(country)
+            continue
+        folded_name = mention.name.casefold()
+        acting = [(s, e) for s, e in mention.spans if not is_passive(text, s, e, name=folded_name)]
+        if not acting:
+            if country not in found.passive:
+                found.passive.append(country)
+            continue
+        found.acting.setdefault(country, []).append(mention.name)
+        if any(through_agency(text, s, e) for s, e in acting):
+            found.agencies.add(country)
+    found.passive = [c for c in found.passive if c not in found.acting]
+    return found

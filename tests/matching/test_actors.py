@@ -1,0 +1,149 @@
+"""Actors, not mentions: roles of entities, nationality and origin cues, entity names."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.matching import Matcher
+from bot.matching.actors import AGENCY, BODY, COUNTRY, Mention, cast, is_passive
+from bot.matching.hanzi import to_simplified, traditional_variants
+from tests.matching.conftest import score
+
+
+def _mention(text: str, name: str, said: str, role: str = COUNTRY) -> Mention:
+    start = text.index(said)
+    return Mention(name, role, name if role == COUNTRY else "Country", [(start, start + len(said))])
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("two colombian nationals were arrested in madrid", "colombian"),
+        ("police seized cocaine from colombia at the port", "colombia"),
+        ("a container bound for australia was searched", "australia"),
+        ("the drugs were of mexican origin", "mexican"),
+        ("three nigerians were detained at the airport", "nigerians"),
+        ("двое граждан таджикистана осуждены", "таджикистана"),
+        ("таджикистанцев осудили за контрабанду", "таджикистан"),
+        ("警方抓获2名泰籍嫌犯", "泰"),
+        ("这批毒品来自缅甸", "缅甸"),
+    ],
+)
+def test_nationality_origin_and_destination_are_not_actors(text: str, said: str) -> None:
+    """A country named as the suspects' nationality or the drugs' origin or route is passive."""
+    start = text.index(said)
+    assert is_passive(text, start, start + len(said), name="x")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("colombian police and spanish police seized cocaine", "colombian"),
+        ("officials from laos met their counterparts", "laos"),
+        ("the suspect was handed over to thailand", "thailand"),
+        ("缅甸警方与中国警方联合行动", "缅甸"),
+    ],
+)
+def test_countries_that_act_are_actors(text: str, said: str) -> None:
+    """A country whose police, officials or state act is an actor."""
+    start = text.index(said)
+    assert not is_passive(text, start, start + len(said), name=said)
+
+
+def test_cast_sorts_roles_into_actors_bodies_and_passive_countries() -> None:
+    """Agencies act for their country, bodies are international, a nationality is not counted."""
+    text = "the dea and ghana police arrested two colombian nationals, unodc said"
+    found = cast(
+        [
+            _mention(text, "Drug Enforcement Administration", "dea", AGENCY),
+            Mention("Ghana", COUNTRY, "Ghana", [(text.index("ghana"), text.index("ghana") + 5)]),
+            _mention(text, "Colombia", "colombian"),
+            _mention(text, "UNODC", "unodc", BODY),
+        ],
+        text,
+    )
+    assert found.countries() == ["Country", "Ghana"]
+    assert found.agencies == {"Country", "Ghana"}
+    assert found.bodies == ["UNODC"]
+    assert found.passive == ["Colombia"]
+
+
+def test_single_country_seizure_of_foreign_drugs_is_not_cross_border(matcher: Matcher) -> None:
+    """Drugs from abroad seized by one country's agencies acting jointly is domestic work."""
+    result = score(
+        matcher,
+        "Police and customs seize cocaine shipped from Colombia",
+        "A joint task force of Spanish police and customs seized 2 tonnes of cocaine "
+        "shipped from Colombia and arrested three Colombian nationals in Valencia.",
+    )
+    assert not result.matched
+    assert any(
+        "not counted (nationality, origin or destination): Colombia" in r for r in result.reasons
+    )
+
+
+def test_agencies_of_two_countries_are_cooperation_without_a_cooperation_word(
+    matcher: Matcher,
+) -> None:
+    """A foreign agency named with a local one is cooperation evidence, and says which."""
+    result = score(
+        matcher,
+        "Ghana police and Britain's National Crime Agency seize cocaine",
+        "Ghana police and the UK's National Crime Agency seized 500 kg of cocaine at Tema port.",
+    )
+    assert result.matched
+    assert any(r.startswith("cooperation: actors") for r in result.reasons)
+    assert any("actors that counted: Ghana" in r for r in result.reasons)
+
+
+def test_an_entity_name_is_no_evidence_of_its_words(matcher: Matcher) -> None:
+    """UNODC's "Drugs" is not drug evidence: a piracy item of UNODC's is not a drug item."""
+    result = score(
+        matcher,
+        "UN Office on Drugs and Crime trains Somali coastguards against piracy",
+        "The United Nations Office on Drugs and Crime and Kenya trained coastguards from "
+        "Somalia in maritime law enforcement to counter piracy.",
+    )
+    assert not result.matched
+    assert not any(r.startswith("drugs:") for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "US donates vehicles to Kenya's anti-narcotics unit",
+            "The United States donated ten vehicles to Kenya's anti-narcotics unit.",
+        ),
+        (
+            "Drug suspect handed over to Thai police",
+            "Lao police handed over a heroin trafficker to Thai police at the border.",
+        ),
+        (
+            "美国向肯尼亚禁毒部门捐赠车辆",
+            "美国向肯尼亚警方捐赠十辆汽车,用于打击毒品走私。",
+        ),
+        (
+            "Россия передала Таджикистану оборудование для борьбы с наркотрафиком",
+            "Россия безвозмездно передала Агентству по контролю за наркотиками Таджикистана "
+            "оборудование.",
+        ),
+    ],
+)
+def test_forms_of_cooperation_match(matcher: Matcher, title: str, body: str) -> None:
+    """Donations and handovers are cooperation in every language, with no 'cooperation'."""
+    assert score(matcher, title, body).matched
+
+
+def test_opencc_gives_the_traditional_spellings_of_a_term() -> None:
+    """Terms get their traditional spellings from OpenCC, word by word (制毒 -> 製毒)."""
+    assert "製毒" in traditional_variants("制毒")
+    assert {"臺灣", "台灣"} <= set(traditional_variants("台湾"))
+    assert traditional_variants("毒") == []
+    assert to_simplified("聯合國禁毒署") == "联合国禁毒署"
+
+
+def test_traditional_text_matches_a_term_the_old_table_lacked(matcher: Matcher) -> None:
+    """A traditional-script item matches through OpenCC (資訊 is Taiwan's word for 信息)."""
+    result = score(matcher, "台泰警方資訊共享 破獲海洛因走私案", "泰國警方與台灣警方聯手緝毒。")
+    assert any(t.term == "信息共享" for t in result.terms)
