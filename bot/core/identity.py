@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
@@ -103,6 +104,55 @@ def item_key(item: Item) -> str:
     if link:
         return _bounded("url", canonical_url(link))
     return f"hash:{title_hash(item.title, item.published)}"
+
+
+def item_keys(items: Sequence[Item]) -> list[str]:
+    """The key of each item of one feed, kept apart where the feed shows distinct items.
+
+    Feeds without guids sometimes link every post to one archive page with its own anchor
+    (`week.html#post1`, `week.html#post2`) or every item to one page, and some reuse a guid
+    for posts published at different times. Where items share a key, their fragments tell them
+    apart; failing that, for items keyed by link their title and date, for items keyed by guid
+    their date (a guid stays authoritative: the same guid with another title and no other
+    date is the same item, repeated). Items alike in all of these are one item. (A key that
+    changes once the feed no longer shows the colliding sibling is still recognised by the
+    store through the defragmented canonical link and title hash: the item is not new.)
+    """
+    keys = [item_key(item) for item in items]
+    _split_collisions(keys, lambda i: _with_fragment(keys[i], items[i]))
+    _split_collisions(keys, lambda i: _with_distinguisher(keys[i], items[i]))
+    return keys
+
+
+def _split_collisions(keys: list[str], alternative: Callable[[int], str | None]) -> None:
+    # A group is split only when every member has an alternative key and they are not all alike.
+    groups: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        groups.setdefault(key, []).append(index)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        alternatives = {index: alternative(index) for index in members}
+        values = set(alternatives.values())
+        if len(values) > 1 and None not in values:
+            for index, value in alternatives.items():
+                keys[index] = value or keys[index]
+
+
+def _with_distinguisher(key: str, item: Item) -> str | None:
+    if (item.guid or "").strip():
+        if item.published is None:
+            return None  # an undated repeat of a guid is the same item
+        return f"{key}|{title_hash('', item.published)}"
+    return f"{key}|{title_hash(item.title, item.published)}"
+
+
+def _with_fragment(key: str, item: Item) -> str:
+    link = (item.link or "").strip()
+    if (item.guid or "").strip() or not link:
+        return key
+    fragment = link.partition("#")[2]
+    return _bounded("url", f"{canonical_url(link)}#{fragment}") if fragment else key
 
 
 def _bounded(kind: str, value: str) -> str:

@@ -214,9 +214,12 @@ def source_of(
         topics = tuple(t.strip() for t in ours["topics"].split(",") if t.strip())
     selectors = None
     found = {f: ours[f"{f}Selector"] for f in _SELECTOR_FIELDS if ours.get(f"{f}Selector")}
-    if kind == "html":
+    if kind == "html" and found:  # without selectors the page's article list is detected
         if "item" not in found or "title" not in found:
-            return f"an html source needs {PREFIX}:itemSelector and {PREFIX}:titleSelector"
+            return (
+                f"an html source with selectors needs {PREFIX}:itemSelector and "
+                f"{PREFIX}:titleSelector"
+            )
         selectors = HtmlSelectors(**found)
     return OpmlSource(name, url, kind, interval, topics, selectors, line)
 

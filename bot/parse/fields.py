@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
-from bot.core.identity import item_key
+from bot.core.identity import item_keys
 from bot.core.models import Item
 from bot.core.text import html_to_text
 
@@ -59,12 +59,10 @@ def title_or_excerpt(title: str, *texts: str) -> str:
 
 def unique_items(items: Iterable[Item]) -> tuple[Item, ...]:
     """Items that have a title or a link, each identity kept once (the first one seen)."""
+    candidates = [item for item in items if item.title or item.link]
     seen: set[str] = set()
     kept: list[Item] = []
-    for item in items:
-        if not item.title and not item.link:
-            continue
-        key = item_key(item)
+    for item, key in zip(candidates, item_keys(candidates), strict=True):
         if key in seen:
             continue
         seen.add(key)

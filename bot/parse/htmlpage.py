@@ -1,8 +1,9 @@
-"""Items picked out of an HTML page by CSS selectors (`type: html` sources), with bs4."""
+"""Items of an HTML page (`type: html` sources), with bs4: by CSS selectors, or detected."""
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from datetime import datetime
 
 from bs4 import BeautifulSoup, Tag
@@ -12,28 +13,55 @@ from soupsieve import SelectorSyntaxError
 from bot.core.models import HtmlSelectors, Item, ParsedFeed
 from bot.core.text import fold_space, html_to_text
 from bot.errors import ParseError
+from bot.parse.articles import MIN_ARTICLES, detect_articles
 from bot.parse.dates import parse_date
 from bot.parse.fields import absolute_link, language, title_or_excerpt, unique_items
 
 
 def parse_html_page(
-    body: bytes, *, url: str, content_type: str | None, selectors: HtmlSelectors
+    body: bytes, *, url: str, content_type: str | None, selectors: HtmlSelectors | None
 ) -> ParsedFeed:
-    """One item per element matching `selectors.item`; ParseError when none match."""
+    """One item per element matching `selectors.item`, or without selectors the articles of
+    the list detected on the page; ParseError when there are none."""
     soup = _soup(body, content_type)
     base_tag = soup.find("base", href=True)
     base = absolute_link(str(base_tag["href"]), url) if isinstance(base_tag, Tag) else None
+    if selectors is None:
+        return _detected(soup, url=url, base=base or url)
     blocks = _select(soup, selectors.item)
     if not blocks:
         raise ParseError(f"no items on the page match the selector {selectors.item!r}")
-    html_tag = soup.find("html")
-    page_lang = language(str(html_tag.get("lang") or "")) if isinstance(html_tag, Tag) else None
+    page_lang = _page_language(soup)
     items = (_item(block, selectors, base=base or url, lang=page_lang) for block in blocks)
-    title_tag = soup.find("title")
     return ParsedFeed(
         items=unique_items(item for item in items if item is not None),
-        title=(fold_space(title_tag.get_text()) or None) if isinstance(title_tag, Tag) else None,
+        title=_page_title(soup),
     )
+
+
+def _detected(soup: BeautifulSoup, *, url: str, base: str) -> ParsedFeed:
+    found = detect_articles(soup, url=url, base=base)
+    if found is None:
+        raise ParseError(
+            "no article list found on the page: no group of "
+            f"{MIN_ARTICLES} or more links with headline-length text to article pages; "
+            "set `selectors` for this source"
+        )
+    lang = _page_language(soup)
+    return ParsedFeed(
+        items=unique_items(replace(item, lang=lang) for item in found.items),
+        title=_page_title(soup),
+    )
+
+
+def _page_language(soup: BeautifulSoup) -> str | None:
+    html_tag = soup.find("html")
+    return language(str(html_tag.get("lang") or "")) if isinstance(html_tag, Tag) else None
+
+
+def _page_title(soup: BeautifulSoup) -> str | None:
+    title_tag = soup.find("title")
+    return (fold_space(title_tag.get_text()) or None) if isinstance(title_tag, Tag) else None
 
 
 def _soup(body: bytes, content_type: str | None) -> BeautifulSoup:

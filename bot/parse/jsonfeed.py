@@ -10,7 +10,8 @@ from bot.errors import ParseError
 from bot.parse.dates import parse_date
 from bot.parse.fields import absolute_link, language, plain, title_or_excerpt, unique_items
 
-_VERSION_PREFIX = "https://jsonfeed.org/version/"
+# Many real feeds (and the 1.0 examples of the time) name the version with http://.
+_VERSION_PREFIXES = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
 
 
 def parse_json_feed(body: bytes, *, url: str) -> ParsedFeed:
@@ -22,7 +23,7 @@ def parse_json_feed(body: bytes, *, url: str) -> ParsedFeed:
     if not isinstance(document, dict):
         raise ParseError("not a JSON Feed: the document is not an object")
     version = document.get("version")
-    if not isinstance(version, str) or not version.startswith(_VERSION_PREFIX):
+    if not isinstance(version, str) or not version.startswith(_VERSION_PREFIXES):
         raise ParseError("not a JSON Feed: no jsonfeed.org version")
     entries = document.get("items")
     if not isinstance(entries, list):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.core.fingerprint import fingerprint
-from bot.core.identity import canonical_url, item_key, title_hash
+from bot.core.identity import canonical_url, item_keys, title_hash
 from bot.core.models import FetchRequest, Item, PollOutcome, SourceState, TopicScore
 from bot.core.schedule import next_poll_after_failure, next_poll_after_success
 from bot.errors import FetchError, GoneFetchError, ParseError, RateLimitedFetchError
@@ -131,8 +131,7 @@ def identify(items: Sequence[Item]) -> list[StoredEntry]:
     """Entries keyed per SPEC 4 Identity, each key once (the first occurrence wins)."""
     seen: set[str] = set()
     entries: list[StoredEntry] = []
-    for item in items:
-        key = item_key(item)
+    for item, key in zip(items, item_keys(items), strict=True):
         if key in seen:
             continue
         seen.add(key)

@@ -66,9 +66,8 @@ class SourceSettings(Frozen):
     _check_url = field_validator("url")(check_http_url)
 
     @model_validator(mode="after")
-    def _html_needs_selectors(self) -> SourceSettings:
-        if self.type == "html" and self.selectors is None:
-            raise ValueError("an html source needs `selectors` (item and title at least)")
+    def _selectors_only_for_html(self) -> SourceSettings:
+        # An html source without selectors has its article list detected (bot.parse.articles).
         if self.type == "feed" and self.selectors is not None:
             raise ValueError("`selectors` only apply to `type: html` sources")
         return self

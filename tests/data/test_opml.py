@@ -92,16 +92,20 @@ def test_parse_reads_nested_folders_and_reports_bad_outlines() -> None:
 
 
 def test_parse_reports_bad_narcowatch_attributes() -> None:
-    """An html source without selectors, or a bad interval, is reported, not guessed at."""
+    """An html source with half its selectors, or a bad interval, is reported, not guessed at;
+    an html source without selectors is kept (its article list is detected)."""
     data = f"""<opml version="2.0" xmlns:nw="{NAMESPACE}"><body>
-<outline text="a" xmlUrl="https://a.example" nw:sourceType="html"/>
+<outline text="a" xmlUrl="https://a.example" nw:sourceType="html" nw:linkSelector="a"/>
 <outline text="b" xmlUrl="https://b.example" nw:interval="soon"/>
 <outline text="c" xmlUrl="https://c.example" nw:sourceType="pdf"/>
+<outline text="d" xmlUrl="https://d.example" nw:sourceType="html"/>
 </body></opml>""".encode()
-    problems = [str(p) for p in parse_opml(data, path="x.opml").problems]
-    assert problems[0].startswith("x.opml:2: an html source needs")
+    document = parse_opml(data, path="x.opml")
+    problems = [str(p) for p in document.problems]
+    assert problems[0].startswith("x.opml:2: an html source with selectors needs")
     assert problems[1].startswith("x.opml:3: narcowatch:interval:")
     assert problems[2] == "x.opml:4: unknown narcowatch:sourceType 'pdf' (feed or html)"
+    assert [(s.name, s.type, s.selectors) for s in document.sources] == [("d", "html", None)]
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,7 @@ def test_bad_selector_is_a_parse_error(fixture_bytes: Read) -> None:
         )
 
 
-def test_html_source_without_selectors_is_a_parse_error() -> None:
-    """An html source with no selectors is refused with a clear message."""
-    with pytest.raises(ParseError, match="no selectors"):
+def test_html_source_without_selectors_and_without_articles_is_a_parse_error() -> None:
+    """An html source with no selectors whose page has no article list fails clearly."""
+    with pytest.raises(ParseError, match="no article list found on the page"):
         parse_body(b"<html></html>", url=PAGE_URL, content_type=None, source_type="html")

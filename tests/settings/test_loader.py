@@ -102,18 +102,22 @@ def test_duplicate_keys_are_errors(tmp_path: Path) -> None:
     assert problems_of(path) == [f"{path}:2: duplicate key 'database_url'"]
 
 
-def test_html_source_needs_selectors_and_names_are_unique(tmp_path: Path) -> None:
-    """An html source without selectors and a repeated source name are both reported."""
+def test_html_source_without_selectors_is_valid_but_names_are_unique(tmp_path: Path) -> None:
+    """An html source without selectors is accepted (its articles are detected), half a
+    selector set and a repeated source name are reported."""
     path = write(
         tmp_path,
         "sources:\n"
         "  - name: a\n    url: https://example.org/\n    type: html\n"
         "  - name: b\n    url: https://example.org/rss\n"
-        "  - name: b\n    url: https://example.org/rss2\n",
+        "  - name: b\n    url: https://example.org/rss2\n"
+        "  - name: c\n    url: https://example.org/c\n    type: html\n"
+        "    selectors: {link: a}\n",
     )
     problems = problems_of(path)
-    assert any(":2:" in p and "selectors" in p for p in problems)
+    assert not any(":2:" in p for p in problems), problems
     assert any("'b' is used twice" in p for p in problems)
+    assert any("selectors" in p and "item" in p for p in problems), problems
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
