@@ -29,6 +29,7 @@ from bot.matching import compile_topics
 from bot.ops.health import HealthServer, build_app
 from bot.ops.metrics import Metrics
 from bot.process_lock import single_daemon, sqlite_path
+from bot.services.article_text import ArticleReader
 from bot.services.configuration import Configuration, load_configuration
 from bot.services.poll import Poller
 from bot.services.ports import Fetcher
@@ -137,6 +138,8 @@ class Runtime:
             self.store.sync_config_sources, source_specs(new.settings), now=utc_now()
         )
         self.poller.scorer = matcher
+        if self.poller.articles is not None:
+            self.poller.articles.settings = new.settings.articles
         self.config = new
         log.info(
             "reload.applied",
@@ -147,6 +150,16 @@ class Runtime:
             },
         )
         return []
+
+
+def article_reader(runtime: Runtime) -> ArticleReader:
+    """Article pages for items whose feed text leaves the verdict open, counted in /metrics."""
+    return ArticleReader(
+        runtime.fetcher,
+        runtime.config.settings.articles,
+        topics=lambda: runtime.config.topics,
+        on_result=runtime.metrics.count_article,
+    )
 
 
 @asynccontextmanager
@@ -162,7 +175,9 @@ async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
         async with HttpFetcher(fetch_limits(settings)) as fetcher:
             poller = Poller(fetcher=fetcher, store=store, scorer=matcher, clock=utc_now)
             owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-            yield Runtime(config, store, poller, fetcher, Metrics(), owner)
+            runtime = Runtime(config, store, poller, fetcher, Metrics(), owner)
+            poller.articles = article_reader(runtime)
+            yield runtime
     finally:
         engine.dispose()
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from bot.core.article import ARTICLE_MARK, used_article
 from bot.core.models import TopicScore
 
 MAX_MESSAGE = 4096
@@ -138,6 +139,8 @@ def _alert_lines(view: AlertView, limits: _Limits, *, markup: bool) -> list[str]
     lines.append(f"{wrap(sources)} · {format_when(view.published)}")
     topic = f"<code>{esc(view.score.topic)}</code>" if markup else view.score.topic
     lines.append(f"Topic {topic} · score {view.score.score:.2f}")
+    if used_article(view.score):
+        lines.append(ARTICLE_MARK)
     terms = _terms(view.score, limits.items)
     if terms:
         lines.append("Terms: " + wrap(", ".join(terms)))

@@ -46,12 +46,24 @@ class Metrics:
             "Sources failing or silent beyond their thresholds (as of the last health check)",
             registry=r,
         )
+        self.article_fetches = Counter(
+            "narcowatch_article_fetches",
+            "Article pages read for items with little feed text, by result",
+            ["result"],
+            registry=r,
+        )
+        for result in ("ok", "failed", "cached"):
+            self.article_fetches.labels(result)
         self.delivery_latency = Histogram(
             "narcowatch_delivery_latency_seconds",
             "From match to Telegram message",
             buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
             registry=r,
         )
+
+    def count_article(self, result: str) -> None:
+        """One article page read for an item with little feed text: ok, failed or cached."""
+        self.article_fetches.labels(result).inc()
 
     def set_backlog(self, count: int, oldest_age_s: float | None) -> None:
         """The outbox gauges, from `Store.outbox_backlog` (no backlog: oldest age 0)."""

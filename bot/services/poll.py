@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 
 from bot.core.fingerprint import fingerprint
 from bot.core.identity import canonical_url, item_keys, title_hash
@@ -15,6 +16,7 @@ from bot.core.models import FetchRequest, Item, PollOutcome, SourceState, TopicS
 from bot.core.schedule import next_poll_after_failure, next_poll_after_success
 from bot.errors import FetchError, GoneFetchError, ParseError, RateLimitedFetchError
 from bot.parse import parse_body
+from bot.services.article_text import ArticleReader
 from bot.services.ports import Fetcher, PollFailure, PollStore, PollSuccess, Scorer, StoredEntry
 
 log = logging.getLogger("narcowatch.poll")
@@ -32,6 +34,8 @@ class Poller:
     parse_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     """Parsing is CPU-bound under the GIL: more than two at once only adds memory (each parse
     of a large feed holds several MB), not speed."""
+    articles: ArticleReader | None = None
+    """Reads the article page of items the feed's text leaves open (articles.* settings)."""
 
     async def poll(self, source: SourceState) -> PollOutcome:
         """Poll one source; every failure ends up on the source row, never raised."""
@@ -76,6 +80,9 @@ class Poller:
         baseline = source.last_success_at is None
         if not baseline:
             fresh = [with_matches(entry, self.scorer, source.topics) for entry in fresh]
+            if self.articles is not None:
+                score = partial(with_matches, scorer=self.scorer, topics=source.topics)
+                fresh = await self.articles.enrich(fresh, self.scorer, source.topics, score)
         success = replace(success, warning=parsed.warning)
         new_count, matches = await asyncio.to_thread(
             self.store.save_poll, source.id, success, fresh, alert=not baseline

@@ -89,6 +89,19 @@ class RetentionSettings(Frozen):
     items_days: int = Field(default=90, ge=1)
 
 
+class ArticleSettings(Frozen):
+    """Fetching an item's article page when the feed's text leaves the verdict open."""
+
+    enabled: bool = True
+    margin: float = Field(default=0.15, ge=0.0, le=1.0)
+    """An unmatched item scoring within this below a topic's threshold gets its article read."""
+    max_per_poll: int = Field(default=5, ge=0, le=100)
+    timeout: Seconds = Field(default=15.0, le=300.0)
+    """For fetching and extracting one article page."""
+    allow_private: bool = False
+    """Article links come from feed content: private addresses are refused unless this is set."""
+
+
 class ReloadSettings(Frozen):
     """Watching the config and topic files, so that a saved edit applies by itself."""
 
@@ -108,6 +121,7 @@ class Settings(Frozen):
     health: HealthSettings = HealthSettings()
     retention: RetentionSettings = RetentionSettings()
     reload: ReloadSettings = ReloadSettings()
+    articles: ArticleSettings = ArticleSettings()
     sources: tuple[SourceSettings, ...] = ()
     topics: tuple[Path, ...] = ()
 

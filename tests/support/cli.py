@@ -39,6 +39,9 @@ def write_config(
         "health": {"listen": f"127.0.0.1:{health_port or free_port()}"},
         "sources": [dict(source) for source in sources],
         "topics": [str(DEFAULT_TOPIC)],
+        # Loopback feeds link to example.org: reading those article pages would leave the
+        # machine. Tests of article reading serve their pages on loopback and turn it on.
+        "articles": {"enabled": False},
     }
     config.update(extra or {})
     path = tmp_path / "narcowatch.yaml"

@@ -1,0 +1,5 @@
+"""Fixtures for service tests: the loopback feed server."""
+
+from tests.support.feedserver import feedserver
+
+__all__ = ["feedserver"]
