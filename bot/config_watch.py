@@ -7,11 +7,14 @@ in a folder mounted into a container, where change events do not always cross th
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.core.render import tg_length
 
 log = logging.getLogger("narcowatch.reload")
 
@@ -38,9 +41,21 @@ def file_signature(paths: Sequence[Path]) -> Signature:
     return tuple(marks)
 
 
+NOTICE_LIMIT = 3500
+"""Well within Telegram's 4096 characters a message."""
+
+
 def rejected_message(problems: Sequence[str]) -> str:
-    """The admins' notice of an edit that did not validate."""
-    return "A config edit was rejected; the old config stays in force:\n" + "\n".join(problems)
+    """The admins' notice (Telegram HTML) of an edit that did not validate: each `file:line`
+    problem, escaped, as many as fit in one message."""
+    lines = ["⚠️ <b>A config edit was rejected</b>; the old config stays in force:"]
+    for shown, problem in enumerate(problems):
+        line = f"• <code>{html.escape(problem)}</code>"
+        if tg_length("\n".join([*lines, line])) > NOTICE_LIMIT:
+            lines.append(f"… and {len(problems) - shown} more (see the log)")
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 @dataclass
