@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from typing import Any
 from xml.sax import SAXParseException
 
@@ -11,7 +12,7 @@ import feedparser
 
 from bot.core.models import Item, ParsedFeed
 from bot.errors import ParseError
-from bot.parse.dates import from_struct_time
+from bot.parse.dates import from_struct_time, parse_date
 from bot.parse.fields import absolute_link, language, plain, title_or_excerpt, unique_items
 from bot.parse.sniff import looks_like_html
 
@@ -77,12 +78,11 @@ def _item(entry: Any, *, url: str, feed_lang: str | None) -> Item | None:
     content = "\n\n".join(
         text for part in entry.get("content") or [] if (text := plain(part.get("value")))
     )
-    published = None
-    for field in ("published_parsed", "updated_parsed", "created_parsed"):
-        # dict.get: FeedParserDict.get maps updated to published with a DeprecationWarning.
-        published = from_struct_time(dict.get(entry, field))
-        if published is not None:
-            break
+    if not content:
+        # Yandex News feeds (most Russian news sites) carry the article in yandex:full-text.
+        full_text = dict.get(entry, "yandex_full-text")
+        content = plain(full_text) if isinstance(full_text, str) else ""
+    published = _entry_date(entry)
     guid = entry.get("id")
     return Item(
         title=title_or_excerpt(raw_title, summary, content),
@@ -94,6 +94,20 @@ def _item(entry: Any, *, url: str, feed_lang: str | None) -> Item | None:
         author=plain(entry.get("author")) or None,
         lang=_entry_language(entry) or feed_lang,
     )
+
+
+def _entry_date(entry: Any) -> datetime | None:
+    for field in ("published", "updated", "created"):
+        # dict.get: FeedParserDict.get maps updated to published with a DeprecationWarning.
+        raw = dict.get(entry, field)
+        text = raw.strip() if isinstance(raw, str) else ""
+        ours = parse_date(text)
+        if ours is not None and text[:1].isdigit():
+            return ours  # feedparser reads "2020/1/10 14:33:00" as 1 November
+        theirs = from_struct_time(dict.get(entry, f"{field}_parsed"))
+        if theirs is not None or ours is not None:
+            return theirs or ours  # ours reads localised month names: "Seg, 24 Set 2018"
+    return None
 
 
 def _entry_language(entry: Any) -> str | None:

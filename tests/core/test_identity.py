@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.core.identity import MAX_KEY_LENGTH, canonical_url, item_key, title_hash
+from bot.core.identity import MAX_KEY_LENGTH, canonical_url, item_key, item_keys, title_hash
 from bot.core.models import Item
 
 
@@ -86,3 +86,48 @@ def test_item_key_hashes_long_guids() -> None:
     assert key != item_key(Item(title="t", guid=long_guid + "y"))
     long_link = "https://e.org/" + "p" * MAX_KEY_LENGTH
     assert item_key(Item(title="t", link=long_link)).startswith("url-sha256:")
+
+
+def test_items_linking_to_one_page_with_their_own_anchors_stay_apart() -> None:
+    """Guid-less items linking to one archive page, each with its own #anchor, are distinct
+    items; the same item (link, anchor and title) twice is one item."""
+    page = "http://www.cnblog.org/blog/archives/2004_08_29_cnblog_archive.html"
+    items = [
+        Item(title="a", link=f"{page}#109424958546889584"),
+        Item(title="b", link=f"{page}#109405270763030919"),
+        Item(title="b", link=f"{page}#109405270763030919"),
+        Item(title="elsewhere", link="https://e.org/x#top"),
+    ]
+    keys = item_keys(items)
+    assert keys[0] == f"url:{page}#109424958546889584"
+    assert keys[1] == keys[2] == f"url:{page}#109405270763030919"
+    assert keys[3] == "url:https://e.org/x"  # no sibling: SPEC 4, the fragment is dropped
+    assert [item_key(item) for item in items[:1]] == [f"url:{page}"]
+
+
+def test_shared_link_or_guid_splits_only_on_evidence() -> None:
+    """Items sharing a link differ by title or date; items sharing a guid only by date (a guid
+    repeated without one is the same item, repeated)."""
+    first = datetime(2017, 6, 25, 12, 27, 31, tzinfo=UTC)
+    same_link = [Item(title="One", link="https://e.org/"), Item(title="Two", link="https://e.org/")]
+    assert len(set(item_keys(same_link))) == 2
+    dated_guids = [
+        Item(
+            title="Good morning",
+            guid="http://scripting.com/2017/06/25.html#a080631",
+            published=first,
+        ),
+        Item(
+            title="In 2015 I wrote",
+            guid="http://scripting.com/2017/06/25.html#a080631",
+            published=first + timedelta(minutes=5),
+        ),
+    ]
+    assert len(set(item_keys(dated_guids))) == 2
+    undated_repeat = [
+        Item(title="One", guid="g"),
+        Item(title="One (repeat)", guid="g", published=first),
+    ]
+    assert item_keys(undated_repeat) == ["guid:g", "guid:g"]
+    alike = [Item(title="Same", link="https://e.org/a"), Item(title="Same", link="https://e.org/a")]
+    assert item_keys(alike) == ["url:https://e.org/a", "url:https://e.org/a"]

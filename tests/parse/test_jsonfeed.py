@@ -84,3 +84,18 @@ def test_bad_json_feed_is_a_parse_error(body: bytes, message: str) -> None:
     """JSON that is not a JSON Feed raises ParseError naming the problem."""
     with pytest.raises(ParseError, match=message):
         parse_body(body, url=FEED_URL, content_type="application/json")
+
+
+def test_json_feed_with_an_http_version_url_is_read() -> None:
+    """Many real JSON Feeds name their version with http://, not https://."""
+    body = json.dumps(
+        {
+            "version": "http://jsonfeed.org/version/1",
+            "items": [{"id": "1", "title": "One", "url": "https://e.org/1"}],
+        }
+    ).encode()
+    assert [i.title for i in parse_body(body, url=FEED_URL, content_type=None).items] == ["One"]
+    with pytest.raises(ParseError, match=r"no jsonfeed\.org version"):
+        parse_body(
+            body.replace(b"http://jsonfeed", b"ftp://jsonfeed"), url=FEED_URL, content_type=None
+        )
