@@ -47,6 +47,10 @@ class FetchRequest:
     url: str
     etag: str | None = None
     last_modified: str | None = None
+    allow_private: bool = True
+    """False for a URL the operator did not write into the config file (a source added from
+    Telegram, a link taken from feed content): the fetch, and each of its redirects, may then
+    only connect to public addresses (unless `telegram.allow_private_sources` is set)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,8 @@ class SourceState:
     consecutive_failures: int = 0
     last_success_at: datetime | None = None
     enabled: bool = True
+    trusted: bool = True
+    """From the operator's config file; a source added from Telegram is not (see FetchRequest)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from xml.parsers import expat
 
 from bot.core.models import HtmlSelectors
 from bot.core.text import fold_space
+from bot.core.weburl import web_url_problem
 from bot.errors import InputError, Problem
 from bot.settings.units import format_duration, parse_duration
 
@@ -110,12 +111,7 @@ def _local(name: str) -> str:
 
 def check_feed_url(value: str) -> str | None:
     """Why `value` is no usable feed address (http or https with a host), or None."""
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"{value!r} is not an http(s) URL"
-    if not parts.hostname:
-        return f"{value!r} has no host"
-    return None
+    return web_url_problem(value)
 
 
 class _Reader:

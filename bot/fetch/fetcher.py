@@ -11,12 +11,22 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import httpx
 
 from bot.core.models import FetchRequest, FetchResult
+from bot.core.weburl import web_url_problem
 from bot.errors import PermanentFetchError, TransientFetchError
+from bot.fetch.addresses import is_public_address
 from bot.fetch.decoding import (
     ACCEPT_ENCODING,
     DecodeFailed,
     UnsupportedEncoding,
     decoder_for,
+)
+from bot.fetch.guard import (
+    AddressPolicy,
+    AddressRefused,
+    GuardedBackend,
+    Resolver,
+    guarded_transport,
+    system_resolver,
 )
 from bot.fetch.hosts import HostSlots
 from bot.fetch.limits import FetchLimits, describe_bytes
@@ -29,6 +39,12 @@ _ACCEPT = (
 _WEB_SCHEMES = frozenset({"http", "https"})
 
 
+def refused_text(host: str) -> str:
+    """The one error for an untrusted fetch that may not or cannot reach an address: refused,
+    private, unresolvable, all alike, so that errors do not map the internal network."""
+    return f"refused {host}: not a public address"
+
+
 @dataclass(frozen=True, slots=True)
 class _Redirect:
     status: int
@@ -36,10 +52,25 @@ class _Redirect:
 
 
 class HttpFetcher:
-    """Fetches sources over one shared httpx client; use as `async with HttpFetcher(limits)`."""
+    """Fetches sources over one shared httpx client; use as `async with HttpFetcher(limits)`.
 
-    def __init__(self, limits: FetchLimits | None = None, *, trust_env: bool = True) -> None:
+    A request with `allow_private=False` (a source added from Telegram, a link found in a feed)
+    goes through a second client whose sockets only ever connect to public addresses, on every
+    redirect too, unless `allow_private` is set here (`telegram.allow_private_sources`).
+    `address_policy` and `resolver` replace the public-address rule and DNS in tests.
+    """
+
+    def __init__(
+        self,
+        limits: FetchLimits | None = None,
+        *,
+        trust_env: bool = True,
+        allow_private: bool = False,
+        address_policy: AddressPolicy = is_public_address,
+        resolver: Resolver = system_resolver,
+    ) -> None:
         self.limits = limits or FetchLimits()
+        self.allow_private = allow_private
         self._hosts = HostSlots(self.limits.per_host)
         self._overall = asyncio.Semaphore(self.limits.concurrency)
         # Redirects are followed by hand, to count them, spot loops and notice permanent moves.
@@ -57,6 +88,14 @@ class HttpFetcher:
             },
             trust_env=trust_env,  # honours HTTP(S)_PROXY; tests turn it off
         )
+        backend = GuardedBackend(policy=address_policy, resolver=resolver)
+        self._guarded = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(self.limits.timeout_s),
+            transport=guarded_transport(backend, max_connections=self.limits.concurrency),
+            headers=self._client.headers,
+            trust_env=False,
+        )
 
     async def __aenter__(self) -> HttpFetcher:
         return self
@@ -70,8 +109,9 @@ class HttpFetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the shared connection pool."""
+        """Close the shared connection pools."""
         await self._client.aclose()
+        await self._guarded.aclose()
 
     async def fetch(self, request: FetchRequest) -> FetchResult:
         """GET `request.url` conditionally; a FetchResult for 2xx/304, else a FetchError."""
@@ -113,6 +153,8 @@ class HttpFetcher:
                 return await self._hop(url, request, host)
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise timed_out from exc
+        except AddressRefused as exc:
+            raise PermanentFetchError(refused_text(host)) from exc
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise PermanentFetchError(f"bad URL {url}: {exc}") from exc
         except httpx.HTTPError as exc:
@@ -126,7 +168,8 @@ class HttpFetcher:
             headers[b"If-None-Match"] = request.etag.encode()
         if request.last_modified:
             headers[b"If-Modified-Since"] = request.last_modified.encode()
-        async with self._client.stream("GET", url, headers=headers) as response:
+        client = self._client if request.allow_private or self.allow_private else self._guarded
+        async with client.stream("GET", url, headers=headers) as response:
             status = response.status_code
             if status in REDIRECTS:
                 return _Redirect(status, _location(response, url, host))
@@ -196,9 +239,14 @@ def _checked_url(url: str, *, what: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise PermanentFetchError(f"bad {what} {url!r}: {exc}") from exc
+        raise PermanentFetchError(f"bad {what} {url[:200]!r}: {exc}") from exc
     if parts.scheme.lower() not in _WEB_SCHEMES or not parts.hostname:
-        raise PermanentFetchError(f"bad {what} {url!r}: only http and https URLs can be fetched")
+        raise PermanentFetchError(
+            f"bad {what} {url[:200]!r}: only http and https URLs can be fetched"
+        )
+    problem = web_url_problem(url)
+    if problem is not None:
+        raise PermanentFetchError(f"bad {what}: {problem}")
     return url
 
 

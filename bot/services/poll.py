@@ -50,7 +50,12 @@ class Poller:
             return await self._fail(source, exc)
 
     async def _poll(self, source: SourceState) -> PollOutcome:
-        request = FetchRequest(source.url, etag=source.etag, last_modified=source.last_modified)
+        request = FetchRequest(
+            source.url,
+            etag=source.etag,
+            last_modified=source.last_modified,
+            allow_private=source.trusted,
+        )
         result = await self.fetcher.fetch(request)
         now = self.clock()
         next_at = next_poll_after_success(now, source.interval_s, self.rng)

@@ -43,6 +43,7 @@ def source_state(row: AnyRow) -> SourceState:
         consecutive_failures=row.consecutive_failures,
         last_success_at=row.last_success_at,
         enabled=row.enabled,
+        trusted=row.origin == "config",
     )
 
 

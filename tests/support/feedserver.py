@@ -387,12 +387,13 @@ def _compress(encoding: str, data: bytes) -> bytes:
 
 
 @asynccontextmanager
-async def feed_server() -> AsyncIterator[FeedServer]:
-    """Run a FeedServer on 127.0.0.1 (random port) for the duration of the block."""
+async def feed_server(host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[FeedServer]:
+    """Run a FeedServer on 127.0.0.1 (or another loopback address), on a random port unless
+    given, for the duration of the block."""
     server = FeedServer()
     runner = web.AppRunner(server.build_app(), access_log=None, shutdown_timeout=0.2)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, host, port)
     await site.start()
     host, port = runner.addresses[0][:2]
     server.base_url = f"http://{host}:{port}"

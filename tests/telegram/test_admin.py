@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import AsyncIterator
 
 import pytest
@@ -52,13 +53,67 @@ async def test_admin_lists_pauses_and_removes_sources(
     assert tg_store.source_health()[0].enabled is False
 
 
-async def test_addsource_refuses_loopback_by_default(
-    bot: TelegramRuntime, fake: FakeBotApi
+# Tests cannot reach a real public address, so 127.0.0.2 plays the public internet.
+STAND_IN_PUBLIC = ipaddress.ip_address("127.0.0.2")
+
+
+@pytest_asyncio.fixture
+async def guarded_bot(fake: FakeBotApi, tg_store: TelegramStore) -> AsyncIterator[TelegramRuntime]:
+    """A bot with the SSRF guard on, where only 127.0.0.2 counts as a public address."""
+    async with (
+        HttpFetcher(trust_env=False, address_policy=lambda a: a == STAND_IN_PUBLIC) as fetcher,
+        telegram_runtime(
+            settings_for(fake),
+            tg_store,
+            topics=lambda: TOPICS,
+            clock=utc_now,
+            owner="t",
+            fetcher=fetcher,
+            options=DeliveryOptions(),
+        ) as runtime,
+    ):
+        yield runtime
+
+
+async def test_addsource_refuses_private_addresses_by_default(
+    guarded_bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
 ) -> None:
-    """Private, loopback and link-local hosts are refused unless allow_private_sources is set."""
-    for url in ("http://127.0.0.1:9/feed", "http://169.254.169.254/latest", "ftp://x.example/"):
-        await fake.command(f"/addsource {url}", chat_id=ADMIN_ID)
-    await fake.wait_for(lambda s: sum(("Refused" in m.text or "Usage" in m.text) for m in s) == 3)
+    """Loopback, link-local and unresolvable hosts all get the same refusal; none is added."""
+    async with feed_server() as server:
+        url = server.add_feed("/feed.xml", rss_feed(2, title="Internal"))
+        for target in (url, "http://169.254.169.254/latest", "http://localhost:9/feed"):
+            await fake.command(f"/addsource {target}", chat_id=ADMIN_ID)
+        await fake.wait_for(lambda s: sum("not a public address" in m.text for m in s) == 3)
+        assert server.requests == []
+    assert tg_store.source_health() == []
+    assert not any("Internal" in m.text for m in fake.sent)
+
+
+async def test_addsource_redirect_to_loopback_is_refused(
+    guarded_bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """A public feed URL that redirects to 127.0.0.1 is refused: no title echoed, no source."""
+    async with feed_server("127.0.0.2") as public, feed_server() as private:
+        target = private.add_feed("/feed.xml", rss_feed(2, title="Internal secret"))
+        start = public.url(f"/redirect/1?code=301&to={target}")
+        await fake.command(f"/addsource {start}", chat_id=ADMIN_ID)
+        reply = await fake.wait_for_text(ADMIN_ID, "Not added")
+        assert "refused 127.0.0.1: not a public address" in reply.text
+        assert private.requests == []
+    assert tg_store.source_health() == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://x.example/", "http://example.com:99999/feed", "http://[::1/feed", "http://:80/x"],
+)
+async def test_addsource_bad_urls_get_the_usage(
+    bot: TelegramRuntime, fake: FakeBotApi, url: str
+) -> None:
+    """A URL that is not http(s), has a port out of range or a broken IPv6 host: the usage."""
+    await fake.command(f"/addsource {url}", chat_id=ADMIN_ID)
+    reply = await fake.wait_for_text(ADMIN_ID, "Usage")
+    assert "/addsource" in reply.text
 
 
 @pytest_asyncio.fixture
