@@ -14,6 +14,9 @@ from bot.core.text import fold_space
 MAX_KEY_LENGTH = 500
 """Longer guids and links are stored by their hash so keys fit an indexed column."""
 
+MAX_INDEXED_LINK_BYTES = 1000
+"""Longer canonical links are indexed by their hash (see link_index_value)."""
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
 _TRACKING_PARAMS = frozenset(
@@ -153,6 +156,14 @@ def _with_fragment(key: str, item: Item) -> str:
         return key
     fragment = link.partition("#")[2]
     return _bounded("url", f"{canonical_url(link)}#{fragment}") if fragment else key
+
+
+def link_index_value(link: str) -> str:
+    """A canonical link as stored in the (indexed) link column: itself, or for a link too long
+    for a database index entry (PostgreSQL's btree takes about 2.7 KB) its hash."""
+    if len(link.encode("utf-8", "surrogatepass")) <= MAX_INDEXED_LINK_BYTES:
+        return link
+    return f"sha256:{_sha256(link)}"
 
 
 def _bounded(kind: str, value: str) -> str:

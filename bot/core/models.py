@@ -150,3 +150,5 @@ class PollOutcome:
     warning: str | None = None
     baseline: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    refused_items: int = 0
+    """Items the database refused (logged and skipped; the others were stored)."""

@@ -22,6 +22,9 @@ class Metrics:
             "narcowatch_fetch_errors", "Failed polls by error kind", ["kind"], registry=r
         )
         self.new_items = Counter("narcowatch_new_items", "New items stored", registry=r)
+        self.items_refused = Counter(
+            "narcowatch_items_refused", "Items the database refused (skipped)", registry=r
+        )
         self.matches = Counter("narcowatch_matches", "Matches by topic", ["topic"], registry=r)
         self.poll_duration = Histogram(
             "narcowatch_poll_duration_seconds",
@@ -76,6 +79,7 @@ class Metrics:
         if outcome.ok:
             self.polls.labels("not_modified" if outcome.not_modified else "ok").inc()
             self.new_items.inc(outcome.new_items)
+            self.items_refused.inc(outcome.refused_items)
             for match in outcome.matches:
                 self.matches.labels(match.score.topic).inc()
         else:

@@ -8,6 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bot.core.identity import item_keys
 from bot.core.models import Item
+from bot.core.sanitize import clean_item
 from bot.core.text import html_to_text
 
 _LANG = re.compile(r"[A-Za-z]{2,3}")
@@ -58,8 +59,9 @@ def title_or_excerpt(title: str, *texts: str) -> str:
 
 
 def unique_items(items: Iterable[Item]) -> tuple[Item, ...]:
-    """Items that have a title or a link, each identity kept once (the first one seen)."""
-    candidates = [item for item in items if item.title or item.link]
+    """Items that have a title or a link, each identity kept once (the first one seen), with
+    their text cleaned of what a database, Telegram or a terminal refuses (bot.core.sanitize)."""
+    candidates = [item for item in map(clean_item, items) if item.title or item.link]
     seen: set[str] = set()
     kept: list[Item] = []
     for item, key in zip(candidates, item_keys(candidates), strict=True):

@@ -11,10 +11,16 @@ from datetime import datetime
 from functools import partial
 
 from bot.core.fingerprint import fingerprint
-from bot.core.identity import canonical_url, item_keys, title_hash
+from bot.core.identity import canonical_url, item_keys, link_index_value, title_hash
 from bot.core.models import FetchRequest, Item, PollOutcome, SourceState, TopicScore
 from bot.core.schedule import next_poll_after_failure, next_poll_after_success
-from bot.errors import FetchError, GoneFetchError, ParseError, RateLimitedFetchError
+from bot.errors import (
+    FetchError,
+    GoneFetchError,
+    NarcowatchError,
+    ParseError,
+    RateLimitedFetchError,
+)
 from bot.parse import parse_body
 from bot.services.article_text import ArticleReader
 from bot.services.ports import Fetcher, PollFailure, PollStore, PollSuccess, Scorer, StoredEntry
@@ -89,9 +95,16 @@ class Poller:
                 score = partial(with_matches, scorer=self.scorer, topics=source.topics)
                 fresh = await self.articles.enrich(fresh, self.scorer, source.topics, score)
         success = replace(success, warning=parsed.warning)
+        refused: dict[str, str] = {}  # by key: a retried transaction reports an item again
         new_count, matches = await asyncio.to_thread(
-            self.store.save_poll, source.id, success, fresh, alert=not baseline
+            self.store.save_poll,
+            source.id,
+            success,
+            fresh,
+            alert=not baseline,
+            on_refused=lambda entry, why: refused.__setitem__(entry.key, why),
         )
+        log_refused(source, refused)
         return PollOutcome(
             source.id,
             source.name,
@@ -101,6 +114,7 @@ class Poller:
             matches=tuple(matches),
             warning=parsed.warning,
             baseline=baseline,
+            refused_items=len(refused),
         )
 
     async def _fail(self, source: SourceState, exc: Exception) -> PollOutcome:
@@ -113,7 +127,7 @@ class Poller:
             next_poll_at=next_poll_after_failure(
                 now, source.interval_s, failures, self.rng, retry_after_s=retry_after
             ),
-            error=str(exc) or type(exc).__name__,
+            error=failure_text(exc),
             error_kind=kind,
             disable=isinstance(exc, GoneFetchError),
         )
@@ -128,6 +142,23 @@ class Poller:
             },
         )
         return PollOutcome(source.id, source.name, ok=False, error=failure.error, error_kind=kind)
+
+
+def failure_text(exc: Exception) -> str:
+    """The error stored on the source row and shown to operators: our own errors say what
+    happened; anything else (a bug, a database error quoting SQL and feed text) only its
+    class, with the details in the log."""
+    if isinstance(exc, NarcowatchError):
+        return str(exc) or type(exc).__name__
+    return f"internal error ({type(exc).__name__}); details are in the log"
+
+
+def log_refused(source: SourceState, refused: dict[str, str]) -> None:
+    """Log each item the database refused (it was skipped, the rest of the poll stored)."""
+    for key, why in refused.items():
+        log.warning(
+            "poll.item_refused", extra={"source": source.name, "key": key[:200], "error": why}
+        )
 
 
 def describe_failure_kind(exc: Exception) -> str:
@@ -147,7 +178,7 @@ def identify(items: Sequence[Item]) -> list[StoredEntry]:
         if key in seen:
             continue
         seen.add(key)
-        link = canonical_url(item.link) if item.link else None
+        link = link_index_value(canonical_url(item.link)) if item.link else None
         entries.append(StoredEntry(key, link, title_hash(item.title, item.published), item))
     return entries
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -33,6 +33,10 @@ class StoredEntry:
     matches: tuple[TopicScore, ...] = ()
     fingerprint: int | None = None
     """SimHash of the text (bot.core.fingerprint), set for items that matched a topic."""
+
+
+RefusedItem = Callable[[StoredEntry, str], None]
+"""Told of each item the database refused: the entry, and what was wrong (no SQL, no values)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +82,11 @@ class PollStore(Protocol):
         entries: Sequence[StoredEntry],
         *,
         alert: bool,
+        on_refused: RefusedItem | None = None,
     ) -> tuple[int, list[NewMatch]]:
         """Store new items (+ their matches and outbox rows when `alert`), update the source and
-        release its lease, atomically. Returns how many items were new and the matches made."""
+        release its lease, atomically. Returns how many items were new and the matches made.
+        An item the database refuses is skipped and reported to `on_refused`."""
         ...
 
     def save_failure(self, source_id: int, failure: PollFailure) -> None:

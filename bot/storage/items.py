@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, exists, select, tuple_, update
+from sqlalchemy.exc import StatementError
 
 from bot.core.models import NewMatch, TopicScore
-from bot.services.ports import PollSuccess, StoredEntry
-from bot.storage.retry import retries_transient
+from bot.services.ports import PollSuccess, RefusedItem, StoredEntry
+from bot.storage.retry import describe_refusal, is_transient, retries_transient
 from bot.storage.stories import (
     NewMatchRow,
     StoryLink,
@@ -24,6 +25,9 @@ from bot.storage.tables import CHAT, ITEM, MATCH, OUTBOX, SOURCE, SUBSCRIPTION
 from bot.storage.transaction import AnyRow, StoreBase, chunks
 
 CHAT_MUTED = "chat muted"
+# What the database (or its driver, binding a value: sqlite3 raises a bare UnicodeEncodeError
+# for a lone surrogate) says when it cannot store a row.
+_REFUSALS = (StatementError, ValueError)
 
 
 def _item_row(source_id: int, entry: StoredEntry, now: datetime) -> dict[str, Any]:
@@ -125,12 +129,17 @@ class ItemStore(StoreBase):
         entries: Sequence[StoredEntry],
         *,
         alert: bool,
+        on_refused: RefusedItem | None = None,
     ) -> tuple[int, list[NewMatch]]:
         """Store new items (+ matches and outbox rows when `alert`), update the source and
-        free its lease, in one transaction. Returns how many items were new, and the matches."""
+        free its lease, in one transaction. Returns how many items were new, and the matches.
+
+        An item the database refuses (a value it cannot hold) is skipped, and reported to
+        `on_refused` with a description free of SQL and values; the others are stored.
+        """
         now = success.now
         with self._transaction() as conn:
-            inserted = self._insert_items(conn, source_id, entries, now)
+            inserted = self._insert_items(conn, source_id, entries, now, on_refused)
             made: list[tuple[int, TopicScore, int | None]] = []
             if alert and inserted:
                 made = self._insert_matches(conn, source_id, inserted, now)
@@ -150,7 +159,12 @@ class ItemStore(StoreBase):
         return len(inserted), matches
 
     def _insert_items(
-        self, conn: Connection, source_id: int, entries: Sequence[StoredEntry], now: datetime
+        self,
+        conn: Connection,
+        source_id: int,
+        entries: Sequence[StoredEntry],
+        now: datetime,
+        on_refused: RefusedItem | None,
     ) -> list[tuple[int, StoredEntry]]:
         by_key: dict[str, StoredEntry] = {}
         for entry in entries:
@@ -158,8 +172,30 @@ class ItemStore(StoreBase):
         if not by_key:
             return []
         stmt = self._insert_ignoring(ITEM, ["source_id", "key"]).returning(ITEM.c.id, ITEM.c.key)
-        rows = conn.execute(stmt, [_item_row(source_id, e, now) for e in by_key.values()])
-        return [(row.id, by_key[row.key]) for row in rows]
+        # One statement for the whole poll; when the database refuses it, each item again in a
+        # savepoint of its own, so that one bad item costs only itself.
+        try:
+            with conn.begin_nested():
+                rows = conn.execute(
+                    stmt, [_item_row(source_id, e, now) for e in by_key.values()]
+                ).all()
+            return [(row.id, by_key[row.key]) for row in rows]
+        except _REFUSALS as exc:
+            if is_transient(exc):
+                raise
+        inserted: list[tuple[int, StoredEntry]] = []
+        for entry in by_key.values():
+            try:
+                with conn.begin_nested():
+                    rows = conn.execute(stmt, [_item_row(source_id, entry, now)]).all()
+            except _REFUSALS as exc:
+                if is_transient(exc):
+                    raise
+                if on_refused is not None:
+                    on_refused(entry, describe_refusal(exc))
+                continue
+            inserted.extend((row.id, entry) for row in rows)
+        return inserted
 
     def _insert_matches(
         self,

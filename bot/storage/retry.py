@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from tenacity import (
     retry,
     retry_if_exception,
@@ -45,3 +45,18 @@ def retries_transient(func: Callable[P, R]) -> Callable[P, R]:
         wait=wait_random_exponential(multiplier=0.05, max=1.0),
         reraise=True,
     )(func)
+
+
+def describe_refusal(exc: Exception) -> str:
+    """What the database said, without the statement or its parameters (they hold feed text):
+    the driver's error class, the SQLSTATE and PostgreSQL's primary message when there are."""
+    orig = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
+    parts = [type(orig).__name__]
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate:
+        parts.append(f"SQLSTATE {sqlstate}")
+    diag = getattr(orig, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if isinstance(primary, str) and primary:
+        parts.append(primary[:200])
+    return ": ".join(parts)

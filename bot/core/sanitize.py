@@ -1,0 +1,61 @@
+"""Text from feeds made safe to store and send: no NUL, control characters or lone surrogates.
+
+PostgreSQL refuses U+0000 in text and any string that is not valid UTF-8 (a lone surrogate,
+which JSON's `\\ud800` escapes can produce); Telegram refuses invalid UTF-8 too; C0 and C1
+control characters are terminal escape sequences on a console. None of them is ever wanted
+in a title or a summary, so they are removed once, where items leave the parsers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bot.core.models import Item
+from bot.core.weburl import MAX_URL_LENGTH
+
+MAX_TITLE = 1000
+MAX_AUTHOR = 200
+MAX_GUID = 4096
+
+# C0 controls but tab, newline and carriage return; DEL and the C1 controls; UTF-16
+# surrogates (only ever lone ones in a str); the two non-characters U+FFFE and U+FFFF.
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without characters a database, Telegram or a terminal must not get."""
+    return _UNWANTED.sub("", text)
+
+
+def clean_line(text: str) -> str:
+    """`text` as one safe line: cleaned, with newlines and tabs turned into spaces."""
+    return " ".join(clean_text(text).split())
+
+
+def clean_link(link: str | None) -> str | None:
+    """A link without unwanted characters, or None when it is longer than any real one."""
+    if link is None:
+        return None
+    cleaned = clean_text(link).strip()
+    return cleaned if cleaned and len(cleaned) <= MAX_URL_LENGTH else None
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def clean_item(item: Item) -> Item:
+    """The item with every text field cleaned and titles, authors and guids of sane length."""
+    author = clean_line(item.author) if item.author else None
+    guid = clean_text(item.guid).strip() if item.guid else None
+    return replace(
+        item,
+        title=_cap(clean_line(item.title), MAX_TITLE),
+        link=clean_link(item.link),
+        guid=guid[:MAX_GUID] if guid else None,
+        summary=clean_text(item.summary),
+        content=clean_text(item.content),
+        author=_cap(author, MAX_AUTHOR) if author else None,
+        lang=clean_text(item.lang)[:16] if item.lang else None,
+    )
