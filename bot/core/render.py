@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,10 +79,14 @@ def esc(text: str) -> str:
 
 
 def safe_link(link: str | None) -> str | None:
-    """The link when it is an absolute http(s) URL of sane length; else it is not made clickable."""
-    if not link or len(link) > MAX_LINK:
+    """The link when it is an absolute http(s) URL of sane length (escaped, as it goes into an
+    href: a link of `&` grows fivefold); else it is not made clickable."""
+    if not link or len(link) > MAX_LINK or len(esc(link)) > MAX_LINK:
         return None
-    parts = urlsplit(link.strip())
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return link.strip()
@@ -123,13 +128,14 @@ class _Limits:
     title: int
     excerpt: int
     items: int
+    link: bool = True
 
 
 def _alert_lines(view: AlertView, limits: _Limits, *, markup: bool) -> list[str]:
     """The alert's lines; with `markup`, feed text escaped and wrapped in HTML tags."""
     wrap: Callable[[str], str] = esc if markup else str
     title = shorten(view.title or "(untitled)", limits.title)
-    link = safe_link(view.link)
+    link = safe_link(view.link) if limits.link else None
     if markup:
         head = f'<a href="{esc(link)}">{esc(title)}</a>' if link else esc(title)
         lines = [f"<b>{head}</b>"]
@@ -156,8 +162,11 @@ def _alert_lines(view: AlertView, limits: _Limits, *, markup: bool) -> list[str]
     return lines
 
 
-def _fit(build: Callable[[_Limits], str], start: _Limits, limit: int) -> str:
-    """The longest rendering within `limit`: shrink the excerpt first, then title and lists.
+def _fit(
+    build: Callable[[_Limits], str], start: _Limits, limit: int, cut: Callable[[str, int], str]
+) -> str:
+    """The longest rendering within `limit`: shrink the excerpt first, then title and lists,
+    then drop the link; `cut` is the last resort (only a giant topic id gets there).
 
     Text is cut before it is escaped, so a cut never lands inside a tag or an entity.
     """
@@ -178,7 +187,55 @@ def _fit(build: Callable[[_Limits], str], start: _Limits, limit: int) -> str:
         text = build(_Limits(min(title, start.title), 0, items))
         if tg_length(text) <= limit:
             return text
-    return text[: limit - 1] + ELLIPSIS  # unreachable with sane inputs; never over the limit
+    text = build(_Limits(min(20, start.title), 0, 0, link=False))
+    return cut(text, limit)
+
+
+def cut_plain(text: str, limit: int) -> str:
+    """`text` within `limit` UTF-16 units, ending in `…` when cut; a surrogate pair is whole."""
+    if tg_length(text) <= limit:
+        return text
+    if limit < 1:
+        return ""
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        cost = tg_length(char)
+        if used + cost > limit - 1:
+            break
+        kept.append(char)
+        used += cost
+    return "".join(kept) + ELLIPSIS
+
+
+_HTML_TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^<>]*>|&#?\w+;|.", re.DOTALL)
+
+
+def cut_html(text: str, limit: int) -> str:
+    """Our rendered HTML within `limit` UTF-16 units: cut only between tags, entities and
+    characters, with `…` and the closing tags of whatever was still open appended."""
+    if tg_length(text) <= limit:
+        return text
+    kept: list[str] = []
+    stack: list[str] = []
+    used = 0
+    for match in _HTML_TOKEN.finditer(text):
+        token = match.group(0)
+        after = list(stack)
+        if match.group(2) and token.startswith("<"):
+            if match.group(1):
+                if after:
+                    after.pop()
+            else:
+                after.append(match.group(2))
+        closing = sum(len(name) + 3 for name in after)
+        cost = tg_length(token)
+        if used + cost + tg_length(ELLIPSIS) + closing > limit:
+            break
+        kept.append(token)
+        used += cost
+        stack = after
+    return "".join(kept) + ELLIPSIS + "".join(f"</{name}>" for name in reversed(stack))
 
 
 def alert_buttons(view: AlertView) -> tuple[tuple[Button, ...], ...]:
@@ -195,8 +252,12 @@ def alert_buttons(view: AlertView) -> tuple[tuple[Button, ...], ...]:
 def render_alert(view: AlertView, *, limit: int = MAX_MESSAGE) -> RenderedAlert:
     """The alert as Telegram HTML and as plain text, each at most `limit` characters."""
     start = _Limits(title=2000, excerpt=EXCERPT_CHARS, items=LIST_ITEMS)
-    html_text = _fit(lambda lim: "\n".join(_alert_lines(view, lim, markup=True)), start, limit)
-    plain = _fit(lambda lim: "\n".join(_alert_lines(view, lim, markup=False)), start, limit)
+    html_text = _fit(
+        lambda lim: "\n".join(_alert_lines(view, lim, markup=True)), start, limit, cut_html
+    )
+    plain = _fit(
+        lambda lim: "\n".join(_alert_lines(view, lim, markup=False)), start, limit, cut_plain
+    )
     return RenderedAlert(html=html_text, plain=plain, buttons=alert_buttons(view))
 
 
@@ -270,7 +331,8 @@ def render_digest(
             current, count = f"<b>{esc(heading)}</b> (continued)", 0
         current, count = f"{current}\n\n{entry}", count + 1
     parts.append(DigestPart(current, count))
-    return parts
+    # One entry alone is bounded by its parts' caps; the cut is there should they ever add up.
+    return [DigestPart(cut_html(part.html, limit), part.count) for part in parts]
 
 
 def html_to_plain(text: str) -> str:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.core.arguments import parse_count, parse_id
 from bot.core.ratelimit import parse_quiet_hours, zone
-from bot.core.render import esc, render_why, safe_link, shorten
+from bot.core.render import MAX_MESSAGE, esc, join_within, render_why, safe_link, shorten
 from bot.services.delivery_jobs import alert_view
 from bot.services.delivery_ports import ChatSettings, OutboxAlert
 from bot.services.source_health import WatchedSource, status_line
@@ -20,6 +21,7 @@ from bot.settings.units import format_duration, parse_duration
 
 RECENT_DEFAULT = 5
 RECENT_MAX = 20
+MAX_MUTE_S = 366 * 86400
 
 USAGE = {
     "subscribe": "/subscribe &lt;topic&gt; — follow a topic (see /topics)",
@@ -85,6 +87,7 @@ class ChatStore(Protocol):
     def record_feedback(
         self, match_id: int, chat_id: int, user_id: int, verdict: str, *, now: datetime
     ) -> object: ...
+    def delivered_to(self, match_id: int, chat_id: int) -> bool: ...
     def recent_matches(self, chat_id: int, n: int) -> Sequence[SentAlert]: ...
     def alert(self, outbox_id: int) -> SentAlert | None: ...
     def outbox_backlog(self, now: datetime) -> tuple[int, datetime | None]: ...
@@ -186,8 +189,10 @@ class Subscriptions:
             seconds = parse_duration(arg)
         except ValueError:
             return "Usage: " + USAGE["mute"]
+        if seconds > MAX_MUTE_S:
+            return f"Usage: {USAGE['mute']} (at most {MAX_MUTE_S // 86400}d)"
         self.register(chat)
-        until = self.clock() + timedelta(seconds=min(seconds, 366 * 86400))
+        until = self.clock() + timedelta(seconds=seconds)
         self.store.set_mute(chat.id, until)
         return (
             f"Muted for {format_duration(seconds)}, until {until:%Y-%m-%d %H:%M} UTC. "
@@ -229,9 +234,10 @@ class Subscriptions:
     def recent(self, chat: ChatRef, args: Sequence[str]) -> str:
         count = RECENT_DEFAULT
         if args:
-            if not args[0].isdigit() or not 1 <= int(args[0]) <= RECENT_MAX:
+            asked = parse_count(args[0], low=1, high=RECENT_MAX)
+            if asked is None or len(args) > 1:
                 return "Usage: " + USAGE["recent"]
-            count = int(args[0])
+            count = asked
         alerts = self.store.recent_matches(chat.id, count)
         if not alerts:
             return "No alerts yet for this chat."
@@ -244,14 +250,15 @@ class Subscriptions:
                 f"#{alert.outbox_id} {head}\n   {esc(alert.score.topic)} "
                 f"{alert.score.score:.2f} · {esc(alert.status)} · /why {alert.outbox_id}"
             )
-        return "\n".join(lines)
+        return join_within(lines, MAX_MESSAGE)  # whole alerts only, within one message
 
     def why(self, chat: ChatRef, arg: str) -> str:
-        if not arg.lstrip("#").isdigit():
+        alert_id = parse_id(arg)
+        if alert_id is None:
             return "Usage: " + USAGE["why"]
-        alert = self.store.alert(int(arg.lstrip("#")))
+        alert = self.store.alert(alert_id)
         if alert is None or alert.chat_id != chat.id:
-            return f"No alert #{esc(arg.lstrip('#'))} in this chat (see /recent)."
+            return f"No alert #{alert_id} in this chat (see /recent)."
         return render_why(alert_view(alert))
 
     def status(self, chat: ChatRef) -> str:
@@ -287,8 +294,13 @@ class Subscriptions:
             ]
         )
 
-    def feedback(self, chat_id: int, user_id: int, match_id: int, verdict: str) -> None:
+    def feedback(self, chat_id: int, user_id: int, match_id: int, verdict: str) -> bool:
+        """Store a verdict on a match that was delivered to this chat; False for any other
+        (a button can be forged with any id: it must not vote on other chats' alerts)."""
+        if not self.store.delivered_to(match_id, chat_id):
+            return False
         self.store.record_feedback(match_id, chat_id, user_id, verdict, now=self.clock())
+        return True
 
     def mute_source(self, chat: ChatRef, source_id: int) -> bool:
         self.register(chat)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)", re.IGNORECASE)
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$", re.IGNORECASE)
+MAX_DURATION_S = 100 * 366 * 86400
+"""Longer durations are refused: past this, date arithmetic overflows."""
 _SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
 
 
@@ -27,6 +30,8 @@ def parse_duration(value: str | int | float) -> float:
             )
         else:
             raise ValueError(f"{value!r} is not a duration (use e.g. 30s, 10m, 1h, 1h30m, 2d)")
+    if not math.isfinite(seconds) or seconds > MAX_DURATION_S:
+        raise ValueError(f"{str(value)[:40]!r} is too long a duration (at most 100 years)")
     if seconds <= 0:
         raise ValueError(f"duration must be positive, got {value!r}")
     return seconds
@@ -43,7 +48,10 @@ def parse_size(value: str | int) -> int:
         if match is None:
             raise ValueError(f"{value!r} is not a size (use e.g. 512KB, 5MB, 1GB)")
         unit = (match.group(2) or "b").lower().replace("ib", "b")
-        size = int(float(match.group(1)) * _SIZE_UNITS[unit])
+        amount = float(match.group(1)) * _SIZE_UNITS[unit]
+        if not math.isfinite(amount):
+            raise ValueError(f"{value[:40]!r} is too large a size")
+        size = int(amount)
     if size <= 0:
         raise ValueError(f"size must be positive, got {value!r}")
     return size

@@ -180,6 +180,14 @@ class ChatStore(StoreBase):
         return None if row is None else set(row.muted_sources or ())
 
     @retries_transient
+    def delivered_to(self, match_id: int, chat_id: int) -> bool:
+        """Whether an alert of this match was sent to this chat (so its buttons are real)."""
+        o = OUTBOX.c
+        stmt = select(o.id).where(o.match_id == match_id, o.chat_id == chat_id, o.status == "sent")
+        with self._transaction() as conn:
+            return conn.execute(stmt.limit(1)).first() is not None
+
+    @retries_transient
     def record_feedback(
         self, match_id: int, chat_id: int, user_id: int, verdict: str, *, now: datetime
     ) -> None:

@@ -14,6 +14,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, CommandHandler
 
+from bot.core.arguments import parse_id
 from bot.core.models import FetchRequest
 from bot.core.render import esc, shorten
 from bot.core.weburl import web_url_problem
@@ -134,13 +135,14 @@ class AdminCommands:
             await reply(update, ADMINS_ONLY)
             return
         args = list(context.args or ())
-        if not args or not args[0].isdigit() or args[1:] not in ([], ["resume"]):
+        source_id = parse_id(args[0]) if args else None
+        if source_id is None or args[1:] not in ([], ["resume"]):
             await reply(update, "Usage: " + USAGE["pausesource"])
             return
         resume = args[1:] == ["resume"]
-        found = await asyncio.to_thread(self.store.set_source_paused, int(args[0]), not resume)
+        found = await asyncio.to_thread(self.store.set_source_paused, source_id, not resume)
         done = "resumed" if resume else "paused"
-        await reply(update, f"Source {args[0]} {done}." if found else f"No source {args[0]}.")
+        await reply(update, f"Source {source_id} {done}." if found else f"No source {source_id}.")
 
     async def rmsource(self, update: Update, context: Context) -> None:
         """Remove a source (its history is kept)."""
@@ -148,11 +150,12 @@ class AdminCommands:
             await reply(update, ADMINS_ONLY)
             return
         args = list(context.args or ())
-        if len(args) != 1 or not args[0].isdigit():
+        source_id = parse_id(args[0]) if len(args) == 1 else None
+        if source_id is None:
             await reply(update, "Usage: " + USAGE["rmsource"])
             return
-        found = await asyncio.to_thread(self.store.remove_source, int(args[0]))
-        await reply(update, f"Source {args[0]} removed." if found else f"No source {args[0]}.")
+        found = await asyncio.to_thread(self.store.remove_source, source_id)
+        await reply(update, f"Source {source_id} removed." if found else f"No source {source_id}.")
 
     async def reload(self, update: Update, context: Context) -> None:
         """Reload the config and topic files."""

@@ -7,9 +7,11 @@ import asyncio
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.core.arguments import parse_id
 from bot.services.subscriptions import ChatRef, Subscriptions
 from bot.telegram.commands import ADMIN_ONLY, Context, may_change_settings, reply
 
+STALE = "This button no longer works."
 VERDICTS = {"r": ("relevant", "Thanks: marked relevant."), "n": ("not_relevant", "Thanks: noted.")}
 
 
@@ -54,34 +56,35 @@ class ButtonPresses:
         chat = pressed_in(update)
         assert query is not None
         parts = (query.data or "").split(":")
-        if chat is None or len(parts) != 3 or parts[1] not in VERDICTS or not parts[2].isdigit():
-            await query.answer("This button no longer works.")
+        match_id = parse_id(parts[2]) if len(parts) == 3 else None
+        if chat is None or match_id is None or parts[1] not in VERDICTS:
+            await query.answer(STALE)
             return
         verdict, thanks = VERDICTS[parts[1]]
-        await asyncio.to_thread(
-            self.service.feedback, chat.id, query.from_user.id, int(parts[2]), verdict
+        recorded = await asyncio.to_thread(
+            self.service.feedback, chat.id, query.from_user.id, match_id, verdict
         )
-        await query.answer(thanks)
+        await query.answer(thanks if recorded else STALE)
 
     async def mute_source(self, update: Update, context: Context) -> None:
         """Stop this chat's alerts from the alert's source."""
         query = update.callback_query
         chat = pressed_in(update)
         assert query is not None
-        source = (query.data or "").removeprefix("ms:")
-        if chat is None or not source.isdigit():
-            await query.answer("This button no longer works.")
+        source = parse_id((query.data or "").removeprefix("ms:"))
+        if chat is None or source is None:
+            await query.answer(STALE)
             return
         if not await may_change_settings(update, context):
             await query.answer(ADMIN_ONLY, show_alert=True)
             return
-        await asyncio.to_thread(self.service.mute_source, chat, int(source))
+        await asyncio.to_thread(self.service.mute_source, chat, source)
         await query.answer("Muted: no more alerts from this source here.")
 
     async def unknown(self, update: Update, context: Context) -> None:
         """Any other button (from an older version): say so instead of spinning."""
         if update.callback_query is not None:
-            await update.callback_query.answer("This button no longer works.")
+            await update.callback_query.answer(STALE)
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         """A CallbackQueryHandler per kind of button, by callback data prefix."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.core.models import EntityHit, TermHit, TopicScore
 from bot.core.render import (
     MAX_MESSAGE,
     AlertView,
+    cut_html,
     html_to_plain,
     render_alert,
     render_digest,
@@ -15,6 +18,7 @@ from bot.core.render import (
     tg_length,
 )
 from tests.support.fake_bot_api import parse_html
+from tests.support.telegram_html import assert_valid_message
 
 SCORE = TopicScore(
     topic="drug-control-cooperation",
@@ -124,3 +128,29 @@ def test_why_lists_every_reason_term_and_entity() -> None:
 def test_html_to_plain_undoes_our_markup() -> None:
     """Stripping our own HTML gives back the original characters."""
     assert html_to_plain("<b>a &amp; b</b> &lt;c&gt;") == "a & b <c>"
+
+
+@pytest.mark.parametrize("char", ["&", '"', "<", "'"])
+def test_link_that_escapes_past_the_limit_is_never_cut_inside_its_tag(char: str) -> None:
+    """A link of `&` (or `"`) escapes fivefold: the alert drops the link, never cuts its href."""
+    link = "https://news.example/?" + char * 2000
+    rendered = render_alert(view(link=link, title=char * 3000, excerpt=char * 3000))
+    assert_valid_message(rendered.html)
+    assert tg_length(rendered.plain) <= MAX_MESSAGE
+
+
+def test_giant_topic_id_is_cut_between_tags() -> None:
+    """Even a topic id over the whole limit gives valid HTML, cut on a tag boundary."""
+    score = TopicScore(topic="t&" * 3000, score=0.9, matched=True)
+    rendered = render_alert(view(score=score))
+    assert_valid_message(rendered.html)
+    assert rendered.html.endswith("…</code>")
+    assert tg_length(rendered.plain) <= MAX_MESSAGE
+
+
+def test_cut_html_keeps_surrogate_pairs_and_entities_whole() -> None:
+    """The last-resort cut closes open tags and never splits an entity or an emoji."""
+    text = "<b>" + "😀&amp;" * 2000 + "</b>"
+    for limit in range(10, 40):
+        cut = cut_html(text, limit)
+        assert_valid_message(cut, limit)
