@@ -172,10 +172,14 @@ async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
         store = Store(engine)
         await asyncio.to_thread(store.sync_config_sources, source_specs(settings), now=utc_now())
         matcher = compile_topics(config.topics)
-        async with HttpFetcher(
-            fetch_limits(settings), allow_private=settings.telegram.allow_private_sources
-        ) as fetcher:
-            poller = Poller(fetcher=fetcher, store=store, scorer=matcher, clock=utc_now)
+        async with HttpFetcher(fetch_limits(settings)) as fetcher:
+            poller = Poller(
+                fetcher=fetcher,
+                store=store,
+                scorer=matcher,
+                clock=utc_now,
+                allow_private_sources=settings.telegram.allow_private_sources,
+            )
             owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
             runtime = Runtime(config, store, poller, fetcher, Metrics(), owner)
             poller.articles = article_reader(runtime)

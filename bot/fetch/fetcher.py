@@ -56,8 +56,8 @@ class HttpFetcher:
 
     A request with `allow_private=False` (a source added from Telegram, a link found in a feed)
     goes through a second client whose sockets only ever connect to public addresses, on every
-    redirect too, unless `allow_private` is set here (`telegram.allow_private_sources`).
-    `address_policy` and `resolver` replace the public-address rule and DNS in tests.
+    redirect too. `address_policy` and `resolver` replace the public-address rule and DNS in
+    tests.
     """
 
     def __init__(
@@ -65,12 +65,10 @@ class HttpFetcher:
         limits: FetchLimits | None = None,
         *,
         trust_env: bool = True,
-        allow_private: bool = False,
         address_policy: AddressPolicy = is_public_address,
         resolver: Resolver = system_resolver,
     ) -> None:
         self.limits = limits or FetchLimits()
-        self.allow_private = allow_private
         self._hosts = HostSlots(self.limits.per_host)
         self._overall = asyncio.Semaphore(self.limits.concurrency)
         # Redirects are followed by hand, to count them, spot loops and notice permanent moves.
@@ -168,7 +166,7 @@ class HttpFetcher:
             headers[b"If-None-Match"] = request.etag.encode()
         if request.last_modified:
             headers[b"If-Modified-Since"] = request.last_modified.encode()
-        client = self._client if request.allow_private or self.allow_private else self._guarded
+        client = self._client if request.allow_private else self._guarded
         async with client.stream("GET", url, headers=headers) as response:
             status = response.status_code
             if status in REDIRECTS:

@@ -31,14 +31,10 @@ ScoreEntry = Callable[[StoredEntry], StoredEntry]
 
 
 def article_request(url: str, *, allow_private: bool) -> FetchRequest:
-    """UNTRUSTED FETCH HOOK: an article link comes from feed content, so the fetcher must refuse
-    private, loopback and link-local addresses unless `allow_private` (`articles.allow_private`).
-
-    The fetcher's address guard for untrusted URLs is not in this build yet; when it is, this
-    passes the flag on (`FetchRequest(url, allow_private=allow_private)`).
-    """
-    del allow_private
-    return FetchRequest(url)
+    """An article link comes from feed content, so the fetcher refuses private, loopback and
+    link-local addresses, at connect time and on every redirect, unless `allow_private`
+    (`articles.allow_private`)."""
+    return FetchRequest(url, allow_private=allow_private)
 
 
 def wants_article(

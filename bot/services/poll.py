@@ -42,6 +42,9 @@ class Poller:
     of a large feed holds several MB), not speed."""
     articles: ArticleReader | None = None
     """Reads the article page of items the feed's text leaves open (articles.* settings)."""
+    allow_private_sources: bool = False
+    """`telegram.allow_private_sources`: sources added from Telegram may reach private
+    addresses too (config sources always may)."""
 
     async def poll(self, source: SourceState) -> PollOutcome:
         """Poll one source; every failure ends up on the source row, never raised."""
@@ -60,7 +63,7 @@ class Poller:
             source.url,
             etag=source.etag,
             last_modified=source.last_modified,
-            allow_private=source.trusted,
+            allow_private=source.trusted or self.allow_private_sources,
         )
         result = await self.fetcher.fetch(request)
         now = self.clock()

@@ -58,8 +58,10 @@ async def test_allow_private_sources_lets_telegram_sources_poll(
     url = feedserver.add_feed("/feed.xml", rss_feed(3))
     added = store.add_source(SourceSpec(name="telegram feed", url=url), now=clock.now)
     assert added is not None
-    async with HttpFetcher(LIMITS, trust_env=False, allow_private=True) as fetcher:
-        poller = Poller(fetcher=fetcher, store=store, scorer=matcher, clock=clock)
+    async with HttpFetcher(LIMITS, trust_env=False) as fetcher:
+        poller = Poller(
+            fetcher=fetcher, store=store, scorer=matcher, clock=clock, allow_private_sources=True
+        )
         (source,) = store.claim_all_enabled(now=clock.now, owner="t", lease_seconds=60)
         assert (await poller.poll(source)).ok
     assert item_count(store, added) == 3

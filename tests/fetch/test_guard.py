@@ -45,14 +45,6 @@ async def test_trusted_fetch_to_loopback_works(feedserver: FeedServer) -> None:
     assert result.status == 200
 
 
-async def test_allow_private_lets_untrusted_fetches_through(feedserver: FeedServer) -> None:
-    """`telegram.allow_private_sources` (the fetcher's allow_private) lifts the guard."""
-    url = feedserver.add_feed("/feed.xml", rss_feed(2))
-    async with HttpFetcher(LIMITS, trust_env=False, allow_private=True) as fetcher:
-        result = await fetcher.fetch(untrusted(url))
-    assert result.status == 200
-
-
 async def test_host_name_resolving_to_loopback_is_refused(feedserver: FeedServer) -> None:
     """`localhost` is checked by the address it resolves to, at connect time."""
     feedserver.add_feed("/feed.xml", rss_feed(2))
@@ -187,3 +179,15 @@ def test_classifier_refuses_non_public(text: str) -> None:
 def test_classifier_accepts_public(text: str) -> None:
     """Global unicast addresses, and IPv6 forms embedding a public IPv4 address, pass."""
     assert is_public_address(ipaddress.ip_address(text))
+
+
+async def test_article_links_are_fetched_untrusted(feedserver: FeedServer) -> None:
+    """An article link from feed content gets the guard unless articles.allow_private."""
+    from bot.services.article_text import article_request
+
+    url = feedserver.add_feed("/article.html", b"<html><body>x</body></html>")
+    async with HttpFetcher(LIMITS, trust_env=False) as fetcher:
+        with pytest.raises(PermanentFetchError, match="not a public address"):
+            await fetcher.fetch(article_request(url, allow_private=False))
+        assert (await fetcher.fetch(article_request(url, allow_private=True))).status == 200
+    assert len(feedserver.requests_to("/article.html")) == 1
