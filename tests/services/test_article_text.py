@@ -170,6 +170,25 @@ async def test_a_failing_article_page_still_stores_the_item(
     assert rig.counted("ok") == 0
 
 
+async def test_an_article_on_a_private_address_is_refused_unless_allowed(
+    feedserver: FeedServer, store: Store, topic: TopicSpec
+) -> None:
+    """Article links come from feed content: with `articles.allow_private: false` a loopback
+    page is never requested, the fetch counts as failed and the item is still stored."""
+    link = feedserver.add_feed(
+        "/private.html",
+        article_page("Zebra", "The keeper fed the zebra."),
+        content_type="text/html",
+    )
+    rig, fetcher = await rig_for(store, topic, allow_private=False)
+    async with fetcher:
+        outcome = await rig.poll_twice(feedserver, "private", [("p1", "Zebra back", link)])
+    assert outcome.new_items == 1
+    assert outcome.matches == ()
+    assert feedserver.requests_to("/private.html") == []
+    assert rig.counted("failed") == 1
+
+
 async def test_the_cache_fetches_an_article_once(
     feedserver: FeedServer, store: Store, topic: TopicSpec
 ) -> None:
