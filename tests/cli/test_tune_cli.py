@@ -62,8 +62,10 @@ def test_tune_prints_figures_and_writes_only_numbers(tmp_path: Path) -> None:
 def test_tune_adds_subscribers_feedback(tmp_path: Path) -> None:
     """--feedback adds the stored Relevant / Not relevant verdicts as labelled items."""
     database_url = f"sqlite:///{tmp_path / 'nw.db'}"
-    seed_feedback(database_url)  # three judged alerts of the default topic
-    config = write_config(tmp_path, [], database_url=database_url)
+    seed_feedback(database_url)  # three judged alerts of drug-control-cooperation
+    topic = tmp_path / "small.yaml"  # a small topic of that id keeps the search quick
+    topic.write_text(TOPIC.replace("id: animals", "id: drug-control-cooperation"), "utf-8")
+    config = write_config(tmp_path, [], database_url=database_url, extra={"topics": [str(topic)]})
     rows = [{"id": f"r{n}", "lang": "en", "label": n % 2, "title": f"story {n}"} for n in range(10)]
     data = tmp_path / "few.jsonl"
     data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
