@@ -11,7 +11,7 @@ import ahocorasick
 import re2
 
 from bot.matching.actors import AGENCY, BODY, COUNTRY, OTHER, PLACE
-from bot.matching.countries import country_gazetteer
+from bot.matching.countries import country_gazetteer, place_gazetteer
 from bot.matching.hanzi import traditional_variants
 from bot.matching.normalize import CJK_START, fold
 from bot.matching.spec import EntitySpec, TermSpec, TopicSpec
@@ -127,11 +127,12 @@ def pattern_key(term: TermSpec) -> PatternKey:
     return PatternKey(head, 0 if cjk else CHECK_START, re.compile(source), None)
 
 
-def spellings(term: TermSpec) -> list[PatternKey]:
-    """The term's pattern, plus traditional-script spellings of a simplified Chinese term."""
+def spellings(term: TermSpec, *, traditional: bool = True) -> list[PatternKey]:
+    """The term's pattern, plus traditional-script spellings of a simplified Chinese term
+    (unless the table lists them already: `traditional=False`)."""
     first = pattern_key(term)
     keys = [first]
-    if is_cjk(first.key):
+    if traditional and is_cjk(first.key):
         keys += [
             PatternKey(variant, first.checks, first.rest, first.case)
             for variant in traditional_variants(first.key)
@@ -146,8 +147,8 @@ class _Builder:
         self._entries: dict[str, dict[tuple[int, str | None, str | None], list[Target]]] = {}
         self._rests: dict[str, re.Pattern[str]] = {}
 
-    def add(self, term: TermSpec, target: Target) -> None:
-        for spelled in spellings(term):
+    def add(self, term: TermSpec, target: Target, *, traditional: bool = True) -> None:
+        for spelled in spellings(term, traditional=traditional):
             rest = spelled.rest.pattern if spelled.rest is not None else None
             if spelled.rest is not None:
                 self._rests[spelled.rest.pattern] = spelled.rest
@@ -246,6 +247,9 @@ def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTo
         entity_specs += gazetteer.entities
         for blocker in gazetteer.blockers:
             builder.add(TermSpec(term=blocker), (index, BLOCK, 0))
+    places = place_gazetteer().entities if spec.entities.places else ()
+    entity_specs += places
+    first_place = len(entity_specs) - len(places)
     entities: list[CompiledEntity] = []
     for entity in entity_specs:
         ref = len(entities)
@@ -265,7 +269,8 @@ def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTo
         )
         for alias in _terms_of(entity.aliases):
             if alias.regex is None:
-                builder.add(alias, (index, ENTITY, ref))
+                # The place table carries its traditional spellings (scripts/make_places.py).
+                builder.add(alias, (index, ENTITY, ref), traditional=ref < first_place)
     return CompiledTopic(
         spec=spec,
         group_names=names,

@@ -116,6 +116,8 @@ class EntitiesSpec(Frozen):
     """The topic's gazetteer: its own entities, plus every country when `countries` is on."""
 
     countries: bool = False
+    places: bool = False
+    """Also provinces, states and big cities, each standing for its country (Sinaloa: Mexico)."""
     items: tuple[EntitySpec, ...] = ()
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matching import Matcher
+from bot.core.models import Item
+from bot.matching import Matcher, TopicSpec, compile_topics
 from bot.matching.actors import AGENCY, BODY, COUNTRY, Mention, cast, is_passive
+from bot.matching.countries import place_gazetteer
 from bot.matching.hanzi import to_simplified, traditional_variants
 from tests.matching.conftest import score
 
@@ -147,3 +149,33 @@ def test_traditional_text_matches_a_term_the_old_table_lacked(matcher: Matcher) 
     """A traditional-script item matches through OpenCC (資訊 is Taiwan's word for 信息)."""
     result = score(matcher, "台泰警方資訊共享 破獲海洛因走私案", "泰國警方與台灣警方聯手緝毒。")
     assert any(t.term == "信息共享" for t in result.terms)
+
+
+@pytest.fixture(scope="module")
+def with_places(topic: TopicSpec) -> Matcher:
+    entities = topic.entities.model_copy(update={"places": True})
+    return compile_topics([topic.model_copy(update={"entities": entities})])
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("Army raids a lab in Sinaloa", "Mexico"),
+        ("Police in Kachin State seize heroin", "Myanmar"),
+        ("Customs in Primorsky Krai seize heroin", "Russia"),
+        ("警方在克钦邦查获海洛因", "Myanmar"),
+        ("昆明警方查获海洛因", "China"),
+        ("Полиция Кабула изъяла героин", "Afghanistan"),
+    ],
+)
+def test_places_stand_for_their_country(with_places: Matcher, text: str, country: str) -> None:
+    """Provinces, states and big cities (from pycountry and GeoNames data) map to a country."""
+    result = with_places.score(Item(title=text))[0]
+    assert any(f"actors that counted: {country} (" in r for r in result.reasons), result.reasons
+
+
+def test_a_place_named_like_another_country_is_left_out() -> None:
+    """An ambiguous name (Georgia: a US state and a country) is not in the place table."""
+    names = {e.name for e in place_gazetteer().entities}
+    assert "Georgia" not in names
+    assert {"Sinaloa", "Kachin"} <= names
