@@ -89,9 +89,14 @@ def is_passive(text: str, start: int, stop: int, *, name: str) -> bool:
         if _AGENTS_FROM.search(text, max(0, cue.start() - 20), cue.start()) is None:
             return True
     stop = word_end(text, stop)
-    if _PASSIVE_AFTER.match(text[stop : stop + _AFTER]) is not None:
+    after = text[stop : stop + _AFTER]
+    if _AGENCY_AFTER.match(text[stop : stop + 48]) is not None:
+        return False  # "the Colombian National Police": a force, not a nationality
+    if _PASSIVE_AFTER.match(after) is not None:
         return True
     said = text[start:stop]
+    if said.endswith("籍"):  # an alias of the nationality itself (缅籍, 中国籍)
+        return True
     return not said.startswith(name) and _PEOPLE.search(said) is not None
 
 
