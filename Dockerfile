@@ -10,9 +10,15 @@ FROM python:3.11-slim-bookworm AS builder
 # uv from PyPI, pinned; every other package is pinned by uv.lock.
 RUN pip install --no-cache-dir uv==0.13.9
 
-# Bytecode is compiled at build time because the runtime user cannot write to /app; copy mode
-# because the uv cache is a separate mount; the base image's Python, never a downloaded one.
-ENV UV_COMPILE_BYTECODE=1 \
+# binutils for `strip` (docker/slim-venv.sh); the builder stage is thrown away.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends binutils=2.40* \
+    && rm -rf /var/lib/apt/lists/*
+
+# No blanket bytecode: docker/slim-venv.sh compiles only what narcowatch imports (the runtime
+# user cannot write to /app); copy mode because the uv cache is a separate mount; the base
+# image's Python, never a downloaded one.
+ENV UV_COMPILE_BYTECODE=0 \
     UV_LINK_MODE=copy \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv
@@ -20,22 +26,32 @@ ENV UV_COMPILE_BYTECODE=1 \
 WORKDIR /app
 
 # Dependencies alone first: this layer is rebuilt only when the lock file changes.
+# psycopg-binary bundles its own libpq and OpenSSL (12 MB): the runtime stage takes Debian's
+# libpq5 instead, which psycopg finds by itself.
 COPY pyproject.toml uv.lock ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-project
+    uv sync --frozen --no-dev --no-install-project --no-install-package psycopg-binary
 
 # Then the project as a regular (not editable) install, so the runtime stage needs no sources.
 COPY README.md ./
 COPY bot ./bot
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable
+    uv sync --frozen --no-dev --no-editable --no-install-package psycopg-binary
+
+# Tests, sample data, unused locale data and fonts, debug symbols; bytecode for what is used.
+COPY docker/slim-venv.sh /tmp/slim-venv.sh
+RUN sh /tmp/slim-venv.sh /app/.venv
 
 
 FROM python:3.11-slim-bookworm AS runtime
 
 # A fixed uid/gid keeps the ownership of /data stable across rebuilds; /data is created here,
 # owned by that user, so a fresh named volume inherits the ownership.
-RUN groupadd --system --gid 10001 narcowatch \
+# libpq5 for psycopg (PostgreSQL); the 15.x series is bookworm's.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5=15.* \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 narcowatch \
     && useradd --system --uid 10001 --gid narcowatch --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin narcowatch \
     && mkdir /data \

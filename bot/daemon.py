@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import USER_AGENT
 from bot.config_watch import ConfigWatcher
 from bot.console import ConsoleNotifier
 from bot.core.models import HtmlSelectors, PollOutcome
 from bot.errors import ConfigError
 from bot.fetch import FetchLimits, HttpFetcher
+from bot.fetch.limits import limits_for
 from bot.jobs import AdminNotify, PollJob, SourceHealthJob, poll_lease_seconds, prune_cutoff
 from bot.matching import compile_topics
 from bot.ops.health import HealthServer, build_app
@@ -74,20 +74,14 @@ def source_specs(settings: Settings) -> list[SourceSpec]:
                 topics=source.topics,
                 selectors=selectors,
                 enabled=source.enabled,
+                headers=tuple(settings.source_headers(source).items()),
             )
         )
     return specs
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
-    polling = settings.polling
-    return FetchLimits(
-        timeout_s=polling.timeout,
-        max_bytes=polling.max_bytes,
-        per_host=polling.per_host,
-        concurrency=polling.concurrency,
-        user_agent=USER_AGENT,
-    )
+    return limits_for(settings.polling)
 
 
 @dataclass
@@ -140,6 +134,7 @@ class Runtime:
         self.poller.scorer = matcher
         if self.poller.articles is not None:
             self.poller.articles.settings = new.settings.articles
+        self.poller.max_item_age_s = new.settings.polling.max_item_age
         self.config = new
         log.info(
             "reload.applied",
@@ -179,6 +174,7 @@ async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
                 scorer=matcher,
                 clock=utc_now,
                 allow_private_sources=settings.telegram.allow_private_sources,
+                max_item_age_s=settings.polling.max_item_age,
             )
             owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
             runtime = Runtime(config, store, poller, fetcher, Metrics(), owner)

@@ -7,8 +7,10 @@ import click
 from bot import __version__
 from bot.cli.daemon_cmds import check_config, health, poll, run
 from bot.cli.data_cmds import COMMANDS as DATA_COMMANDS
+from bot.cli.data_cmds import sources
 from bot.cli.db_cmds import db
 from bot.cli.matching_cmds import backtest, eval_items, score, seed_terms
+from bot.cli.source_cmds import SOURCE_COMMANDS
 from bot.cli.tune_cmd import tune
 
 
@@ -22,3 +24,5 @@ for command in (run, poll, score, eval_items, seed_terms, tune, backtest, check_
     main.add_command(command)
 for command in DATA_COMMANDS:
     main.add_command(command)
+for command in SOURCE_COMMANDS:
+    sources.add_command(command)

@@ -141,7 +141,7 @@ class _Counter:
 @config_option
 @click.pass_context
 def sources(ctx: click.Context, config_file: str | None) -> None:
-    """List sources with their health; export them as OPML, or import an OPML file."""
+    """List, test and add sources; export them as OPML, or import an OPML file."""
     ctx.obj = {"config_file": config_file}
 
 

@@ -51,6 +51,8 @@ class FetchRequest:
     """False for a URL the operator did not write into the config file (a source added from
     Telegram, a link taken from feed content): the fetch, and each of its redirects, may then
     only connect to public addresses (unless `telegram.allow_private_sources` is set)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra request headers (a source's own User-Agent among them), over the fetcher's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,9 @@ class SourceState:
     enabled: bool = True
     trusted: bool = True
     """From the operator's config file; a source added from Telegram is not (see FetchRequest)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    body_hash: str | None = None
+    """SHA-256 of the last body parsed: a byte-identical body is not parsed again."""
 
 
 @dataclass(frozen=True, slots=True)

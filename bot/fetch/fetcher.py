@@ -83,6 +83,7 @@ class HttpFetcher:
                 "User-Agent": self.limits.user_agent,
                 "Accept": _ACCEPT,
                 "Accept-Encoding": ACCEPT_ENCODING,
+                **dict(self.limits.headers),
             },
             trust_env=trust_env,  # honours HTTP(S)_PROXY; tests turn it off
         )
@@ -161,7 +162,7 @@ class HttpFetcher:
 
     async def _hop(self, url: str, request: FetchRequest, host: str) -> FetchResult | _Redirect:
         # Bytes, because a stored validator may hold non-ASCII that httpx would refuse to encode.
-        headers: dict[bytes, bytes] = {}
+        headers: dict[bytes, bytes] = {k.encode(): v.encode() for k, v in request.headers}
         if request.etag:
             headers[b"If-None-Match"] = request.etag.encode()
         if request.last_modified:

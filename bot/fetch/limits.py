@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import USER_AGENT
+from bot.settings.model import PollingSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,8 @@ class FetchLimits:
     concurrency: int = 20
     """Requests at a time overall."""
     user_agent: str = USER_AGENT
+    headers: tuple[tuple[str, str], ...] = ()
+    """Sent with every request (`polling.headers`); a request's own headers win."""
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
@@ -31,6 +34,18 @@ class FetchLimits:
             raise ValueError("max_redirects must not be negative")
         if self.per_host < 1 or self.concurrency < 1:
             raise ValueError("per_host and concurrency must be at least 1")
+
+
+def limits_for(polling: PollingSettings) -> FetchLimits:
+    """The fetch limits `polling:` in the config asks for."""
+    return FetchLimits(
+        timeout_s=polling.timeout,
+        max_bytes=polling.max_bytes,
+        per_host=polling.per_host,
+        concurrency=polling.concurrency,
+        user_agent=polling.user_agent or USER_AGENT,
+        headers=tuple(polling.headers.items()),
+    )
 
 
 def describe_bytes(size: int) -> str:

@@ -23,6 +23,7 @@ from bot.errors import (
 )
 from bot.parse import parse_body
 from bot.services.article_text import ArticleReader
+from bot.services.freshness import body_digest, too_old_to_alert
 from bot.services.ports import Fetcher, PollFailure, PollStore, PollSuccess, Scorer, StoredEntry
 
 log = logging.getLogger("narcowatch.poll")
@@ -45,6 +46,8 @@ class Poller:
     allow_private_sources: bool = False
     """`telegram.allow_private_sources`: sources added from Telegram may reach private
     addresses too (config sources always may)."""
+    max_item_age_s: float | None = 14 * 86400.0
+    """Items dated longer ago are stored but never alert (`polling.max_item_age`)."""
 
     async def poll(self, source: SourceState) -> PollOutcome:
         """Poll one source; every failure ends up on the source row, never raised."""
@@ -64,6 +67,7 @@ class Poller:
             etag=source.etag,
             last_modified=source.last_modified,
             allow_private=source.trusted or self.allow_private_sources,
+            headers=source.headers,
         )
         result = await self.fetcher.fetch(request)
         now = self.clock()
@@ -75,7 +79,8 @@ class Poller:
             last_modified=result.last_modified or source.last_modified,
             new_url=result.permanent_url,
         )
-        if result.not_modified:
+        digest = None if result.not_modified else body_digest(result.body)
+        if result.not_modified or digest == source.body_hash:
             await asyncio.to_thread(self.store.save_poll, source.id, success, [], alert=False)
             return PollOutcome(source.id, source.name, ok=True, not_modified=True)
 
@@ -93,11 +98,20 @@ class Poller:
         fresh = await asyncio.to_thread(self.store.filter_new, source.id, entries)
         baseline = source.last_success_at is None
         if not baseline:
-            fresh = [with_matches(entry, self.scorer, source.topics) for entry in fresh]
+            # Items dated beyond max_item_age are stored, never scored: they cannot alert.
+            old = [
+                e for e in fresh if too_old_to_alert(e.item, now=now, max_age_s=self.max_item_age_s)
+            ]
+            young = [
+                with_matches(e, self.scorer, source.topics)
+                for e in fresh
+                if not too_old_to_alert(e.item, now=now, max_age_s=self.max_item_age_s)
+            ]
             if self.articles is not None:
                 score = partial(with_matches, scorer=self.scorer, topics=source.topics)
-                fresh = await self.articles.enrich(fresh, self.scorer, source.topics, score)
-        success = replace(success, warning=parsed.warning)
+                young = await self.articles.enrich(young, self.scorer, source.topics, score)
+            fresh = old + young
+        success = replace(success, warning=parsed.warning, body_hash=digest)
         refused: dict[str, str] = {}  # by key: a retried transaction reports an item again
         new_count, matches = await asyncio.to_thread(
             self.store.save_poll,

@@ -49,6 +49,8 @@ class PollSuccess:
     last_modified: str | None = None
     new_url: str | None = None
     warning: str | None = None
+    body_hash: str | None = None
+    """Set when a body was parsed: the next byte-identical body is skipped."""
 
 
 @dataclass(frozen=True, slots=True)

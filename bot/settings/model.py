@@ -28,6 +28,26 @@ def check_http_url(value: str) -> str:
     return value.strip()
 
 
+def check_headers(value: dict[str, str] | None) -> dict[str, str] | None:
+    """HTTP header names are tokens; values are printable ASCII on one line."""
+    for name, text in (value or {}).items():
+        if not name or not all(
+            c.isascii() and (c.isalnum() or c in "!#$%&'*+-.^_`|~") for c in name
+        ):
+            raise ValueError(f"{name!r} is not an HTTP header name")
+        if not all(" " <= c <= "~" for c in text):
+            raise ValueError(f"header {name}: the value must be printable ASCII on one line")
+    return value
+
+
+def check_user_agent(value: str | None) -> str | None:
+    if value is not None:
+        check_headers({"User-Agent": value})
+        if not value.strip():
+            raise ValueError("user_agent must not be empty (leave it out for the default)")
+    return value
+
+
 class TelegramSettings(Frozen):
     token: str = ""
     api_base_url: str = "https://api.telegram.org/bot"
@@ -44,6 +64,14 @@ class PollingSettings(Frozen):
     timeout: Seconds = 30.0
     max_bytes: Bytes = 5 * 1024 * 1024
     per_host: int = Field(default=2, ge=1, le=20)
+    user_agent: str | None = None
+    """None: narcowatch's own (`narcowatch/VERSION (+URL)`)."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    max_item_age: Seconds = 14 * 86400.0
+    """An item whose own date is older never alerts (it is still stored)."""
+
+    _check_headers = field_validator("headers")(check_headers)
+    _check_user_agent = field_validator("user_agent")(check_user_agent)
 
 
 class SelectorSettings(Frozen):
@@ -62,8 +90,12 @@ class SourceSettings(Frozen):
     topics: tuple[str, ...] | None = None
     selectors: SelectorSettings | None = None
     enabled: bool = True
+    user_agent: str | None = None
+    headers: dict[str, str] | None = None
 
     _check_url = field_validator("url")(check_http_url)
+    _check_headers = field_validator("headers")(check_headers)
+    _check_user_agent = field_validator("user_agent")(check_user_agent)
 
     @model_validator(mode="after")
     def _selectors_only_for_html(self) -> SourceSettings:
@@ -138,3 +170,13 @@ class Settings(Frozen):
     def source_interval(self, source: SourceSettings) -> float:
         """A source's own interval, else the polling default."""
         return source.interval if source.interval is not None else self.polling.interval
+
+    def source_headers(self, source: SourceSettings) -> dict[str, str]:
+        """Request headers for a source: the polling ones, then its own; its User-Agent (or the
+        polling one) as `User-Agent`. Empty means the fetcher's defaults."""
+        headers = {**self.polling.headers, **(source.headers or {})}
+        user_agent = source.user_agent or self.polling.user_agent
+        if user_agent:
+            headers = {k: v for k, v in headers.items() if k.lower() != "user-agent"}
+            headers["User-Agent"] = user_agent
+        return headers

@@ -342,6 +342,8 @@ class ItemStore(StoreBase):
             values["last_modified"] = success.last_modified
         if success.new_url:
             values["url"] = success.new_url
+        if success.body_hash is not None:
+            values["body_hash"] = success.body_hash
         if new_items:
             values["last_new_item_at"] = success.now
         stmt = update(SOURCE).where(SOURCE.c.id == source_id).values(**values)

@@ -19,6 +19,7 @@ class SourceSpec:
     topics: tuple[str, ...] | None = None
     selectors: HtmlSelectors | None = None
     enabled: bool = True
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,8 @@ def source_state(row: AnyRow) -> SourceState:
         last_success_at=row.last_success_at,
         enabled=row.enabled,
         trusted=row.origin == "config",
+        headers=tuple((row.headers or {}).items()),
+        body_hash=row.body_hash,
     )
 
 
@@ -59,6 +61,7 @@ def _spec_columns(spec: SourceSpec) -> dict[str, Any]:
         "interval_s": spec.interval_s,
         "topics": list(spec.topics) if spec.topics is not None else None,
         "selectors": asdict(spec.selectors) if spec.selectors is not None else None,
+        "headers": dict(spec.headers) or None,
     }
 
 
@@ -74,6 +77,7 @@ def _config_changes(row: AnyRow, spec: SourceSpec, now: datetime) -> dict[str, A
             "url": spec.url,
             "etag": None,
             "last_modified": None,
+            "body_hash": None,
             "next_poll_at": now,
             "consecutive_failures": 0,
         }

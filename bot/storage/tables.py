@@ -105,6 +105,8 @@ class Source(TableModel, table=True):
     disabled_reason: str | None = Field(default=None, sa_type=Text)
     etag: str | None = Field(default=None, sa_type=Text)
     last_modified: str | None = Field(default=None, sa_type=Text)
+    headers: dict[str, str] | None = Field(default=None, sa_type=JSON)
+    body_hash: str | None = Field(default=None, sa_type=String(64))
     next_poll_at: datetime | None = _when(index=True)
     lease_owner: str | None = Field(default=None, sa_type=String(200))
     lease_expires_at: datetime | None = _when()

@@ -15,11 +15,10 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.core.arguments import parse_id
-from bot.core.models import FetchRequest
 from bot.core.render import esc, shorten
 from bot.core.weburl import web_url_problem
-from bot.errors import FetchError, ParseError
-from bot.parse import parse_body
+from bot.errors import FetchError
+from bot.services.discovery import discover_feed
 from bot.services.ports import Fetcher
 from bot.services.source_health import WatchedSource
 from bot.telegram.commands import Context, reply
@@ -95,7 +94,7 @@ class AdminCommands:
         await reply(update, "\n".join(lines)[:4000])
 
     async def addsource(self, update: Update, context: Context) -> None:
-        """Test-fetch a feed URL and add it as a source."""
+        """Test-fetch a feed URL (or find the feed a site's page links) and add it as a source."""
         if not self.is_admin(update):
             await reply(update, ADMINS_ONLY)
             return
@@ -111,12 +110,17 @@ class AdminCommands:
         if self.fetcher is None:
             return "Adding sources is not available in this process."
         try:
-            # Untrusted: the fetcher checks every address it connects to, redirects included.
-            request = FetchRequest(url=url, allow_private=self.allow_private)
-            result = await self.fetcher.fetch(request)
-            feed = parse_body(result.body, url=result.url, content_type=result.content_type)
-        except (FetchError, ParseError) as exc:
+            # Untrusted: the fetcher checks every address it connects to, redirects included,
+            # for the page and for every feed address discovery tries.
+            discovery = await discover_feed(self.fetcher, url, allow_private=self.allow_private)
+        except FetchError as exc:
             return f"Not added: {esc(shorten(str(exc), 300))}"
+        if discovery.feed is None:
+            why = discovery.tried[-1][1] if discovery.tried else "no feed"
+            return f"Not added: no feed found at this address ({esc(shorten(why, 200))})."
+        found, feed = discovery.feed, discovery.feed.parsed
+        via = "" if found.url == url else f" Feed found at {esc(found.url)} ({esc(found.how)})."
+        url = found.url
         name = shorten(name or feed.title or urlsplit(url).hostname or url, 200)
         new_id = await asyncio.to_thread(
             self.store.add_telegram_source,
@@ -127,7 +131,7 @@ class AdminCommands:
         )
         if new_id is None:
             return f"Not added: a source named <b>{esc(name)}</b> exists already."
-        return f"Added source {new_id}. <b>{esc(name)}</b> ({len(feed.items)} items now)."
+        return f"Added source {new_id}. <b>{esc(name)}</b> ({len(feed.items)} items now).{via}"
 
     async def pausesource(self, update: Update, context: Context) -> None:
         """Pause a source (or resume it with `resume`)."""

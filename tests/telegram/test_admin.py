@@ -146,3 +146,21 @@ async def test_addsource_test_fetches_before_saving(
         await fake.wait_for_text(ADMIN_ID, "Not added")
     names = [s.name for s in tg_store.source_health()]
     assert names == ["Loopback News"]
+
+
+async def test_addsource_finds_the_feed_behind_a_site_page(
+    private_bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """Given a page that links its feed, /addsource adds the feed's URL and says where it was."""
+    async with feed_server() as server:
+        feed = server.add_feed("/agency/rss.xml", rss_feed(2, title="Agency news"))
+        page = server.add_feed(
+            "/agency/",
+            b'<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" '
+            b'href="rss.xml"></head><body>Press</body></html>',
+            content_type="text/html",
+        )
+        await fake.command(f"/addsource {page}", chat_id=ADMIN_ID)
+        await fake.wait_for_text(ADMIN_ID, "Feed found at")
+    (source,) = tg_store.source_health()
+    assert (source.name, source.url) == ("Agency news", feed)
