@@ -18,8 +18,7 @@ RUN apt-get update \
 # No blanket bytecode: docker/slim-venv.sh compiles only what narcowatch imports (the runtime
 # user cannot write to /app); copy mode because the uv cache is a separate mount; the base
 # image's Python, never a downloaded one.
-ENV UV_COMPILE_BYTECODE=0 \
-    UV_LINK_MODE=copy \
+ENV UV_LINK_MODE=copy \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 
