@@ -57,8 +57,10 @@ RUN apt-get update \
     && chown narcowatch:narcowatch /data
 
 # DATABASE_URL wins over the config's database_url; set it (compose does) for PostgreSQL.
+# matplotlib keeps its font cache in MPLCONFIGDIR: /app is read-only for the runtime user.
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    MPLCONFIGDIR=/tmp/matplotlib \
     NARCOWATCH_CONFIG=/app/config/narcowatch.yaml \
     DATABASE_URL=sqlite:////data/narcowatch.db
 

@@ -56,13 +56,20 @@ class PollJob:
         self.last_tick_at: datetime | None = None
         self.last_poll_at: datetime | None = None
         self.accepting = True
+        self._more_due = False
+        self._claiming = False
+        self._refill: asyncio.Task[None] | None = None
 
     async def tick(self) -> None:
         """Claim as many due sources as there is room for and start polling them."""
         self.last_tick_at = self.clock()
+        await self._claim()
+
+    async def _claim(self) -> None:
         room = self.max_in_flight - len(self.tasks)
-        if room <= 0 or not self.accepting:
+        if room <= 0 or not self.accepting or self._claiming:
             return
+        self._claiming = True
         try:
             sources = await asyncio.to_thread(
                 self.store.claim_due_sources,
@@ -74,10 +81,26 @@ class PollJob:
         except Exception:
             log.exception("poll.claim_failed")
             return
+        finally:
+            self._claiming = False
+        # A full batch means more sources may be due: claim again as soon as half the room is
+        # free instead of at the next tick, or a cycle of many quick polls (304s, unchanged
+        # bodies) would be paced by the tick at max_in_flight polls a second.
+        self._more_due = len(sources) == room
         for source in sources:
             task = asyncio.create_task(self._poll(source), name=f"poll:{source.name}")
             self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        room = self.max_in_flight - len(self.tasks)
+        if not (self._more_due and self.accepting) or self._claiming:
+            return
+        if room < max(1, self.max_in_flight // 2) or (self._refill and not self._refill.done()):
+            return
+        self._more_due = False  # the refill's own claim sets it again when it fills the room
+        self._refill = asyncio.get_running_loop().create_task(self._claim(), name="poll:refill")
 
     async def _poll(self, source: SourceState) -> None:
         started = time.perf_counter()
@@ -101,6 +124,8 @@ class PollJob:
         out, so the source is simply polled again later.
         """
         self.accepting = False
+        if self._refill is not None and not self._refill.done():
+            await asyncio.wait({self._refill}, timeout=deadline_s)
         if not self.tasks:
             return
         _, pending = await asyncio.wait(set(self.tasks), timeout=deadline_s)

@@ -91,3 +91,53 @@ def test_lease_covers_a_fetch_and_its_wait_for_a_slot_plus_a_margin() -> None:
     so a crashed process's sources are polled again soon after."""
     assert poll_lease_seconds(30) == 70
     assert poll_lease_seconds(2) == 14
+
+
+class RecordingStore(UnreachableStore):
+    """Leases sources from a list and records each saved poll."""
+
+    def __init__(self, sources: Sequence[SourceState]) -> None:
+        super().__init__(sources)
+        self.saved: list[int] = []
+        self.claims: list[int] = []
+
+    def claim_due_sources(
+        self, *, now: datetime, limit: int, owner: str, lease_seconds: float
+    ) -> list[SourceState]:
+        self.claims.append(limit)
+        return super().claim_due_sources(
+            now=now, limit=limit, owner=owner, lease_seconds=lease_seconds
+        )
+
+    def filter_new(self, source_id: int, entries: Sequence[StoredEntry]) -> list[StoredEntry]:
+        return []
+
+    def save_poll(
+        self, source_id: int, success: PollSuccess, entries: Sequence[StoredEntry], *, alert: bool
+    ) -> tuple[int, list[NewMatch]]:
+        self.saved.append(source_id)
+        return 0, []
+
+
+async def test_a_backlog_of_due_sources_is_polled_without_waiting_for_ticks(clock: Clock) -> None:
+    """One tick with 30 due sources and room for 4: polls finishing free room that is claimed
+    again at once, so all 30 are polled before any further tick."""
+    sources = [SourceState(id=n, name=f"s{n}", url=f"http://127.0.0.1:9/{n}") for n in range(30)]
+    store = RecordingStore(sources)
+    poller = Poller(fetcher=StaticFetcher(), store=store, scorer=NoScores(), clock=clock)  # type: ignore[arg-type]
+    job = PollJob(
+        poller,
+        store,
+        owner="t",
+        max_in_flight=4,
+        lease_seconds=poll_lease_seconds(1),
+        clock=clock,
+        on_outcome=lambda outcome, _: None,
+    )
+    await job.tick()
+    async with asyncio.timeout(10):
+        while len(store.saved) < 30 or job.tasks:
+            await asyncio.sleep(0.01)
+    assert sorted(store.saved) == list(range(30))
+    assert all(limit <= 4 for limit in store.claims)
+    assert len(store.claims) > 1  # refills, not one tick
