@@ -7,25 +7,23 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import click
 
 from bot.cli.common import config_option, config_path, exits_on_bad_input
-from bot.core.models import FetchRequest, FetchResult, HtmlSelectors, ParsedFeed
+from bot.cli.source_report import SELECTOR_KEYS, Preview, print_preview
+from bot.core.models import FetchRequest, HtmlSelectors
 from bot.errors import FetchError, InputError, ParseError
 
 if TYPE_CHECKING:
     from bot.services.configuration import Configuration
     from bot.services.discovery import Discovery
-    from bot.services.source_preview import ItemVerdict
     from bot.settings.model import SourceSettings
 
 EXIT_NO_ITEMS = 1
-_SELECTOR_KEYS = ("item", "title", "link", "summary", "date")
 
 
 def parse_selectors(text: str) -> HtmlSelectors:
@@ -46,11 +44,9 @@ def parse_selectors(text: str) -> HtmlSelectors:
             if not sep or not value.strip():
                 raise InputError(f"--selectors: {part!r} is not key=selector")
             pairs[key.strip()] = value.strip()
-    unknown = sorted(set(pairs) - set(_SELECTOR_KEYS))
+    unknown = sorted(set(pairs) - set(SELECTOR_KEYS))
     if unknown:
-        raise InputError(
-            f"--selectors: unknown keys {unknown} (known: {', '.join(_SELECTOR_KEYS)})"
-        )
+        raise InputError(f"--selectors: unknown keys {unknown} (known: {', '.join(SELECTOR_KEYS)})")
     if "item" not in pairs or "title" not in pairs:
         raise InputError("--selectors: item and title are required, e.g. 'item=li.news; title=a'")
     return HtmlSelectors(**pairs)
@@ -85,79 +81,6 @@ def find_source(config: Configuration, target: str) -> tuple[str, SourceSettings
     )
 
 
-@dataclass
-class Preview:
-    """Everything `sources test` found out, shown as text or JSON."""
-
-    requested: str
-    name: str | None
-    source_type: str
-    selectors: HtmlSelectors | None
-    result: FetchResult | None = None
-    discovery: Discovery | None = None
-    parsed: ParsedFeed | None = None
-    verdicts: list[ItemVerdict] = field(default_factory=list)
-    error: str | None = None
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        result = self.result
-        found = self.discovery.feed if self.discovery else None
-        return {
-            "url": self.requested,
-            "source": self.name,
-            "type": self.source_type,
-            "http": None
-            if result is None
-            else {
-                "status": result.status,
-                "final_url": result.url,
-                "permanent_redirect_to": result.permanent_url,
-                "content_type": result.content_type,
-                "etag": result.etag,
-                "last_modified": result.last_modified,
-                "bytes": len(result.body),
-            },
-            "discovery": None
-            if self.discovery is None or (found and found.how == "the URL itself")
-            else {
-                "feed_url": found.url if found else None,
-                "how": found.how if found else None,
-                "tried": [{"url": u, "why": why} for u, why in self.discovery.tried],
-            },
-            "html": None
-            if self.source_type != "html"
-            else {
-                "selectors": None if self.selectors is None else _selectors_json(self.selectors),
-                "detected": self.selectors is None,
-            },
-            "title": self.parsed.title if self.parsed else None,
-            "warning": self.parsed.warning if self.parsed else None,
-            "error": self.error,
-            "timings_ms": self.timings_ms,
-            "items": [_verdict_json(v) for v in self.verdicts],
-        }
-
-
-def _selectors_json(selectors: HtmlSelectors) -> dict[str, str]:
-    return {k: v for k in _SELECTOR_KEYS if (v := getattr(selectors, k)) is not None}
-
-
-def _verdict_json(verdict: ItemVerdict) -> dict[str, Any]:
-    item = verdict.item
-    return {
-        "title": item.title,
-        "link": item.link,
-        "published": item.published.isoformat() if item.published else None,
-        "alert": verdict.alert,
-        "why_not": list(verdict.why_not),
-        "scores": [
-            {"topic": s.topic, "score": round(s.score, 4), "matched": s.matched}
-            for s in verdict.scores
-        ],
-    }
-
-
 async def run_preview(
     config: Configuration, preview: Preview, source: SourceSettings | None
 ) -> None:
@@ -166,13 +89,13 @@ async def run_preview(
     from bot.fetch.limits import limits_for
     from bot.matching import compile_topics
     from bot.parse import parse_body
+    from bot.parse.htmlpage import detection_of
     from bot.services.discovery import discover_feed
     from bot.services.source_preview import judge_items
 
     settings = config.settings
+    # Without a config source the fetcher's own defaults (polling.user_agent, headers) apply.
     headers = tuple(settings.source_headers(source).items()) if source else ()
-    if not source and settings.polling.user_agent:
-        headers = (("User-Agent", settings.polling.user_agent),)
     clock = time.perf_counter
     async with HttpFetcher(limits_for(settings.polling)) as fetcher:
         started = clock()
@@ -192,6 +115,13 @@ async def run_preview(
                     selectors=preview.selectors,
                 )
                 preview.timings_ms["parse"] = round((clock() - parsing) * 1000, 1)
+                if preview.selectors is None:
+                    preview.detected = await asyncio.to_thread(
+                        detection_of,
+                        preview.result.body,
+                        url=preview.result.url,
+                        content_type=preview.result.content_type,
+                    )
             else:
                 preview.discovery = await discover_feed(fetcher, preview.requested, headers=headers)
                 preview.timings_ms["fetch_and_parse"] = round((clock() - started) * 1000, 1)
@@ -216,54 +146,6 @@ async def run_preview(
         )
         preview.timings_ms["compile_topics"] = round((compiled - scored) * 1000, 1)
         preview.timings_ms["score"] = round((clock() - compiled) * 1000, 1)
-
-
-def print_preview(preview: Preview) -> None:
-    """The preview for a human: HTTP facts, what was found and how, each item's verdict."""
-    echo = click.echo
-    echo(f"source: {preview.name or '(not in config)'}  {preview.requested}")
-    result = preview.result
-    if result is not None:
-        echo(
-            f"http: {result.status}  final URL {result.url}  {len(result.body)} bytes  "
-            f"content-type {result.content_type or '-'}"
-        )
-        echo(f"validators: ETag {result.etag or '-'}  Last-Modified {result.last_modified or '-'}")
-        if result.permanent_url:
-            echo(f"permanent redirect: the source's URL would become {result.permanent_url}")
-    discovery = preview.discovery
-    if discovery is not None and not (discovery.feed and discovery.feed.how == "the URL itself"):
-        if discovery.feed:
-            echo(f"feed found: {discovery.feed.url} ({discovery.feed.how})")
-        for url, why in discovery.tried:
-            echo(f"  tried {url}: {why}")
-    if preview.source_type == "html":
-        how = (
-            "article list detected automatically (no selectors)"
-            if preview.selectors is None
-            else "selectors " + json.dumps(_selectors_json(preview.selectors))
-        )
-        echo(f"html: {how}")
-    if preview.parsed is not None:
-        echo(f"title: {preview.parsed.title or '-'}")
-        if preview.parsed.warning:
-            echo(f"warning: {preview.parsed.warning}")
-    if preview.error:
-        echo(f"error: {preview.error}")
-    timings = ", ".join(f"{k} {v:g} ms" for k, v in preview.timings_ms.items())
-    echo(f"timings: {timings}")
-    alerts = sum(v.alert for v in preview.verdicts)
-    echo(f"{len(preview.verdicts)} items, {alerts} would alert")
-    for verdict in preview.verdicts:
-        item = verdict.item
-        best = max((s.score for s in verdict.scores), default=0.0)
-        mark = "ALERT" if verdict.alert else "  -  "
-        dated = item.published.date().isoformat() if item.published else "undated"
-        echo(f"{mark} {best:.2f}  {dated}  {item.title[:100]}")
-        if item.link:
-            echo(f"        {item.link}")
-        for reason in verdict.why_not:
-            echo(f"        why not: {reason}")
 
 
 @click.command("test")

@@ -13,7 +13,7 @@ from soupsieve import SelectorSyntaxError
 from bot.core.models import HtmlSelectors, Item, ParsedFeed
 from bot.core.text import fold_space, html_to_text
 from bot.errors import ParseError
-from bot.parse.articles import MIN_ARTICLES, detect_articles
+from bot.parse.articles import MIN_ARTICLES, ArticleList, detect_articles
 from bot.parse.dates import parse_date
 from bot.parse.fields import absolute_link, language, title_or_excerpt, unique_items
 
@@ -24,8 +24,7 @@ def parse_html_page(
     """One item per element matching `selectors.item`, or without selectors the articles of
     the list detected on the page; ParseError when there are none."""
     soup = _soup(body, content_type)
-    base_tag = soup.find("base", href=True)
-    base = absolute_link(str(base_tag["href"]), url) if isinstance(base_tag, Tag) else None
+    base = _base(soup, url)
     if selectors is None:
         return _detected(soup, url=url, base=base or url)
     blocks = _select(soup, selectors.item)
@@ -37,6 +36,17 @@ def parse_html_page(
         items=unique_items(item for item in items if item is not None),
         title=_page_title(soup),
     )
+
+
+def detection_of(body: bytes, *, url: str, content_type: str | None) -> ArticleList | None:
+    """What article-list detection finds on a page and where (for `sources test`)."""
+    soup = _soup(body, content_type)
+    return detect_articles(soup, url=url, base=_base(soup, url) or url)
+
+
+def _base(soup: BeautifulSoup, url: str) -> str | None:
+    base_tag = soup.find("base", href=True)
+    return absolute_link(str(base_tag["href"]), url) if isinstance(base_tag, Tag) else None
 
 
 def _detected(soup: BeautifulSoup, *, url: str, base: str) -> ParsedFeed:

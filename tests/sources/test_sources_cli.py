@@ -116,3 +116,34 @@ async def test_sources_add_stores_the_discovered_feed(
     code, _, err = await sources(config, "add", feed, "--name", "Again")
     assert code == 1
     assert "already a source" in err
+
+
+LIST_PAGE = (
+    "<!DOCTYPE html><html><head><title>Press releases</title></head><body>"
+    "<nav><a href='/'>Home</a> <a href='/about/'>About us</a></nav><ul class='releases'>"
+    + "".join(
+        f"<li><a href='/press/2026/11/{day:02d}/joint-operation-{day}.html'>Customs of two "
+        f"countries seize precursor chemicals in joint operation number {day}</a></li>"
+        for day in range(1, 7)
+    )
+    + "</ul><footer><a href='/contact/'>Contact</a></footer></body></html>"
+).encode()
+
+
+async def test_sources_test_html_shows_the_detected_list(
+    feedserver: FeedServer, tmp_path: Path
+) -> None:
+    """--type html without selectors: the detected group, its size and the items' links."""
+    page = feedserver.add_feed("/press/", LIST_PAGE, content_type="text/html")
+    config = write_config(tmp_path, [])
+    code, out, err = await sources(config, "test", page, "--type", "html", "--json")
+
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["html"]["detected"] is True
+    assert "li" in report["html"]["group"]
+    assert report["html"]["candidate_groups"] >= 1
+    links = [item["link"] for item in report["items"]]
+    assert links == [
+        feedserver.url(f"/press/2026/11/{d:02d}/joint-operation-{d}.html") for d in range(1, 7)
+    ]
