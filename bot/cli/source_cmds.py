@@ -228,7 +228,10 @@ def add_source(
 
     async def discover() -> Discovery:
         async with HttpFetcher(limits_for(settings.polling)) as fetcher:
-            return await discover_feed(fetcher, url.strip())
+            # Stored like a source from /addsource, it will be polled as one: public addresses
+            # only unless telegram.allow_private_sources, so discovery obeys the same rule.
+            private = settings.telegram.allow_private_sources
+            return await discover_feed(fetcher, url.strip(), allow_private=private)
 
     try:
         discovery = asyncio.run(discover())

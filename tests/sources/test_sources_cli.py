@@ -101,6 +101,10 @@ async def test_sources_add_stores_the_discovered_feed(
     feed = feedserver.add_feed("/wire/feed.xml", rss_feed(2, title="Wire feed"))
     page = feedserver.add_feed("/wire/", SITE, content_type="text/html")
     config = write_config(tmp_path, [])
+    code, _, err = await sources(config, "add", page)
+    assert code == 1  # polled like a Telegram source: loopback refused by default
+    assert "not a public address" in err
+    config = write_config(tmp_path, [], extra={"telegram": {"allow_private_sources": True}})
 
     code, out, err = await sources(
         config, "add", page, "--interval", "20m", "--topics", "drug-control-cooperation"
