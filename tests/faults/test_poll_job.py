@@ -113,7 +113,13 @@ class RecordingStore(UnreachableStore):
         return []
 
     def save_poll(
-        self, source_id: int, success: PollSuccess, entries: Sequence[StoredEntry], *, alert: bool
+        self,
+        source_id: int,
+        success: PollSuccess,
+        entries: Sequence[StoredEntry],
+        *,
+        alert: bool,
+        on_refused: object = None,
     ) -> tuple[int, list[NewMatch]]:
         self.saved.append(source_id)
         return 0, []
