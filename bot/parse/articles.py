@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bs4 import Tag
+from bs4.element import NavigableString, Tag
 
 from bot.core.models import Item
-from bot.core.text import fold_space, html_to_text
+from bot.core.text import fold_space
 from bot.parse.dates import parse_date
 from bot.parse.fields import absolute_link
 from bot.parse.linkshape import (
@@ -48,6 +48,12 @@ _ASIDE = re.compile(
 )
 _UNSTABLE_CLASS = re.compile(r"\d|^(odd|even|first|last|active|current|selected|on|hover)$")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_BLOCKS = _HEADINGS | {"p", "div", "br", "li", "tr", "td", "blockquote", "section", "article"}
+_BOX_PARTS = 2000
+"""Text pieces read from one article's box at most: a summary needs the first few."""
+MAX_ITEMS = 300
+"""Articles taken from one page at most (the first ones): a list longer than that is an
+archive, and each item costs a walk of its box."""
 
 
 @dataclass(slots=True)
@@ -97,8 +103,9 @@ def detect_articles(root: Tag, *, url: str, base: str) -> ArticleList | None:
     if not scored:
         return None
     _, best = max(scored, key=lambda pair: pair[0])
-    members = {id(link.anchor) for link in best.links.values()}
-    items = tuple(_item(link, members) for link in best.links.values() if link.quality > 0)
+    listed = [link for link in best.links.values() if link.quality > 0][:MAX_ITEMS]
+    holding = _links_held(link.anchor for link in listed)
+    items = tuple(_item(link, holding) for link in listed)
     return ArticleList(items=items, signature=best.signature, candidates=len(scored))
 
 
@@ -201,9 +208,19 @@ def _quality(url: str, title: str, sites: frozenset[str]) -> float:
     return (0.5 + 0.5 * shape) * (1.0 if same_site else 0.5)
 
 
-def _item(link: _Link, members: set[int]) -> Item:
-    unit = _unit(link.anchor, members)
-    text = html_to_text(unit.decode_contents()) if unit is not None else ""
+def _links_held(anchors: Iterator[Tag]) -> dict[int, int]:
+    """How many of the list's links each element holds, by element id: one walk up from each
+    link (a page of thousands of links stays linear)."""
+    held: dict[int, int] = {}
+    for anchor in anchors:
+        for parent in anchor.parents:
+            held[id(parent)] = held.get(id(parent), 0) + 1
+    return held
+
+
+def _item(link: _Link, holding: dict[int, int]) -> Item:
+    unit = _unit(link.anchor, holding)
+    text = _box_text(unit) if unit is not None else ""
     return Item(
         title=link.title,
         link=link.url,
@@ -212,14 +229,28 @@ def _item(link: _Link, members: set[int]) -> Item:
     )
 
 
-def _unit(anchor: Tag, members: set[int]) -> Tag | None:
+def _box_text(box: Tag) -> str:
+    """The box's text with block elements on lines of their own (a walk of the parsed tree:
+    parsing each box's markup again would cost more than the page itself)."""
+    parts: list[str] = []
+    for node in box.descendants:
+        if isinstance(node, Tag):
+            if node.name in _BLOCKS:
+                parts.append("\n")
+        elif isinstance(node, NavigableString) and type(node) is NavigableString:
+            parts.append(str(node))
+        if len(parts) > _BOX_PARTS:
+            break
+    return fold_space("".join(parts))
+
+
+def _unit(anchor: Tag, holding: dict[int, int]) -> Tag | None:
     """The largest element around the anchor that holds no other link of the list: the
     article's box, where its date and summary are."""
     unit: Tag | None = None
     node = anchor.parent if isinstance(anchor.parent, Tag) else None
     while node is not None and node.name not in ("body", "html", "[document]"):
-        others = sum(1 for a in node.find_all("a", href=True) if id(a) in members)
-        if others > 1:
+        if holding.get(id(node), 0) > 1:
             break
         unit = node
         node = node.parent if isinstance(node.parent, Tag) else None

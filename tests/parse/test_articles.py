@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from datetime import UTC, datetime
 
 import pytest
@@ -184,6 +185,7 @@ PAGES = [
 ]
 
 
+@cache
 def detect(page: Page) -> ParsedFeed:
     body = read_capture(page.file)
     return parse_body(body, url=page.url, content_type="text/html", source_type="html")

@@ -32,6 +32,13 @@ MIN_DETECTED = 5
 # There is nothing to store or alert, so it is not an item (as the nested empty <item>s of
 # the pcmag capture, which its manifest row already leaves out).
 EMPTY_ITEMS = {"fr-no-prolog-iso8859-cerclepsy.xml": 1}
+NO_ARTICLES_PATH = "agency-home.html"
+NO_ARTICLES_PAGE = (
+    b"<html><body><nav><a href='/'>Home</a> <a href='/about/'>About the agency</a></nav>"
+    b"<ul><li><a href='/press/'>Press</a></li><li><a href='/contact/'>Contact us</a></li></ul>"
+    b"<p>Welcome. Our annual report is <a href='/2024/report-2024'>available here</a>.</p>"
+    b"</body></html>"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +67,13 @@ class _CaptureHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         name = unquote(urlsplit(self.path).path.lstrip("/"))
-        content_type = self.types.get(name)
-        if content_type is None:
+        if name == NO_ARTICLES_PATH:
+            content_type, body = "text/html; charset=utf-8", NO_ARTICLES_PAGE
+        elif name in self.types:
+            content_type, body = self.types[name], (self.folder / name).read_bytes()
+        else:
             self.send_error(404)
             return
-        body = (self.folder / name).read_bytes()
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -99,6 +108,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Polle
             }
             for c in rows
         ]
+        sources.append(
+            {"name": NO_ARTICLES_PATH, "url": f"{base}/{NO_ARTICLES_PATH}", "type": "html"}
+        )
         config = write_config(
             tmp,
             sources,
@@ -178,3 +190,12 @@ def test_capture_links_are_absolute(capture: Capture, corpus: dict[str, Polled])
         parts = urlsplit(link)
         assert parts.scheme in ("http", "https"), link
         assert parts.hostname, link
+
+
+def test_page_without_articles_fails_its_source_clearly(corpus: dict[str, Polled]) -> None:
+    """An html source whose page has nothing article-like is that source's failure, with the
+    reason on the source row, not a success with zero items; the other sources are unharmed."""
+    polled = corpus[NO_ARTICLES_PATH]
+    assert polled.items == []
+    assert polled.error is not None
+    assert "no article list found on the page" in polled.error
