@@ -7,7 +7,6 @@ from bot.errors import ParseError
 from bot.parse.feeds import parse_feed
 from bot.parse.htmlpage import parse_html_page
 from bot.parse.jsonfeed import parse_json_feed
-from bot.parse.repair import repair_feed
 from bot.parse.sniff import looks_like_json_feed
 
 
@@ -19,23 +18,7 @@ def parse_body(
     source_type: str = "feed",
     selectors: HtmlSelectors | None = None,
 ) -> ParsedFeed:
-    """The items in a fetched body, mojibake repaired; ParseError with a short reason when
-    there are none."""
-    return repair_feed(
-        _parse(
-            body, url=url, content_type=content_type, source_type=source_type, selectors=selectors
-        )
-    )
-
-
-def _parse(
-    body: bytes,
-    *,
-    url: str,
-    content_type: str | None,
-    source_type: str,
-    selectors: HtmlSelectors | None,
-) -> ParsedFeed:
+    """The items in a fetched body; ParseError with a short reason when there are none."""
     if source_type == "html":
         return parse_html_page(body, url=url, content_type=content_type, selectors=selectors)
     if source_type != "feed":

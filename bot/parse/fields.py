@@ -10,6 +10,7 @@ from bot.core.identity import item_keys
 from bot.core.models import Item
 from bot.core.sanitize import clean_item
 from bot.core.text import html_to_text
+from bot.parse.repair import repair_item
 
 _LANG = re.compile(r"[A-Za-z]{2,3}")
 _TITLE_FROM_TEXT = 120
@@ -60,8 +61,11 @@ def title_or_excerpt(title: str, *texts: str) -> str:
 
 def unique_items(items: Iterable[Item]) -> tuple[Item, ...]:
     """Items that have a title or a link, each identity kept once (the first one seen), with
-    their text cleaned of what a database, Telegram or a terminal refuses (bot.core.sanitize)."""
-    candidates = [item for item in map(clean_item, items) if item.title or item.link]
+    mojibake repaired (bot.parse.repair) and their text cleaned of what a database, Telegram
+    or a terminal refuses (bot.core.sanitize)."""
+    # Mojibake is repaired first: its C1 characters are what sanitising would strip.
+    repaired = map(clean_item, map(repair_item, items))
+    candidates = [item for item in repaired if item.title or item.link]
     seen: set[str] = set()
     kept: list[Item] = []
     for item, key in zip(candidates, item_keys(candidates), strict=True):

@@ -6,7 +6,10 @@ from dataclasses import replace
 
 import ftfy
 
-from bot.core.models import Item, ParsedFeed
+from bot.core.models import Item
+
+_UTF8_STEPS = (("decode", "utf-8"), ("apply", "decode_inconsistent_utf8"))
+"""ftfy's steps that decode UTF-8: the whole text, or the broken runs of a mixed one."""
 
 
 def repair_text(text: str) -> str:
@@ -17,7 +20,15 @@ def repair_text(text: str) -> str:
     unless it finds the tell-tale sequences of mojibake, so correct Chinese, Russian or
     accented Latin text comes back as it was.
     """
-    return ftfy.fix_encoding(text) if text else text
+    if not text:
+        return text
+    fixed = ftfy.fix_encoding_and_explain(text)
+    # Only a repair that decodes UTF-8 is one: ftfy also reads a lone C1 control character
+    # as cp1252 ("\x9b" -> "›"), which would turn a terminal escape into text.
+    steps = fixed.explanation or []
+    if not any(step in _UTF8_STEPS for step in steps):
+        return text
+    return fixed.text
 
 
 def repair_item(item: Item) -> Item:
@@ -26,11 +37,3 @@ def repair_item(item: Item) -> Item:
     if (title, summary, content) == (item.title, item.summary, item.content):
         return item
     return replace(item, title=title, summary=summary, content=content)
-
-
-def repair_feed(feed: ParsedFeed) -> ParsedFeed:
-    """The parsed feed with every item repaired."""
-    items = tuple(repair_item(item) for item in feed.items)
-    if all(new is old for new, old in zip(items, feed.items, strict=True)):
-        return feed
-    return replace(feed, items=items)

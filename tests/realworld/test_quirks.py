@@ -162,8 +162,14 @@ QUIRKS = [
     Q(
         "zh-hk-hket-hongkong-2020.xml",
         "rss2",
-        "fullwidth spaces in titles are kept",
-        lambda feed: any("\u3000" in i.title for i in feed.items),
+        "fullwidth spaces in titles still separate their halves",
+        lambda feed: (
+            feed.items[0].title
+            in (
+                "【新冠肺炎】機動部隊23歲男警初步確診\u3000同組訓練40多名警員或要檢疫",
+                "【新冠肺炎】機動部隊23歲男警初步確診 同組訓練40多名警員或要檢疫",
+            )
+        ),
     ),
     Q("zh-hk-mingpao-pns-2020.xml", "rss2", "all items of a day share one pubDate", count(82)),
     Q(
