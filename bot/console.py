@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.core.models import PollOutcome
+from bot.core.sanitize import clean_line
 
 
 def format_console_line(
     source_name: str, title: str, link: str | None, topic: str, score: float, terms: list[str]
 ) -> str:
     """`0.87  drug-control-cooperation  China Daily  Title  https://...  [terms]`."""
-    shown_terms = ", ".join(terms[:6])
+    shown_terms = clean_line(", ".join(terms[:6]))
     parts = [f"{score:.2f}", topic, source_name, title, link or "-"]
-    line = "  ".join(parts)
+    # Feed text on a terminal: escape sequences and newlines would be acted on, not shown.
+    line = "  ".join(clean_line(part) for part in parts)
     return f"{line}  [{shown_terms}]" if shown_terms else line
 
 
 def format_repeat_line(source_name: str, title: str, topic: str, original_item: int) -> str:
     """`      drug-control-cooperation  also reported by TASS: Title  (story of item 12)`."""
+    topic, source_name, title = (clean_line(text) for text in (topic, source_name, title))
     return (
         f"{'':4}  {topic}  also reported by {source_name}: {title}  (story of item {original_item})"
     )

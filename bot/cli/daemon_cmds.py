@@ -16,6 +16,9 @@ from bot.log import configure_logging
 
 # Commands import their heavy dependencies when they run, so `--help` and `health` start fast.
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
     from bot.core.models import PollOutcome
     from bot.services.configuration import Configuration
 
@@ -57,8 +60,8 @@ def run(config_file: str | None) -> None:
 def poll(once: bool, config_file: str | None) -> None:
     """Poll every enabled source once; print a summary (ok/failed, new items, matches)."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from bot.core.sanitize import clean_line
     from bot.daemon import poll_once
 
     if not once:
@@ -74,18 +77,11 @@ def poll(once: bool, config_file: str | None) -> None:
     err = Console(stderr=True)
     total = sum(1 for source in config.settings.sources if source.enabled)
     if err.is_terminal:
-        with Progress(
-            TextColumn("polling"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            console=err,
-            transient=True,
-        ) as bar:
+        with poll_progress(err) as bar:
             task = bar.add_task("", total=total)
 
             def advance(outcome: PollOutcome) -> None:
-                bar.update(task, advance=1, description=outcome.source_name)
+                bar.update(task, advance=1, description=clean_line(outcome.source_name))
 
             outcomes = asyncio.run(poll_once(config, progress=advance))
     else:
@@ -93,16 +89,35 @@ def poll(once: bool, config_file: str | None) -> None:
     print_summary(outcomes)
 
 
+def poll_progress(console: Console) -> Progress:
+    """The `poll --once` progress bar; the source name (feed text) is shown as plain text,
+    never read as rich markup (a name like `News [/]` would crash it)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("polling"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}", markup=False),
+        console=console,
+        transient=True,
+    )
+
+
 def print_summary(outcomes: list[PollOutcome]) -> None:
     """A row per source (status, items, new, matches, note) and a totals line."""
+    from bot.core.sanitize import clean_line
+
     rows = [
         (
-            o.source_name,
+            clean_line(o.source_name),
             "unchanged" if o.not_modified else ("ok" if o.ok else "FAILED"),
             str(o.items_seen),
             str(o.new_items),
             str(len(o.matches)),
-            o.error or o.warning or ("first poll: recorded, no alerts" if o.baseline else ""),
+            clean_line(
+                o.error or o.warning or ("first poll: recorded, no alerts" if o.baseline else "")
+            ),
         )
         for o in sorted(outcomes, key=lambda o: (o.ok, o.source_name))
     ]
@@ -120,7 +135,9 @@ def print_summary(outcomes: list[PollOutcome]) -> None:
     )
     for match in matches:
         click.echo(
-            f"  {match.score.score:.2f}  {match.score.topic}  {match.title}  {match.link or ''}"
+            clean_line(
+                f"  {match.score.score:.2f}  {match.score.topic}  {match.title}  {match.link or ''}"
+            )
         )
 
 

@@ -210,13 +210,15 @@ def list_command(ctx: click.Context, config_file: str | None, as_json: bool) -> 
 def _print_table(listed: list[SourceListing]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    from bot.core.sanitize import clean_line
     from bot.settings.units import format_duration
 
     table = Table("id", "name", "origin", "state", "interval", "last success", "fails", "error")
     for source in listed:
         last = source.last_success_at
-        table.add_row(
+        cells = (
             str(source.id),
             source.name,
             source.origin,
@@ -226,6 +228,8 @@ def _print_table(listed: list[SourceListing]) -> None:
             str(source.consecutive_failures),
             source.last_error or "",
         )
+        # Names and errors hold feed text: shown as text (not rich markup), without escapes.
+        table.add_row(*(Text(clean_line(cell)) for cell in cells))
     Console().print(table)
     click.echo(f"{len(listed)} sources")
 

@@ -16,6 +16,12 @@ from bot.errors import ConfigError, Problem
 Loc = tuple[str | int, ...]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+MAX_NODES = 100_000
+"""Values in a file once aliases are expanded; a real config or topic file has a few thousand,
+an alias bomb (each level naming the one before nine times) billions."""
+MAX_DEPTH = 64
+"""Nesting of mappings and lists; real files nest a few levels."""
+
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -62,6 +68,12 @@ def parse_yaml(text: str, *, path: str, env: Mapping[str, str]) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise ConfigError([Problem(path, line, f"invalid YAML: {exc.problem or exc}")]) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem(path, None, f"invalid YAML: {exc}")]) from exc
+    except RecursionError as exc:  # PyYAML composes nested collections recursively
+        raise ConfigError(
+            [Problem(path, None, f"invalid YAML: nested more than {MAX_DEPTH} levels deep")]
+        ) from exc
     finally:
         loader.dispose()
     if root is None:
@@ -69,8 +81,32 @@ def parse_yaml(text: str, *, path: str, env: Mapping[str, str]) -> YamlDocument:
     problems: list[Problem] = []
     lines: dict[Loc, int] = {}
     constructor = yaml.SafeLoader("")
+    # An alias makes one node appear at several places: each is expanded, so the expansion is
+    # bounded (an alias bomb), and a node that contains itself (`a: &a [*a]`) is refused.
+    expanded = 0
+    open_nodes: set[int] = set()
+
+    def too_much(node: yaml.Node, message: str) -> ConfigError:
+        return ConfigError([Problem(path, node.start_mark.line + 1, message)])
 
     def build(node: yaml.Node, loc: Loc) -> Any:
+        nonlocal expanded
+        expanded += 1
+        if expanded > MAX_NODES:
+            raise too_much(node, f"more than {MAX_NODES:,} values once aliases are expanded")
+        if len(loc) > MAX_DEPTH:
+            raise too_much(node, f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, yaml.CollectionNode):
+            if id(node) in open_nodes:
+                raise too_much(node, "an alias refers to a node that contains it")
+            open_nodes.add(id(node))
+            try:
+                return build_collection(node, loc)
+            finally:
+                open_nodes.discard(id(node))
+        return build_scalar(node, loc)
+
+    def build_collection(node: yaml.CollectionNode, loc: Loc) -> Any:
         lines.setdefault(loc, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
@@ -88,8 +124,10 @@ def parse_yaml(text: str, *, path: str, env: Mapping[str, str]) -> YamlDocument:
                 out[key] = build(value_node, (*loc, key))
             lines.pop((*loc, "<key>"), None)
             return out
-        if isinstance(node, yaml.SequenceNode):
-            return [build(child, (*loc, i)) for i, child in enumerate(node.value)]
+        return [build(child, (*loc, i)) for i, child in enumerate(node.value)]
+
+    def build_scalar(node: yaml.Node, loc: Loc) -> Any:
+        lines.setdefault(loc, node.start_mark.line + 1)
         value = constructor.construct_object(node, deep=True)
         if isinstance(value, str) and "${" in value:
             value, missing = substitute_env(value, env)

@@ -16,6 +16,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.core.arguments import parse_id
 from bot.core.render import esc, shorten
+from bot.core.sanitize import clean_line
 from bot.core.weburl import web_url_problem
 from bot.errors import FetchError
 from bot.services.discovery import discover_feed
@@ -121,7 +122,7 @@ class AdminCommands:
         found, feed = discovery.feed, discovery.feed.parsed
         via = "" if found.url == url else f" Feed found at {esc(found.url)} ({esc(found.how)})."
         url = found.url
-        name = shorten(name or feed.title or urlsplit(url).hostname or url, 200)
+        name = shorten(clean_line(name or feed.title or "") or urlsplit(url).hostname or url, 200)
         new_id = await asyncio.to_thread(
             self.store.add_telegram_source,
             name=name,
