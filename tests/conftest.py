@@ -10,8 +10,29 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.storage import Store, open_store
+
+# Property tests are part of CI: the same examples every run (derandomize), no example database
+# on disk, and few enough examples that all of them together take seconds. A test asking for
+# more sets its own max_examples. NARCOWATCH_FUZZ=deep runs many more, randomly, by hand.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile(
+    "deep",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("deep" if os.environ.get("NARCOWATCH_FUZZ") == "deep" else "ci")
 
 POSTGRES_HOST = "127.0.0.1"
 POSTGRES_PORT = 5432

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.core.models import Item, TopicScore
+from bot.core.sanitize import clean_text
 from bot.errors import Problem
 from bot.settings.yamlsource import describe_validation_error
 
@@ -48,7 +49,7 @@ def _first_object(text: str) -> bool:
 
 def plain_item(text: str) -> InputRow:
     """Text that is not JSON Lines: the first non-blank line is the title, the rest the body."""
-    lines = text.strip().splitlines()
+    lines = clean_text(text).strip().splitlines()
     title = lines[0].strip() if lines else ""
     body = "\n".join(lines[1:]).strip()
     return InputRow(id="1", line=1, item=Item(title=title, content=body), raw={})
@@ -68,8 +69,13 @@ def parse_line(line: str, number: int, *, source: str) -> InputRow | Problem:
         return Problem(
             source, number, "; ".join(describe_validation_error(e) for e in exc.errors())
         )
+    # JSON escapes can spell lone surrogates and NULs: cleaned as the parsers clean feed text.
     item = Item(
-        title=row.title, link=row.url, summary=row.summary, content=row.content, lang=row.lang
+        title=clean_text(row.title),
+        link=clean_text(row.url) if row.url is not None else None,
+        summary=clean_text(row.summary),
+        content=clean_text(row.content),
+        lang=clean_text(row.lang) if row.lang is not None else None,
     )
     ident = str(row.id) if row.id is not None else str(number)
     return InputRow(id=ident, line=number, item=item, raw=data)

@@ -12,6 +12,7 @@ import feedparser
 
 from bot.core.models import Item, ParsedFeed
 from bot.errors import ParseError
+from bot.parse.charrefs import without_bad_charrefs
 from bot.parse.dates import from_struct_time, parse_date
 from bot.parse.fields import absolute_link, language, plain, title_or_excerpt, unique_items
 from bot.parse.sniff import looks_like_html
@@ -30,12 +31,15 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None) -> ParsedFeed
     if content_type:
         headers["content-type"] = content_type
     # A stream, never bytes or str: given those, feedparser tries them as a path or URL first.
-    parsed = feedparser.parse(
-        io.BytesIO(without_entity_bomb(body)),
-        response_headers=headers,
-        sanitize_html=False,  # everything becomes plain text, so sanitising is wasted work
-        resolve_relative_uris=False,  # links are resolved here; markup is dropped anyway
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(without_bad_charrefs(without_entity_bomb(body))),
+            response_headers=headers,
+            sanitize_html=False,  # everything becomes plain text, so sanitising is wasted work
+            resolve_relative_uris=False,  # links are resolved here; markup is dropped anyway
+        )
+    except (UnicodeError, ValueError) as exc:  # a reference to no character, in UTF-16 say
+        raise ParseError(f"feed could not be parsed ({type(exc).__name__})") from exc
     entries: list[Any] = parsed.get("entries") or []
     problem = _problem(parsed)
     if not entries and (problem or not parsed.get("version")):

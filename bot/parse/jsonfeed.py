@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot.core.models import Item, ParsedFeed
+from bot.core.sanitize import clean_text
 from bot.errors import ParseError
 from bot.parse.dates import parse_date
 from bot.parse.fields import absolute_link, language, plain, title_or_excerpt, unique_items
@@ -75,7 +76,8 @@ def _author(entry: dict[str, Any]) -> str | None:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    # JSON's \u escapes can spell a lone surrogate or a NUL, which no later step can encode.
+    return clean_text(value) if isinstance(value, str) else None
 
 
 def _short(exc: Exception) -> str:

@@ -61,13 +61,26 @@ def substitute_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
 
 def parse_yaml(text: str, *, path: str, env: Mapping[str, str]) -> YamlDocument:
     """Parse YAML text; raise ConfigError naming every syntax, duplicate-key or env problem."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character, checked before parsing
+        where = text[: exc.position].count("\n") + 1
+        raise ConfigError(
+            [Problem(path, where, f"invalid YAML: character #x{exc.character:04x} is not allowed")]
+        ) from exc
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError([Problem(path, line, f"invalid YAML: {exc.problem or exc}")]) from exc
+        raise ConfigError(
+            [
+                Problem(
+                    path,
+                    mark.line + 1 if mark is not None else None,
+                    f"invalid YAML: {exc.problem or exc}",
+                )
+            ]
+        ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(path, None, f"invalid YAML: {exc}")]) from exc
     except RecursionError as exc:  # PyYAML composes nested collections recursively

@@ -51,3 +51,9 @@ def test_deep_nesting_is_a_clear_error(depth: int) -> None:
     """Lists nested far deeper than any config are refused, never a RecursionError."""
     message = problem_of("a: " + "[" * depth + "]" * depth + "\n")
     assert "nested more than 64 levels deep" in message
+
+
+def test_control_character_is_a_file_line_error() -> None:
+    """A control character (found by fuzzing) is reported at its line, not as a traceback."""
+    message = problem_of("a: 1\nb: x\x1fy\n")
+    assert message == "bad.yaml:2: invalid YAML: character #x001f is not allowed"
