@@ -43,7 +43,7 @@ def source_state(row: AnyRow) -> SourceState:
         consecutive_failures=row.consecutive_failures,
         last_success_at=row.last_success_at,
         enabled=row.enabled,
-        trusted=row.origin == "config",
+        trusted=row.trusted,
         headers=tuple((row.headers or {}).items()),
         body_hash=row.body_hash,
     )
@@ -70,6 +70,8 @@ def _config_changes(row: AnyRow, spec: SourceSpec, now: datetime) -> dict[str, A
     changes = {k: v for k, v in _spec_columns(spec).items() if getattr(row, k) != v}
     if row.origin != "config":
         changes["origin"] = "config"
+    if not row.trusted:
+        changes["trusted"] = True
     if spec.url != row.config_url:
         # A new address is a new conversation with a server: forget validators and failures.
         changes |= {
@@ -212,10 +214,13 @@ class SourceStore(StoreBase):
         return SyncReport(added=tuple(added), changed=tuple(changed), removed=tuple(removed))
 
     @staticmethod
-    def _new_source(spec: SourceSpec, now: datetime, origin: str = "config") -> dict[str, Any]:
+    def _new_source(
+        spec: SourceSpec, now: datetime, origin: str = "config", *, trusted: bool = True
+    ) -> dict[str, Any]:
         return {
             "name": spec.name,
             "origin": origin,
+            "trusted": trusted,
             "config_url": spec.url,
             "url": spec.url,
             **_spec_columns(spec),
@@ -229,11 +234,16 @@ class SourceStore(StoreBase):
         }
 
     @retries_transient
-    def add_source(self, spec: SourceSpec, *, now: datetime) -> int | None:
-        """Add a source from Telegram (/addsource), due now; None when the name is taken."""
+    def add_source(self, spec: SourceSpec, *, now: datetime, trusted: bool = False) -> int | None:
+        """Add a source from outside the config file, due now; None when the name is taken.
+
+        Untrusted unless `trusted` (an operator's CLI import): a source added from Telegram
+        may only reach public addresses.
+        """
         stmt = self._insert_ignoring(SOURCE, ["name"]).returning(s.id)
+        row = self._new_source(spec, now, "telegram", trusted=trusted)
         with self._transaction() as conn:
-            new_id = conn.execute(stmt, [self._new_source(spec, now, "telegram")]).scalar()
+            new_id = conn.execute(stmt, [row]).scalar()
         return new_id
 
     @retries_transient

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -94,6 +95,11 @@ class Source(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(200), unique=True)
     origin: str = Field(default="config", sa_type=String(16))
+    # May reach private addresses: written by the operator (config file, CLI import), not
+    # added from Telegram (see bot.fetch.guard).
+    trusted: bool = Field(
+        default=False, sa_type=Boolean, sa_column_kwargs={"server_default": false()}
+    )
     config_url: str | None = Field(default=None, sa_type=Text)
     url: str = Field(sa_type=Text)
     type: str = Field(default="feed", sa_type=String(16))
