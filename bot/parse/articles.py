@@ -9,7 +9,7 @@ heading or not, outside navigation, menus, footers and sidebars. The best group 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,9 +20,12 @@ from bot.core.text import fold_space
 from bot.parse.dates import parse_date
 from bot.parse.fields import absolute_link
 from bot.parse.linkshape import (
+    MIN_LISTED_WIDTH,
     article_likeness,
+    dominant_section,
     is_dateline,
     is_headline,
+    section_of,
     section_share,
     site_of,
     text_date,
@@ -51,6 +54,7 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _BLOCKS = _HEADINGS | {"p", "div", "br", "li", "tr", "td", "blockquote", "section", "article"}
 _BOX_PARTS = 2000
 """Text pieces read from one article's box at most: a summary needs the first few."""
+_LEAD_STORIES = 2
 MAX_ITEMS = 300
 """Articles taken from one page at most (the first ones): a list longer than that is an
 archive, and each item costs a walk of its box."""
@@ -62,6 +66,8 @@ class _Link:
     title: str
     anchor: Tag
     quality: float
+    position: int
+    aside: bool
 
 
 @dataclass(slots=True)
@@ -70,6 +76,9 @@ class _Group:
     links: dict[str, _Link] = field(default_factory=dict)
     in_heading: bool = False
     aside: bool = False
+
+    def good_links(self) -> int:
+        return sum(1 for link in self.links.values() if link.quality > 0)
 
     def score(self) -> float:
         good = [link.quality for link in self.links.values() if link.quality > 0]
@@ -103,7 +112,7 @@ def detect_articles(root: Tag, *, url: str, base: str) -> ArticleList | None:
     if not scored:
         return None
     _, best = max(scored, key=lambda pair: pair[0])
-    listed = [link for link in best.links.values() if link.quality > 0][:MAX_ITEMS]
+    listed = _with_lead_stories(best, groups.values())[:MAX_ITEMS]
     holding = _links_held(link.anchor for link in listed)
     items = tuple(_item(link, holding) for link in listed)
     return ArticleList(items=items, signature=best.signature, candidates=len(scored))
@@ -133,6 +142,7 @@ def page_sites(root: Tag, *, url: str, base: str) -> frozenset[str]:
 
 def _groups(root: Tag, *, base: str, sites: frozenset[str]) -> dict[str, _Group]:
     groups: dict[str, _Group] = {}
+    position = 0
     for anchor in _anchors(root):
         url = absolute_link(str(anchor.get("href") or ""), base)
         if url is None:
@@ -141,13 +151,14 @@ def _groups(root: Tag, *, base: str, sites: frozenset[str]) -> dict[str, _Group]
         text = anchor.get_text(" ").replace("\ufeff", "")  # stray BOMs from CMS copy-paste
         title = fold_space(text) or fold_space(str(anchor.get("title") or ""))
         signature, in_heading, aside = _place(anchor)
+        position += 1
         group = groups.setdefault(signature, _Group(signature))
         group.in_heading = group.in_heading or in_heading
         group.aside = group.aside or aside
         quality = _quality(url, title, sites)
         known = group.links.get(url)
         if known is None or quality > known.quality:
-            group.links[url] = _Link(url, title, anchor, quality)
+            group.links[url] = _Link(url, title, anchor, quality, position, aside)
     return groups
 
 
@@ -206,6 +217,64 @@ def _quality(url: str, title: str, sites: frozenset[str]) -> float:
         return 0.0
     same_site = site_of(url) in sites
     return (0.5 + 0.5 * shape) * (1.0 if same_site else 0.5)
+
+
+def _with_lead_stories(best: _Group, groups: Iterable[_Group]) -> list[_Link]:
+    """The list with the other article links inside its box, in page order: the lead story
+    styled apart (an <h1> above the <h4>s), or a headline a little short for a menu-free
+    guess. They must lead to the list's own section of the site, sit in no listed article's
+    box and belong to no other list (a "news" widget inside the list is not the list)."""
+    listed = [link for link in best.links.values() if link.quality > 0]
+    held = _links_held(link.anchor for link in listed)
+    box = _box_of(listed, held)
+    if box is None:
+        return listed
+    section = dominant_section([link.url for link in listed])
+    known = {link.url for link in listed}
+    extra: dict[str, _Link] = {}
+    groups = list(groups)
+    other_lists = {
+        url
+        for group in groups
+        if group is not best and not group.aside and group.good_links() >= MIN_ARTICLES
+        for url in group.links
+    }
+    for group in groups:
+        for link in group.links.values():
+            if link.url in known or link.url in other_lists:
+                continue
+            if link.aside or section_of(link.url) != section:
+                continue
+            if not is_headline(link.title, min_width=MIN_LISTED_WIDTH):
+                continue
+            if article_likeness(link.url) <= 0 or not _beside_items(link.anchor, box, held):
+                continue
+            if link.url not in extra or link.position < extra[link.url].position:
+                extra[link.url] = link
+    if len(extra) > max(_LEAD_STORIES, len(listed) // 4):
+        return listed  # not a lead story or two: another list the page has
+    return sorted([*listed, *extra.values()], key=lambda link: link.position)
+
+
+def _box_of(listed: list[_Link], held: dict[int, int]) -> Tag | None:
+    """The nearest element holding every link of the list."""
+    if not listed:
+        return None
+    for parent in listed[0].anchor.parents:
+        if held.get(id(parent), 0) == len(listed):
+            return parent
+    return None
+
+
+def _beside_items(anchor: Tag, box: Tag, held: dict[int, int]) -> bool:
+    """Whether the anchor is in the list's box but in no listed article's own box (a link
+    inside an article's text or byline is not another article of the list)."""
+    for parent in anchor.parents:
+        if parent is box:
+            return True
+        if held.get(id(parent), 0) == 1:
+            return False  # another article's box; one holding several is a part of the list
+    return False
 
 
 def _links_held(anchors: Iterator[Tag]) -> dict[int, int]:

@@ -14,6 +14,8 @@ MIN_HEADLINE_WIDTH = 16
 """Display width (a CJK character counts 2): 8 Chinese characters or ~3 English words. Menu
 entries ("要聞港聞", "World News") are shorter; headlines are rarely shorter."""
 MAX_HEADLINE_WIDTH = 400
+MIN_LISTED_WIDTH = 8
+"""A shorter headline still counts inside a list already found ("坦言集：技術戰")."""
 
 _SECOND_LEVEL = frozenset({"com", "co", "org", "net", "gov", "edu", "ac", "or", "ne", "go"})
 _ID = re.compile(r"\d{4,}")
@@ -58,10 +60,10 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def is_headline(text: str) -> bool:
+def is_headline(text: str, *, min_width: int = MIN_HEADLINE_WIDTH) -> bool:
     """Text long enough to be a headline, not a menu entry, a button or a date."""
     width = text_width(text)
-    if not MIN_HEADLINE_WIDTH <= width <= MAX_HEADLINE_WIDTH:
+    if not min_width <= width <= MAX_HEADLINE_WIDTH:
         return False
     return not (text.replace(" ", "").isdigit() or is_dateline(text))
 
@@ -114,18 +116,34 @@ def article_likeness(url: str) -> float:
     return min(score, 1.0)
 
 
-def section_share(urls: list[str]) -> float:
-    """The share of URLs in the most common section (host and first two path segments)."""
+def section_of(url: str) -> str:
+    """A URL's section of its site: host and first two path segments."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    segments = [s for s in parts.path.split("/") if s][:2]
+    return "/".join([parts.netloc, *segments])
+
+
+def _sections(urls: list[str]) -> dict[str, int]:
     sections: dict[str, int] = {}
     for url in urls:
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            continue
-        segments = [s for s in parts.path.split("/") if s][:2]
-        key = "/".join([parts.netloc, *segments])
+        key = section_of(url)
         sections[key] = sections.get(key, 0) + 1
+    return sections
+
+
+def section_share(urls: list[str]) -> float:
+    """The share of URLs in the most common section."""
+    sections = _sections(urls)
     return max(sections.values()) / len(urls) if sections else 0.0
+
+
+def dominant_section(urls: list[str]) -> str:
+    """The most common section of the URLs ("" for none)."""
+    sections = _sections(urls)
+    return max(sections, key=lambda key: sections[key]) if sections else ""
 
 
 def url_date(url: str) -> datetime | None:

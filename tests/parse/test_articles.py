@@ -45,13 +45,15 @@ PAGES = [
             "https://orientaldaily.on.cc/cnt/news/20200809/00176_006.html",
             "https://orientaldaily.on.cc/cnt/news/20200809/00176_056.html",  # 海關連破兩空運毒案
             "https://orientaldaily.on.cc/cnt/news/20200809/00184_010.html",
+            "https://orientaldaily.on.cc/cnt/news/20200809/00184_001.html",  # 坦言集：技術戰
         ),
         (
             "https://orientaldaily.on.cc/cnt/news/20200809/index.html",  # 要聞港聞 menu
             "https://orientaldaily.on.cc/cnt/finance/20200809/index.html",
             "http://on.cc",
+            "https://orientaldaily.on.cc/cnt/news/20200809/00176_043.html",  # 啟事: a notice
         ),
-        60,
+        62,
         True,
     ),
     Page(
@@ -76,14 +78,14 @@ PAGES = [
         re.compile(r"https://www1\.hkej\.com/dailynews/views/article/\d+/.+"),
         tuple(
             f"https://www1.hkej.com/dailynews/views/article/{n}/"
-            for n in (2551794, 2551795, 2551796, 2551798, 2551801)
+            for n in (2551793, 2551794, 2551795, 2551796, 2551798, 2551801)  # 2551793 leads
         ),
         (
             "https://www1.hkej.com/dailynews/headline",  # 要聞 menu
             "https://www1.hkej.com/dailynews/toc",
             "https://www2.hkej.com/instantnews/stock",  # footer
         ),
-        8,
+        9,
         False,
     ),
     Page(
@@ -92,7 +94,7 @@ PAGES = [
         re.compile(r"https://hd\.stheadline\.com/news/daily/hk/\d+/日報-港聞-.+"),
         tuple(
             f"https://hd.stheadline.com/news/daily/hk/{n}/"
-            for n in (874107, 874110, 874113, 874131, 874116)
+            for n in (874104, 874107, 874110, 874113, 874131, 874116)  # 874104: the lead (h1)
         ),
         (
             "https://hd.stheadline.com/news/realtime/即時/",  # 即時新聞 menu
@@ -101,7 +103,7 @@ PAGES = [
             "https://hd.stheadline.com/news/daily/hk/871458/",
             "https://hd.stheadline.com/news/realtime/hk/1840989/",
         ),
-        9,
+        10,
         True,
     ),
     Page(
@@ -268,3 +270,16 @@ def test_selectors_still_override_detection() -> None:
         ),
     )
     assert "https://habr.com/ru/post/553652/" in [item.link for item in feed.items]
+
+
+def test_lead_story_styled_apart_is_first_in_page_order() -> None:
+    """The lead story (an <h1> above the <h4> list; a box of its own above the list) is taken
+    with the list, in page order."""
+    assert (
+        detect(PAGES[3])
+        .items[0]
+        .link.startswith(  # type: ignore[union-attr]
+            "https://hd.stheadline.com/news/daily/hk/874104/"
+        )
+    )
+    assert detect(PAGES[2]).items[0].title == "內地客經港轉機恢復 空服員憂播毒"
