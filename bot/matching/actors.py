@@ -29,20 +29,20 @@ _PASSIVE_BEFORE = re.compile(
 )
 # Words after a country (or demonym) that make it a nationality or an origin.
 _PASSIVE_AFTER = re.compile(
-    r"^(?:\s*(?:nationals?|citizens?|man|woman|men|women|boy|girl|suspects?|fugitives?"
+    r"^(?: *(?:nationals?|citizens?|man|woman|men|women|boy|girl|suspects?|fugitives?"
     r"|traffickers?|smugglers?|couriers?|mules?|drug lords?|drug traffickers?|drug dealers?"
     r"|drug cartels?|drug gangs?|cartels?|gangs?|syndicates?|kingpins?|mafia|crime bosses?"
     r"|made|born|origin|grown|produced|bound|registered|flagged|passports?|residents?"
     r"|sailors?|crew|cocaine|heroin|methamphetamine|meth|cannabis|marijuana|opium)\b"
     r"|(?:籍|产|裔|毒贩|毒枭|男子|女子|公民|人)"
-    r"|\s*(?:происхождени|производств|наркокартел|наркобарон|наркокурьер)\w*)"
+    r"| *(?:происхождени|производств|наркокартел|наркобарон|наркокурьер)\w*)"
 )
 # A demonym in the plural names people ("two Colombians", "таджикистанцев"), not a state.
 _PEOPLE = re.compile(r"[a-z](?:ans|is|os|ers)$|[а-я](?:ец|цы|цев|цам|цами|цах)$")
 # A country followed by its police, customs or anti-drug body acts through an agency of its
 # own ("Ghana's narcotics commission", "Thai police", "泰国警方", "полиция Таджикистана").
 _AGENCY_AFTER = re.compile(
-    r"^(?:'s)?\s+(?:[a-z]+\s+){0,3}?(?:police|authorities|customs|coast ?guard|navy|officials"
+    r"^(?:'s)? +(?:[a-z]+ +){0,3}?(?:police|authorities|customs|coast ?guard|navy|officials"
     r"|investigators|prosecutors|law enforcement|security forces|interior ministry"
     r"|(?:anti narcotics?|anti drug|counter narcotics?|narcotics?|drug) (?:unit|agency|bureau"
     r"|directorate|board|commission|force|police|division|department|squad|agents?))\b"
@@ -52,15 +52,6 @@ _AGENCY_BEFORE = re.compile(
     r"(?:полици\w*|мвд|фсб|таможн\w*|пограничн\w* служб\w*|спецслужб\w*|правоохранительн\w*"
     r" орган\w*|силовик\w*|агентств\w* по контролю за наркотиками)\s+$"
 )
-
-
-def through_agency(text: str, start: int, stop: int) -> bool:
-    """Whether the mention is followed (or, in Russian, preceded) by a police or anti-drug
-    body of that country: it then acts as a national agency does."""
-    stop = word_end(text, stop)
-    if _AGENCY_AFTER.match(text[stop : stop + 48]) is not None:
-        return True
-    return _AGENCY_BEFORE.search(text, max(0, start - 40), start) is not None
 
 
 # People who come "from" a country act for it ("officials from Laos"); goods do not.
@@ -80,24 +71,37 @@ def word_end(text: str, stop: int) -> int:
     return stop
 
 
-def is_passive(text: str, start: int, stop: int, *, name: str) -> bool:
-    """Whether the mention text[start:stop] names a nationality, an origin or a destination."""
-    cue = _PASSIVE_BEFORE.search(text, max(0, start - _BEFORE), start)
-    if cue is not None:
-        if cue.group().strip().split()[0] not in ("from", "из"):
-            return True
-        if _AGENTS_FROM.search(text, max(0, cue.start() - 20), cue.start()) is None:
-            return True
+ACTS, ACTS_AS_AGENCY, PASSIVE = 0, 1, 2
+
+
+def mention_kind(text: str, start: int, stop: int, *, name: str) -> int:
+    """How the mention text[start:stop] of a country or place takes part: through one of its
+    police or anti-drug bodies ("Thai police", "полиция Таджикистана": ACTS_AS_AGENCY), as a
+    nationality, origin or destination (PASSIVE), or otherwise as a state acting (ACTS)."""
     stop = word_end(text, stop)
-    after = text[stop : stop + _AFTER]
     if _AGENCY_AFTER.match(text[stop : stop + 48]) is not None:
-        return False  # "the Colombian National Police": a force, not a nationality
-    if _PASSIVE_AFTER.match(after) is not None:
-        return True
+        return ACTS_AS_AGENCY  # "the Colombian National Police": a force, not a nationality
+    cue = _PASSIVE_BEFORE.search(text, max(0, start - _BEFORE), start)
+    if cue is not None and (
+        cue.group().strip().split()[0] not in ("from", "из")
+        or _AGENTS_FROM.search(text, max(0, cue.start() - 20), cue.start()) is None
+    ):
+        return PASSIVE
+    if _PASSIVE_AFTER.match(text[stop : stop + _AFTER]) is not None:
+        return PASSIVE
     said = text[start:stop]
     if said.endswith("籍"):  # an alias of the nationality itself (缅籍, 中国籍)
-        return True
-    return not said.startswith(name) and _PEOPLE.search(said) is not None
+        return PASSIVE
+    if not said.startswith(name) and _PEOPLE.search(said) is not None:
+        return PASSIVE
+    if _AGENCY_BEFORE.search(text, max(0, start - 40), start) is not None:
+        return ACTS_AS_AGENCY
+    return ACTS
+
+
+def is_passive(text: str, start: int, stop: int, *, name: str) -> bool:
+    """Whether the mention text[start:stop] names a nationality, an origin or a destination."""
+    return mention_kind(text, start, stop, name=name) == PASSIVE
 
 
 @dataclass(slots=True)
@@ -150,13 +154,13 @@ def cast(mentions: Sequence[Mention], text: str) -> Cast:
             found.agencies.add(country)
             continue
         folded_name = mention.name.casefold()
-        acting = [(s, e) for s, e in mention.spans if not is_passive(text, s, e, name=folded_name)]
-        if not acting:
+        kinds = {mention_kind(text, s, e, name=folded_name) for s, e in mention.spans}
+        if kinds == {PASSIVE}:
             if country not in found.passive:
                 found.passive.append(country)
             continue
         found.acting.setdefault(country, []).append(mention.name)
-        if any(through_agency(text, s, e) for s, e in acting):
+        if ACTS_AS_AGENCY in kinds:
             found.agencies.add(country)
     found.passive = [c for c in found.passive if c not in found.acting]
     return found

@@ -12,7 +12,6 @@ import re2
 
 from bot.matching.actors import AGENCY, BODY, COUNTRY, OTHER, PLACE
 from bot.matching.countries import country_gazetteer, place_gazetteer
-from bot.matching.hanzi import traditional_variants
 from bot.matching.normalize import CJK_START, fold
 from bot.matching.spec import EntitySpec, TermSpec, TopicSpec
 
@@ -127,19 +126,6 @@ def pattern_key(term: TermSpec) -> PatternKey:
     return PatternKey(head, 0 if cjk else CHECK_START, re.compile(source), None)
 
 
-def spellings(term: TermSpec, *, traditional: bool = True) -> list[PatternKey]:
-    """The term's pattern, plus traditional-script spellings of a simplified Chinese term
-    (unless the table lists them already: `traditional=False`)."""
-    first = pattern_key(term)
-    keys = [first]
-    if traditional and is_cjk(first.key):
-        keys += [
-            PatternKey(variant, first.checks, first.rest, first.case)
-            for variant in traditional_variants(first.key)
-        ]
-    return keys
-
-
 class _Builder:
     """Collects patterns of all topics, merging identical keys, then builds the automaton."""
 
@@ -147,15 +133,15 @@ class _Builder:
         self._entries: dict[str, dict[tuple[int, str | None, str | None], list[Target]]] = {}
         self._rests: dict[str, re.Pattern[str]] = {}
 
-    def add(self, term: TermSpec, target: Target, *, traditional: bool = True) -> None:
-        for spelled in spellings(term, traditional=traditional):
-            rest = spelled.rest.pattern if spelled.rest is not None else None
-            if spelled.rest is not None:
-                self._rests[spelled.rest.pattern] = spelled.rest
-            variants = self._entries.setdefault(spelled.key, {})
-            targets = variants.setdefault((spelled.checks, rest, spelled.case), [])
-            if target not in targets:
-                targets.append(target)
+    def add(self, term: TermSpec, target: Target) -> None:
+        spelled = pattern_key(term)
+        rest = spelled.rest.pattern if spelled.rest is not None else None
+        if spelled.rest is not None:
+            self._rests[spelled.rest.pattern] = spelled.rest
+        variants = self._entries.setdefault(spelled.key, {})
+        targets = variants.setdefault((spelled.checks, rest, spelled.case), [])
+        if target not in targets:
+            targets.append(target)
 
     def build(self) -> Any:
         """The automaton over every key added."""
@@ -184,16 +170,20 @@ def _terms_of(by_lang: dict[str, tuple[TermSpec, ...]]) -> Iterable[TermSpec]:
         yield from terms
 
 
-def _named_in(key: PatternKey, alias: str) -> bool:
-    """Whether a term's pattern occurs inside a (folded, padded) entity alias."""
-    if key.checks == 0:
-        return key.key in alias
-    if key.checks & CHECK_END and key.rest is None:
-        return f" {key.key} " in alias
-    return f" {key.key}" in alias
+def name_pattern(keys: Sequence[PatternKey]) -> re.Pattern[str]:
+    """One regex that finds any of a group's terms inside a (folded, space-padded) name."""
+    parts = []
+    for key in keys:
+        if key.checks == 0:
+            parts.append(re.escape(key.key))
+        elif key.checks & CHECK_END and key.rest is None:
+            parts.append(f" {re.escape(key.key)}(?= )")
+        else:
+            parts.append(f" {re.escape(key.key)}")
+    return re.compile("|".join(parts) or "(?!)")
 
 
-def own_name_groups(entity: EntitySpec, group_keys: Sequence[list[PatternKey]]) -> set[int]:
+def own_name_groups(entity: EntitySpec, patterns: dict[int, re.Pattern[str]]) -> set[int]:
     """Groups a term of which is part of the entity's own name ("Drugs" in the UN Office on
     Drugs and Crime): the name is no evidence of them, or a piracy item would read as drugs."""
     aliases = [
@@ -201,21 +191,26 @@ def own_name_groups(entity: EntitySpec, group_keys: Sequence[list[PatternKey]]) 
         for alias in _terms_of(entity.aliases)
         if alias.term is not None
     ]
-    return {
-        g
-        for g, keys in enumerate(group_keys)
-        if any(_named_in(key, alias) for key in keys for alias in aliases)
-    }
+    return {g for g, pattern in patterns.items() if any(pattern.search(alias) for alias in aliases)}
 
 
-def _fed_groups(
-    entity: EntitySpec, names: Sequence[str], group_keys: Sequence[list[PatternKey]]
-) -> tuple[int, ...]:
-    """The groups an entity adds evidence to: those it lists, less those in its own name."""
-    if not entity.groups:
-        return ()
-    own = own_name_groups(entity, group_keys)
-    return tuple(g for g in (names.index(n) for n in entity.groups if n in names) if g not in own)
+class _GroupNames:
+    """Per group, the pattern of its terms inside names (built on first use)."""
+
+    def __init__(self, group_keys: Sequence[list[PatternKey]]) -> None:
+        self._keys = group_keys
+        self._patterns: dict[int, re.Pattern[str]] = {}
+
+    def fed_groups(self, entity: EntitySpec, names: Sequence[str]) -> tuple[int, ...]:
+        """The groups an entity adds evidence to: those it lists, less those in its name."""
+        if not entity.groups:
+            return ()
+        listed = [names.index(n) for n in entity.groups if n in names]
+        for g in listed:
+            if g not in self._patterns:
+                self._patterns[g] = name_pattern(self._keys[g])
+        own = own_name_groups(entity, {g: self._patterns[g] for g in listed})
+        return tuple(g for g in listed if g not in own)
 
 
 def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTopic:
@@ -247,10 +242,10 @@ def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTo
         entity_specs += gazetteer.entities
         for blocker in gazetteer.blockers:
             builder.add(TermSpec(term=blocker), (index, BLOCK, 0))
-    places = place_gazetteer().entities if spec.entities.places else ()
-    entity_specs += places
-    first_place = len(entity_specs) - len(places)
+    if spec.entities.places:
+        entity_specs += place_gazetteer().entities
     entities: list[CompiledEntity] = []
+    group_names = _GroupNames(group_keys)
     for entity in entity_specs:
         ref = len(entities)
         country = gazetteer.names.get(entity.country, entity.country) if entity.country else None
@@ -262,15 +257,14 @@ def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTo
                 type=entity.type,
                 international=entity.international,
                 country=country,
-                groups=_fed_groups(entity, names, group_keys),
+                groups=group_names.fed_groups(entity, names),
                 weight=entity.weight,
                 role=entity_role(entity, country),
             )
         )
         for alias in _terms_of(entity.aliases):
             if alias.regex is None:
-                # The place table carries its traditional spellings (scripts/make_places.py).
-                builder.add(alias, (index, ENTITY, ref), traditional=ref < first_place)
+                builder.add(alias, (index, ENTITY, ref))
     return CompiledTopic(
         spec=spec,
         group_names=names,

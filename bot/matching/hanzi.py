@@ -1,46 +1,34 @@
-"""Traditional-script spellings of simplified Chinese terms, from OpenCC's dictionaries.
+"""Traditional Chinese to simplified, through OpenCC's t2s dictionaries.
 
 Terms are written in simplified characters; news from Taiwan and Hong Kong uses traditional
-ones. Rather than convert every item's text (a cost per item), each term is converted once at
-compile time into the traditional spellings OpenCC knows: standard (s2t), Taiwan (s2tw),
-Hong Kong (s2hk) and Taiwan with its own vocabulary (s2twp: 信息 -> 資訊). OpenCC converts by
-phrase, so a character whose traditional form depends on the word (制 -> 製 in 制毒, 制 in
-管制) comes out right.
+ones. Text and terms alike are converted to simplified when they are folded, so one term
+matches both scripts. OpenCC converts by phrase, so a character whose simplified form depends
+on the word comes out right. Its t2s dictionaries load in a few milliseconds, once per
+process (the s2t family takes a quarter of a second: converting terms the other way would
+slow every start).
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
-_CONFIGS = ("s2t", "s2tw", "s2hk", "s2twp")
-
-
-@cache
-def _converters() -> tuple[Any, ...]:
-    """OpenCC converters, built once per process (imported lazily: CLI start stays lean)."""
-    import opencc
-
-    return tuple(opencc.OpenCC(config) for config in _CONFIGS)
-
-
-def traditional_variants(term: str) -> list[str]:
-    """The traditional-script spellings of a simplified term (not the term itself)."""
-    variants: list[str] = []
-    for converter in _converters():
-        candidate = converter.convert(term)
-        if candidate != term and candidate not in variants:
-            variants.append(candidate)
-    return variants
-
-
-def to_simplified(text: str) -> str:
-    """Text in simplified characters (for tests and diagnostics)."""
-    return str(_t2s().convert(text))
+# Han characters: only text that has some is converted (the conversion costs ~25 us per
+# Chinese item, and nothing for Latin or Cyrillic text).
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @cache
 def _t2s() -> Any:
+    """The converter, built once per process (imported lazily: CLI start stays lean)."""
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Text with traditional Chinese characters in their simplified form; other text as is."""
+    if _HAN.search(text) is None:
+        return text
+    return str(_t2s().convert(text))

@@ -1,4 +1,4 @@
-"""Text as the matcher sees it: HTML stripped, NFKC, case-folded, with offsets kept."""
+"""Text as the matcher sees it: HTML stripped, NFKC, simplified Chinese, case-folded."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.core.models import Item
 from bot.core.text import html_to_text
+from bot.matching.hanzi import to_simplified
 
 # Hyphens become spaces so "anti-drug" and "anti drug" are one term; curly apostrophes become
 # straight ones. Each replacement is one character for one, so offsets stay put.
@@ -31,7 +32,7 @@ def fold(text: str) -> str:
 
 def _fold(text: str) -> tuple[str, str | None]:
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = to_simplified(unicodedata.normalize("NFKC", text))
     for old, new in _SAME_LENGTH:
         if old in text:
             text = text.replace(old, new)

@@ -6,9 +6,20 @@ import pytest
 
 from bot.core.models import Item
 from bot.matching import Matcher, TopicSpec, compile_topics
-from bot.matching.actors import AGENCY, BODY, COUNTRY, Mention, cast, is_passive
+from bot.matching.actors import (
+    ACTS_AS_AGENCY,
+    AGENCY,
+    BODY,
+    COUNTRY,
+    PASSIVE,
+    Mention,
+    cast,
+    is_passive,
+    mention_kind,
+)
 from bot.matching.countries import place_gazetteer
-from bot.matching.hanzi import to_simplified, traditional_variants
+from bot.matching.hanzi import to_simplified
+from bot.matching.normalize import fold
 from tests.matching.conftest import score
 
 
@@ -50,6 +61,15 @@ def test_countries_that_act_are_actors(text: str, said: str) -> None:
     """A country whose police, officials or state act is an actor."""
     start = text.index(said)
     assert not is_passive(text, start, start + len(said), name=said)
+
+
+def test_cues_stop_at_the_end_of_the_title() -> None:
+    """A country closing the headline does not borrow the police that open the body."""
+    text = "pills seized from syria\njordanian customs found the pills"
+    start = text.index("syria")
+    assert mention_kind(text, start, start + 5, name="syria") == PASSIVE
+    start = text.index("jordanian")
+    assert mention_kind(text, start, start + 6, name="jordan") == ACTS_AS_AGENCY
 
 
 def test_cast_sorts_roles_into_actors_bodies_and_passive_countries() -> None:
@@ -137,18 +157,18 @@ def test_forms_of_cooperation_match(matcher: Matcher, title: str, body: str) -> 
     assert score(matcher, title, body).matched
 
 
-def test_opencc_gives_the_traditional_spellings_of_a_term() -> None:
-    """Terms get their traditional spellings from OpenCC, word by word (制毒 -> 製毒)."""
-    assert "製毒" in traditional_variants("制毒")
-    assert {"臺灣", "台灣"} <= set(traditional_variants("台湾"))
-    assert traditional_variants("毒") == []
-    assert to_simplified("聯合國禁毒署") == "联合国禁毒署"
+def test_opencc_folds_traditional_text_to_simplified() -> None:
+    """Traditional characters fold to simplified by OpenCC, word by word (製毒 -> 制毒)."""
+    assert to_simplified("聯合國禁毒署與緬甸警方") == "联合国禁毒署与缅甸警方"
+    assert fold("製毒工廠") == fold("制毒工厂")
+    assert to_simplified("Наркотики and drugs") == "Наркотики and drugs"
 
 
-def test_traditional_text_matches_a_term_the_old_table_lacked(matcher: Matcher) -> None:
-    """A traditional-script item matches through OpenCC (資訊 is Taiwan's word for 信息)."""
-    result = score(matcher, "台泰警方資訊共享 破獲海洛因走私案", "泰國警方與台灣警方聯手緝毒。")
-    assert any(t.term == "信息共享" for t in result.terms)
+def test_traditional_text_matches_simplified_terms(matcher: Matcher) -> None:
+    """A traditional-script item (Taiwan, Hong Kong) matches the topic's simplified terms."""
+    result = score(matcher, "台泰警方聯手破獲海洛因走私案", "泰國警方與臺灣警方聯手緝毒,查扣贓款。")
+    assert {"联手", "海洛因", "缉毒"} <= {t.term for t in result.terms}
+    assert result.matched
 
 
 @pytest.fixture(scope="module")
