@@ -11,7 +11,7 @@ body to speak of: outlets rewrite headlines freely, and different stories share 
 
 The 64-bit SimHash of the shingles is what the database keeps (`item.fingerprint`): equal
 values mean the same text. It is not the test of near-duplicates on its own. Its 64 bits cannot
-tell a trimmed repost (15-17 bits differ in the pairs of tests/story) from another story on the
+tell a repost (8-20 bits differ in the pairs of tests/story) from another story on the
 topic (19-35 bits) reliably enough when every new match is compared with each match of the last
 two days, so the decision is made on the shingle sets, which the store recomputes from the
 stored text of those few candidates.

@@ -1,4 +1,11 @@
-"""Headlines written after the topic was tuned, of the kinds the labelled set holds."""
+"""Regression fixtures: headlines of the kinds the labelled set holds, which the topic handles.
+
+These are NOT unseen data. The topic rules were tuned with these headlines in view (some rules
+quote them), so every one passes by construction: the file guards against a later change
+breaking a case that once worked, and says nothing about how the matcher does on news it has
+never seen. That is measured on an untouched split of the labelled set (`shared/eval`), which
+no rule may be fitted to.
+"""
 
 from __future__ import annotations
 
@@ -133,7 +140,7 @@ NOT_COOPERATION = [
 def test_cross_border_drug_control_cooperation_matches(
     matcher: Matcher, title: str, body: str
 ) -> None:
-    """Joint operations, agreements and regional bodies against drugs match."""
+    """Joint operations, agreements and regional bodies against drugs still match (fitted)."""
     assert score(matcher, title, body).matched
 
 
@@ -141,5 +148,5 @@ def test_cross_border_drug_control_cooperation_matches(
 def test_domestic_busts_other_cooperation_and_medicines_do_not(
     matcher: Matcher, title: str, body: str
 ) -> None:
-    """One country's busts, cooperation on other matters and medicines do not match."""
+    """Domestic busts, other cooperation and medicines still do not match (fitted)."""
     assert not score(matcher, title, body).matched

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -145,10 +146,18 @@ def test_empty_but_valid_feed_has_no_items() -> None:
     assert feed.title == "Quiet"
 
 
-def test_body_that_looks_like_a_path_is_not_opened() -> None:
+def test_body_that_looks_like_a_path_is_not_opened(tmp_path: Path) -> None:
     """A body naming a local file is parsed as text, never read from disk."""
-    with pytest.raises(ParseError):
-        parse_body(b"/etc/hostname", url=FEED_URL, content_type="application/rss+xml")
+    # The named file holds a valid feed, so reading it would yield an item instead of an error.
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(
+        b"<rss version='2.0'><channel><title>On disk</title>"
+        b"<item><title>Read from disk</title><link>https://example.org/a</link></item>"
+        b"</channel></rss>"
+    )
+    assert parse_body(feed.read_bytes(), url=FEED_URL, content_type=None).items
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_body(str(feed).encode(), url=FEED_URL, content_type="application/rss+xml")
 
 
 def test_non_web_links_are_dropped() -> None:
