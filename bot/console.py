@@ -27,10 +27,16 @@ def format_repeat_line(source_name: str, title: str, topic: str, original_item: 
     )
 
 
+def print_now(line: str) -> None:
+    """Print a line and flush it: stdout to a pipe or file (systemd, a log collector) is
+    block-buffered, which would hold alerts back until kilobytes of them pile up."""
+    print(line, flush=True)
+
+
 class ConsoleNotifier:
     """Prints the matches of each poll outcome."""
 
-    def __init__(self, write: Callable[[str], None] = print) -> None:
+    def __init__(self, write: Callable[[str], None] = print_now) -> None:
         self.write = write
 
     def announce(self, outcome: PollOutcome) -> None:

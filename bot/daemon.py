@@ -31,10 +31,12 @@ from bot.ops.metrics import Metrics
 from bot.process_lock import single_daemon, sqlite_path
 from bot.services.article_text import ArticleReader
 from bot.services.configuration import Configuration, load_configuration
+from bot.services.delivery_jobs import DeliveryOptions
 from bot.services.poll import Poller
 from bot.services.ports import Fetcher
 from bot.services.source_health import HealthThresholds
 from bot.settings import Settings
+from bot.settings.tuning import Tuning, tuning_from_env
 from bot.storage import SourceSpec, Store, create_engine_for, upgrade
 from bot.storage.leadership import UpdatesLeadership
 from bot.storage.sources import DISABLED_IN_CONFIG, REMOVED_BY_ADMIN, REMOVED_FROM_CONFIG
@@ -48,7 +50,6 @@ STOP_DEADLINE_S = 10.0
 STOP_MARGIN_S = 1.5  # left of the 10 s for the health server, the engine and interpreter exit
 TICK_SECONDS = 1.0
 POLL_TICK_JITTER_S = 0.5
-LEADERSHIP_CHECK_S = 10.0  # a dead leader is replaced within this (SPEC: 60 s)
 SOURCE_HEALTH_EVERY_S = 180.0
 # Sources an operator disabled on purpose are not reported as unhealthy.
 OPERATOR_REASONS = frozenset({REMOVED_FROM_CONFIG, DISABLED_IN_CONFIG, REMOVED_BY_ADMIN})
@@ -218,11 +219,14 @@ async def poll_once(
 
 async def run_daemon(config: Configuration, env: Mapping[str, str], stop: asyncio.Event) -> None:
     """Run until `stop` is set: scheduler ticks, polls, alerts, health server; SIGHUP reloads."""
+    tuning = tuning_from_env(env)
     with single_daemon(config.settings.database_url):
-        await _run(config, env, stop)
+        await _run(config, env, stop, tuning)
 
 
-async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Event) -> None:
+async def _run(
+    config: Configuration, env: Mapping[str, str], stop: asyncio.Event, tuning: Tuning
+) -> None:
     async with open_runtime(config) as runtime:
         settings = config.settings
         console = ConsoleNotifier()
@@ -237,7 +241,7 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
             runtime.store,
             owner=runtime.owner,
             max_in_flight=settings.polling.concurrency * 2,
-            lease_seconds=poll_lease_seconds(settings.polling.timeout),
+            lease_seconds=poll_lease_seconds(settings.polling.timeout, tuning.poll_lease_margin_s),
             clock=utc_now,
             on_outcome=on_outcome,
         )
@@ -285,7 +289,7 @@ async def _run(config: Configuration, env: Mapping[str, str], stop: asyncio.Even
         stack = AsyncExitStack()
         notify: AdminNotify | None = None
         if settings.telegram.token:
-            tg = await attach_telegram(runtime, scheduler, stack, env)
+            tg = await attach_telegram(runtime, scheduler, stack, env, tuning)
             notify = tg.tell_admins
         schedule_source_health(scheduler, runtime, notify)
         await schedule_config_watch(scheduler, runtime, env, notify)
@@ -388,7 +392,11 @@ async def schedule_config_watch(
 
 
 async def attach_telegram(
-    runtime: Runtime, scheduler: AsyncIOScheduler, stack: AsyncExitStack, env: Mapping[str, str]
+    runtime: Runtime,
+    scheduler: AsyncIOScheduler,
+    stack: AsyncExitStack,
+    env: Mapping[str, str],
+    tuning: Tuning,
 ) -> TelegramRuntime:
     """Start the bot and schedule delivery; the leader among processes receives updates."""
     from bot.storage.telegram_queries import TelegramStore
@@ -428,6 +436,12 @@ async def attach_telegram(
             on_delivery=on_delivery,
             source_interval_s=settings.polling.interval,
             receive_updates=leader,
+            options=DeliveryOptions(
+                link_previews=settings.telegram.link_previews,
+                short_retry_after_s=tuning.short_retry_after_s,
+                first_retry_s=tuning.delivery_first_retry_s,
+            ),
+            start_retry_s=tuning.telegram_start_retry_s,
         )
     )
 
@@ -462,7 +476,7 @@ async def attach_telegram(
     scheduler.add_job(
         keep_leadership,
         "interval",
-        seconds=LEADERSHIP_CHECK_S,
+        seconds=tuning.leadership_check_s,  # a dead leader is replaced within this
         id="leadership",
         max_instances=1,
         coalesce=True,

@@ -23,6 +23,7 @@ from bot.services.source_health import (
     transitions,
     unhealthy_count,
 )
+from bot.settings.tuning import POLL_LEASE_MARGIN_S
 
 log = logging.getLogger("narcowatch.jobs")
 
@@ -135,11 +136,7 @@ class PollJob:
             await asyncio.wait(pending, timeout=1)
 
 
-# Parsing (in a thread, bounded by polling.max_bytes) and two short transactions follow a fetch.
-LEASE_MARGIN_S = 10.0
-
-
-def poll_lease_seconds(timeout_s: float) -> float:
+def poll_lease_seconds(timeout_s: float, margin_s: float = POLL_LEASE_MARGIN_S) -> float:
     """How long a claimed source stays leased: long enough for its poll, short after a crash.
 
     A fetch ends within `timeout_s` (redirects included), and a claimed source waits at most one
@@ -148,7 +145,9 @@ def poll_lease_seconds(timeout_s: float) -> float:
     Sources queued behind one slow host may outlive their lease: that costs an extra request
     from another process, never a duplicate item (items are unique per source and key).
     """
-    return timeout_s * 2 + LEASE_MARGIN_S
+    # The margin covers parsing (in a thread, bounded by polling.max_bytes) and two short
+    # transactions after the fetch.
+    return timeout_s * 2 + margin_s
 
 
 def prune_cutoff(now: datetime, items_days: int) -> datetime:

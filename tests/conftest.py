@@ -13,6 +13,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.storage import Store, open_store
+from tests.support.skips import POSTGRES_REASON_START, pytest_terminal_summary
+
+__all__ = ["pytest_terminal_summary"]  # the hook naming, at the end of a run, what did not run
 
 # Property tests are part of CI: the same examples every run (derandomize), no example database
 # on disk, and few enough examples that all of them together take seconds. A test asking for
@@ -47,7 +50,7 @@ def postgres_unavailable() -> str | None:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"PostgreSQL not reachable at {POSTGRES_HOST}:{POSTGRES_PORT} ({first_line})"
+        return f"{POSTGRES_REASON_START} at {POSTGRES_HOST}:{POSTGRES_PORT} ({first_line})"
     return None
 
 

@@ -135,20 +135,21 @@ DIGEST_HOUR = 8
 """Daily digests go out at 08:00 in the chat's time zone."""
 
 
-def retry_base(attempts: int) -> float:
+def retry_base(attempts: int, first_s: float = RETRY_FIRST_S) -> float:
     """The wait after the `attempts`-th failed attempt, before jitter: 5 s doubling to 30 min."""
-    return float(min(RETRY_FIRST_S * 2.0 ** min(max(attempts - 1, 0), 32), RETRY_MAX_S))
+    return float(min(first_s * 2.0 ** min(max(attempts - 1, 0), 32), RETRY_MAX_S))
 
 
-def retry_delay(attempts: int, jitter: float) -> float | None:
+def retry_delay(attempts: int, jitter: float, first_s: float = RETRY_FIRST_S) -> float | None:
     """Seconds before the next try after `attempts` failures, or None once a day is used up.
 
-    `jitter` in [0, 1) spreads retries of many rows (+-20%) so they do not return together.
+    `jitter` in [0, 1) spreads retries of many rows (+-20%) so they do not return together;
+    `first_s` is the first wait (shortened by tests, see bot.settings.tuning).
     """
-    spent = sum(retry_base(n) for n in range(1, attempts))
+    spent = sum(retry_base(n, first_s) for n in range(1, attempts))
     if spent >= RETRY_WINDOW_S:
         return None
-    return retry_base(attempts) * (0.8 + 0.4 * jitter)
+    return retry_base(attempts, first_s) * (0.8 + 0.4 * jitter)
 
 
 def zone(name: str) -> tzinfo:

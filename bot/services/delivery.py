@@ -48,8 +48,6 @@ NOT_SINGLE = "the alert was not sent as a message of its own"
 MESSAGE_GONE = "the alert's message can no longer be edited"
 EDIT_WAIT_S = 5.0
 """An edit whose alert is not sent yet looks again this much later (or when the alert is due)."""
-SHORT_RETRY_AFTER_S = 10.0
-"""A RetryAfter up to this long keeps the chat's rows in memory; a longer one hands them back."""
 
 
 class DeliveryWorker:
@@ -369,7 +367,7 @@ class DeliveryWorker:
         self.limiter.block(job.chat_id, until)
         self.on_result("rate_limited", None)
         log.warning("delivery.retry_after", extra={"chat_id": job.chat_id, "seconds": retry_after})
-        if retry_after <= SHORT_RETRY_AFTER_S:
+        if retry_after <= self.options.short_retry_after_s:
             self.queues.setdefault(job.chat_id, deque()).appendleft(job)
             return
         later = self.clock() + timedelta(seconds=retry_after)
@@ -390,7 +388,7 @@ class DeliveryWorker:
     async def _retry_later(self, job: Job, error: str) -> None:
         now = self.clock()
         for row in job.rows:
-            delay = retry_delay(row.attempts, self.rng.random())
+            delay = retry_delay(row.attempts, self.rng.random(), self.options.first_retry_s)
             if delay is None:
                 await asyncio.to_thread(self.store.mark_failed, row.outbox_id, f"gave up: {error}")
                 self.on_result("failed", None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.core.ratelimit import DeliveryLimits
 from bot.core.render import AlertView
 from bot.services.delivery_ports import OutboxAlert, OutgoingMessage
+from bot.settings.tuning import DELIVERY_FIRST_RETRY_S, SHORT_RETRY_AFTER_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,10 @@ class DeliveryOptions:
     max_concurrent: int = 16
     link_previews: bool = False
     limits: DeliveryLimits = field(default_factory=DeliveryLimits)
+    # A RetryAfter up to this long keeps the chat's rows in memory; a longer one hands them back.
+    short_retry_after_s: float = SHORT_RETRY_AFTER_S
+    # The wait after a first transient failure (5xx, network), doubling after each further one.
+    first_retry_s: float = DELIVERY_FIRST_RETRY_S
 
 
 @dataclass(slots=True)

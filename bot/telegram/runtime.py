@@ -27,6 +27,7 @@ from bot.services.delivery_ports import DeliveryStore
 from bot.services.ports import Fetcher
 from bot.services.subscriptions import ChatStore, Subscriptions, Topic
 from bot.settings.model import TelegramSettings
+from bot.settings.tuning import TELEGRAM_START_RETRY_S
 from bot.telegram.admin import AdminCommands, SourceAdminStore, SourceRow, send_to_admins
 from bot.telegram.callbacks import ButtonPresses
 from bot.telegram.commands import UserCommands
@@ -34,7 +35,6 @@ from bot.telegram.sender import TelegramSender
 
 log = logging.getLogger("narcowatch.telegram")
 
-START_RETRY_S = 15.0
 BOT_COMMANDS = (
     ("start", "What this bot does; pick topics"),
     ("help", "All commands"),
@@ -138,7 +138,11 @@ async def stop_application(application: AnyApplication) -> None:
 
 
 async def keep_starting(
-    application: AnyApplication, ready: asyncio.Event, *, receive_updates: bool
+    application: AnyApplication,
+    ready: asyncio.Event,
+    *,
+    receive_updates: bool,
+    retry_s: float = TELEGRAM_START_RETRY_S,
 ) -> None:
     """Start the bot, retrying while Telegram or the network is down; alerts wait meanwhile."""
     while True:
@@ -148,10 +152,8 @@ async def keep_starting(
             log.error("telegram.token_refused")
             return
         except TelegramError as exc:
-            log.warning(
-                "telegram.start_failed", extra={"error": str(exc), "retry_s": START_RETRY_S}
-            )
-            await asyncio.sleep(START_RETRY_S)
+            log.warning("telegram.start_failed", extra={"error": str(exc), "retry_s": retry_s})
+            await asyncio.sleep(retry_s)
             continue
         ready.set()
         log.info("telegram.started", extra={"bot": application.bot.username})
@@ -215,6 +217,7 @@ async def telegram_runtime(
     source_interval_s: float = 900.0,
     options: DeliveryOptions | None = None,
     receive_updates: bool = True,
+    start_retry_s: float = TELEGRAM_START_RETRY_S,
 ) -> AsyncIterator[TelegramRuntime]:
     """Run the bot for the body of the `async with`; stop it (and hand back unsent rows) after.
 
@@ -255,9 +258,11 @@ async def telegram_runtime(
             [Problem("telegram.token", None, "Telegram refused the bot token")]
         ) from exc
     except TelegramError as exc:
-        log.warning("telegram.start_failed", extra={"error": str(exc), "retry_s": START_RETRY_S})
+        log.warning("telegram.start_failed", extra={"error": str(exc), "retry_s": start_retry_s})
         starter = asyncio.create_task(
-            keep_starting(application, runtime.ready, receive_updates=receive_updates)
+            keep_starting(
+                application, runtime.ready, receive_updates=receive_updates, retry_s=start_retry_s
+            )
         )
     try:
         yield runtime

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,8 +117,12 @@ def start_daemon(
     database_url: str,
     api_base_url: str,
     interval_s: float = 1.0,
+    timers: Mapping[str, str] | None = None,
 ) -> Instance:
-    """`narcowatch run` on one source polled every `interval_s`, alerting through the fake API."""
+    """`narcowatch run` on one source polled every `interval_s`, alerting through the fake API.
+
+    `timers`: NARCOWATCH_TUNE_* variables (tests.support.cli.tuned) that shorten its timers.
+    """
     home = workdir / name
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -132,6 +136,7 @@ def start_daemon(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=api_base_url,
         NARCOWATCH_LOG_FORMAT="json",
+        **(timers or {}),
     )
     logs = home / "daemon"
     process = start_cli("run", "--config", str(config), env=env, output=logs)

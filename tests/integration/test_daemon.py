@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.scale.cluster import Database, wait_for
 from tests.support.cli import free_port, run_cli, start_cli, write_config
 from tests.support.feedserver import feed_server, rss_feed
 
@@ -46,20 +47,22 @@ async def test_daemon_alerts_on_new_matching_item_and_stops_on_sigterm(tmp_path:
     """The daemon polls on its interval, prints a console alert for a new matching item within
     the interval + 5 s, answers /healthz and `narcowatch health`, and exits 0 on SIGTERM."""
     port = free_port()
+    interval = 2.0
     async with feed_server() as server:
         url = server.add_feed("/feed.xml", rss_feed(3, prefix="old"), etag='"v1"')
         config = write_config(
             tmp_path,
-            [{"name": "loopback news", "url": url, "interval": "2s"}],
+            [{"name": "loopback news", "url": url, "interval": f"{interval:g}s"}],
             health_port=port,
         )
-        daemon = start_cli("run", "--config", str(config))
+        logs = tmp_path / "daemon"
+        stdout, stderr = logs.with_suffix(".stdout"), logs.with_suffix(".stderr")
+        daemon = start_cli("run", "--config", str(config), output=logs)
+        db = Database(f"sqlite:///{tmp_path / 'narcowatch.db'}")
         try:
             report = await wait_healthy(f"http://127.0.0.1:{port}/healthz", 30)
             assert report["healthy"] is True
-            while not server.requests_to("/feed.xml"):
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(0.5)  # let the baseline poll's transaction finish
+            await wait_for(lambda: db.polled() == 1, deadline_s=30, what="the baseline poll")
             published = time.monotonic()
             server.add_feed("/feed.xml", MATCHING_FEED, etag='"v2"')
 
@@ -68,21 +71,30 @@ async def test_daemon_alerts_on_new_matching_item_and_stops_on_sigterm(tmp_path:
             )
             assert checked.returncode == 0, checked.stdout + checked.stderr
 
-            while len(server.requests_to("/feed.xml")) < 3 and time.monotonic() - published < 7:
-                await asyncio.sleep(0.1)
-            assert time.monotonic() - published < 7, "the source was not polled on its interval"
+            await wait_for(
+                lambda: "SCO members agree" in stdout.read_text(encoding="utf-8"),
+                deadline_s=interval + 5,
+                what="the console alert within the interval + 5 s",
+                every_s=0.05,
+            )
+            latency = time.monotonic() - published
         finally:
+            db.close()
             sent = time.monotonic()
             daemon.send_signal(signal.SIGTERM)
-            stdout, stderr = await asyncio.to_thread(daemon.communicate, timeout=15)
+            await asyncio.to_thread(daemon.wait, 15)
             stopped_in = time.monotonic() - sent
-    assert daemon.returncode == 0, stderr
+    print(f"\nconsole alert {latency:.2f} s after publishing; stopped in {stopped_in:.2f} s")
+    assert daemon.returncode == 0, stderr.read_text(encoding="utf-8")
     assert stopped_in < 10
-    alert_lines = [line for line in stdout.splitlines() if "SCO members agree" in line]
-    assert len(alert_lines) == 1, stdout
+    alert_lines = [
+        line for line in stdout.read_text(encoding="utf-8").splitlines() if "SCO members" in line
+    ]
+    assert len(alert_lines) == 1, alert_lines
     assert alert_lines[0].split()[1] == "drug-control-cooperation"
     assert "loopback news" in alert_lines[0]
-    assert "daemon.stopped" in stderr
+    assert "daemon.stopped" in stderr.read_text(encoding="utf-8")
+    assert len(server.requests_to("/feed.xml")) >= 2, "polled again on its interval"
 
 
 async def test_second_daemon_on_one_sqlite_database_refuses_to_start(tmp_path: Path) -> None:

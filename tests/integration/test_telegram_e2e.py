@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.scale.cluster import Database, wait_for
 from tests.support.cli import cli_env, start_cli, write_config
 from tests.support.fake_bot_api import TOKEN, fake_bot_api
 from tests.support.feedserver import feed_server, rss_feed
@@ -53,6 +54,7 @@ async def test_subscriber_gets_only_matching_items_within_interval_plus_5s(
         env = cli_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=telegram.base_url)
         logs = tmp_path / "daemon"
         daemon = start_cli("run", "--config", str(config), env=env, output=logs)
+        db = Database(f"sqlite:///{tmp_path / 'narcowatch.db'}")
         try:
             await telegram.command("/start", chat_id=USER)
             welcome = await telegram.wait_for_text(USER, "Tap a topic", within=30)
@@ -60,16 +62,22 @@ async def test_subscriber_gets_only_matching_items_within_interval_plus_5s(
             await telegram.command(f"/subscribe {TOPIC}", chat_id=USER)
             await telegram.wait_for_text(USER, "Subscribed to")
             before = len(telegram.messages_to(USER))
-            while not feeds.requests_to("/feed.xml"):
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(0.5)
+            await wait_for(lambda: db.polled() == 1, deadline_s=30, what="the baseline poll")
 
             published = time.monotonic()
             feeds.add_feed("/feed.xml", feed_with(MATCHING, NOT_MATCHING), etag='"v2"')
             alert = await telegram.wait_for_text(USER, "joint anti-drug patrols", within=20)
             latency = time.monotonic() - published
-            await asyncio.sleep(interval + 1)  # room for a wrong second alert to show up
+            # A wrong second alert would come from a later poll: wait for one, then stop (which
+            # hands over or finishes every send) before counting.
+            polls = len(feeds.requests_to("/feed.xml"))
+            await wait_for(
+                lambda: len(feeds.requests_to("/feed.xml")) > polls,
+                deadline_s=interval * 2 + 10,
+                what="the poll after the alert",
+            )
         finally:
+            db.close()
             daemon.send_signal(signal.SIGTERM)
             await asyncio.to_thread(daemon.wait, 15)
     stderr = logs.with_suffix(".stderr").read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.scale.cluster import Database, wait_for
 from tests.support.cli import cli_env, free_port, start_cli, write_config
 from tests.support.fake_bot_api import TOKEN, fake_bot_api
 from tests.support.feedserver import feed_server, rss_feed
@@ -56,9 +57,11 @@ async def test_metrics_count_real_polls_items_matches_and_deliveries(tmp_path: P
         try:
             await telegram.command(f"/subscribe {TOPIC}", chat_id=USER)
             await telegram.wait_for_text(USER, "Subscribed to", within=30)
-            while not feeds.requests_to("/feed.xml"):
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(0.5)
+            db = Database(f"sqlite:///{tmp_path / 'narcowatch.db'}")
+            try:
+                await wait_for(lambda: db.polled() == 1, deadline_s=30, what="the baseline poll")
+            finally:
+                db.close()
             feeds.add_feed("/feed.xml", MATCHING, etag='"v2"')
             await telegram.wait_for_text(USER, "joint anti-drug operation", within=20)
             async with httpx.AsyncClient(trust_env=False) as client:

@@ -88,10 +88,12 @@ def start_instance(
     *,
     database_url: str,
     polling: Mapping[str, Any],
+    timers: Mapping[str, str] | None = None,
 ) -> Instance:
     """Write a config under workdir/name and start `narcowatch run` on it with JSON logs.
 
-    The database goes in through $DATABASE_URL, as operators of a scaled-out set-up pass it.
+    The database goes in through $DATABASE_URL, as operators of a scaled-out set-up pass it;
+    `timers` are NARCOWATCH_TUNE_* variables (tests.support.cli.tuned).
     """
     home = workdir / name
     home.mkdir(parents=True, exist_ok=True)
@@ -103,7 +105,7 @@ def start_instance(
         health_port=port,
         extra={"polling": dict(polling)},
     )
-    env = cli_env(DATABASE_URL=database_url, NARCOWATCH_LOG_FORMAT="json")
+    env = cli_env(DATABASE_URL=database_url, NARCOWATCH_LOG_FORMAT="json", **(timers or {}))
     logs = home / "daemon"
     process = start_cli("run", "--config", str(config), env=env, output=logs)
     return Instance(name, process, port, logs)

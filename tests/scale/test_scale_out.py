@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.scale.cluster import Database, feed_sources, healthy, start_instance, wait_for
+from tests.support.cli import tuned
 from tests.support.feedserver import FeedServer, feed_server, rss_feed
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -18,7 +19,9 @@ FEEDS = 300
 INSTANCES = 3
 INTERVAL_S = 3.0
 TIMEOUT_S = 2.0
-LEASE_S = TIMEOUT_S * 2 + 10  # bot.jobs.poll_lease_seconds
+LEASE_MARGIN_S = 3.0  # shortened from 10 s (bot.settings.tuning) so the test need not wait
+LEASE_S = TIMEOUT_S * 2 + LEASE_MARGIN_S  # bot.jobs.poll_lease_seconds
+TIMERS = tuned(poll_lease_margin_s=LEASE_MARGIN_S)
 WINDOW_S = 12.0
 SLOW_EVERY = 10  # every 10th feed answers after a delay, so polls are in flight at any moment
 SLOW_DELAY_S = 1.2
@@ -70,7 +73,14 @@ async def test_three_instances_share_the_polling_and_survive_one_kill(
         feeds = Feeds(server)
         sources = feed_sources(feeds.urls)
         cluster = [
-            start_instance(tmp_path, f"n{k}", sources, database_url=postgres_url, polling=POLLING)
+            start_instance(
+                tmp_path,
+                f"n{k}",
+                sources,
+                database_url=postgres_url,
+                polling=POLLING,
+                timers=TIMERS,
+            )
             for k in range(INSTANCES)
         ]
         try:
@@ -114,13 +124,12 @@ async def test_three_instances_share_the_polling_and_survive_one_kill(
                 deadline_s=LEASE_S + INTERVAL_S * 4,
                 what="every new item after the kill",
             )
-            recovered_in = time.monotonic() - killed_at
+            recovered_in = time.monotonic() - killed_at  # the wait above is the check
             assert not leased_by(db, owner)
             assert db.duplicate_items() == 0
             assert db.duplicate_matches() == 0
             for instance in survivors:
                 assert instance.process.poll() is None, f"{instance.name} died"
-            assert recovered_in <= LEASE_S + INTERVAL_S * 4
             print(
                 f"\nscale-out: {sum(per_feed.values())} requests in {window:.1f} s for {FEEDS} "
                 f"feeds every {INTERVAL_S:g} s; polls per instance "

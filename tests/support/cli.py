@@ -56,6 +56,12 @@ def cli_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def tuned(**seconds: float) -> dict[str, str]:
+    """The `NARCOWATCH_TUNE_*` variables that shorten the daemon's timers (bot.settings.tuning),
+    e.g. `tuned(telegram_start_retry_s=1)` for NARCOWATCH_TUNE_TELEGRAM_START_RETRY_S=1."""
+    return {f"NARCOWATCH_TUNE_{name.upper()}": f"{value:g}" for name, value in seconds.items()}
+
+
 def run_cli(
     *args: str,
     env: Mapping[str, str] | None = None,

@@ -144,6 +144,8 @@ class FakeBotApi:
         """Every accepted editMessageText, with the new text."""
         self.deleted: set[tuple[int, int]] = set()
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.send_attempts: list[tuple[int, float]] = []
+        """(chat id, when) of every sendMessage call, answered or failed (the fake's clock)."""
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: list[Any] = []
         self.admins: dict[int, set[int]] = defaultdict(set)
@@ -200,6 +202,10 @@ class FakeBotApi:
             for method, params in self.calls
             if method.lower() == "sendmessage" and int(params.get("chat_id", 0)) == chat_id
         )
+
+    def attempt_times(self, chat_id: int) -> list[float]:
+        """When each sendMessage call for `chat_id` arrived, answered or failed, in order."""
+        return [at for chat, at in self.send_attempts if chat == chat_id]
 
     @staticmethod
     def alert_match(message: SentMessage) -> int | None:
@@ -483,6 +489,7 @@ class FakeBotApi:
 
     async def m_sendmessage(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])
+        self.send_attempts.append((chat_id, self.clock()))
         text = str(params.get("text", ""))
         kind = self._failure(chat_id)
         if kind == "reset":

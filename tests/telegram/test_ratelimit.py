@@ -86,6 +86,19 @@ def test_retry_backoff_doubles_then_gives_up_after_a_day() -> None:
     assert 4.0 <= retry_delay(1, 0.0) <= 6.0  # type: ignore[operator]
 
 
+def test_a_shorter_first_retry_keeps_the_doubling_and_the_day() -> None:
+    """With the first wait shortened (a test's timer knob), waits still double and still stop
+    once they add up to a day."""
+    assert [retry_base(n, 0.5) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
+    assert retry_delay(1, 0.0, 0.5) == 0.4
+    delays = []
+    attempts = 1
+    while (delay := retry_delay(attempts, 0.5, 0.5)) is not None:
+        delays.append(delay)
+        attempts += 1
+    assert RETRY_WINDOW_S <= sum(delays) <= RETRY_WINDOW_S + 2000
+
+
 def test_quiet_hours_across_midnight() -> None:
     """22:00-07:00 holds a 23:30 alert until 07:00 and lets a noon alert through."""
     start, end = parse_quiet_hours("22:00-07:00")  # type: ignore[misc]
