@@ -303,7 +303,8 @@ class FeedServer:
     async def _bomb(self, request: web.Request) -> web.StreamResponse:
         encoding = request.match_info["encoding"]
         size = int(request.query.get("size", str(20 * 1024 * 1024)))
-        body = _cached_bomb(encoding, size)
+        # Compressing tens of MB takes a while: off the loop, so other requests are not held up.
+        body = await asyncio.to_thread(_cached_bomb, encoding, size)
         headers = {"Content-Type": RSS_TYPE, "Content-Encoding": encoding}
         return web.Response(body=body, headers=headers)
 
