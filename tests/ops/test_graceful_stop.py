@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.storage import open_store
+from tests.scale.cluster import wait_for
 from tests.support.cli import cli_env, free_port, run_cli, start_cli, write_config
 from tests.support.fake_bot_api import TOKEN, FakeBotApi, fake_bot_api
 from tests.support.feedserver import FeedServer, feed_server, rss_feed
@@ -172,11 +173,16 @@ async def test_sigterm_under_load_exits_quickly_and_loses_no_alert(tmp_path: Pat
         )
         assert "polls_in_flight=0 " not in stopping + " ", "the stop came during slow polls"
 
+        for i in range(FEEDS):  # the restart is about the alerts left: fast feeds again
+            serve(feeds, i, stories.get(i))
         second = start_cli("run", "--config", str(config), env=env, output=tmp_path / "second")
         try:
-            until = time.monotonic() + 45
-            while outbox(database_url)["sent"] < ALERTS and time.monotonic() < until:
-                await asyncio.sleep(0.5)
+            await wait_for(
+                lambda: outbox(database_url)["sent"] == ALERTS,
+                deadline_s=45,
+                what=f"all {ALERTS} alerts sent after the restart",
+                every_s=0.5,
+            )
         finally:
             second_stop = await stop(second)
         assert second.returncode == 0, (tmp_path / "second.stderr").read_text()
