@@ -62,3 +62,52 @@ def test_errors_stored_for_operators_hold_no_sql() -> None:
     exc = IntegrityError("INSERT INTO item (title) VALUES (%s)", {"title": "secret"}, Exception())
     text = failure_text(exc)
     assert text == "internal error (IntegrityError); details are in the log"
+
+
+def refuse_titles_containing(store: Store, marker: str) -> None:
+    """A trigger that makes the database itself refuse some items, as PostgreSQL refuses a
+    value it cannot hold (no cleaned text is refused any more, so the test makes one)."""
+    with store.engine.begin() as conn:
+        if store.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_marked BEFORE INSERT ON item "
+                f"WHEN instr(NEW.title, '{marker}') > 0 BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF strpos(NEW.title, '{marker}') > 0 THEN RAISE EXCEPTION 'refused'; END IF; "
+                "RETURN NEW; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_marked BEFORE INSERT ON item "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_marked()"
+            )
+
+
+async def test_an_item_the_database_refuses_is_counted_and_the_rest_stored(
+    feedserver: FeedServer, store: Store, matcher: Scorer, clock: Clock
+) -> None:
+    """One refused item: the poll succeeds, stores the other four, counts and logs the one."""
+    from bot.ops.metrics import Metrics
+    from tests.support.feedserver import rss_feed
+
+    body = rss_feed(5).replace(b"<title>item 2 headline", b"<title>REFUSE-ME 2 headline")
+    assert b"REFUSE-ME" in body
+    url = feedserver.add_feed("/feed.xml", body)
+    store.sync_config_sources([SourceSpec(name="wire", url=url)], now=clock.now)
+    refuse_titles_containing(store, "REFUSE-ME")
+    async with HttpFetcher(LIMITS, trust_env=False) as fetcher:
+        poller = Poller(fetcher=fetcher, store=store, scorer=matcher, clock=clock)
+        (source,) = store.claim_all_enabled(now=clock.now, owner="t", lease_seconds=60)
+        outcome = await poller.poll(source)
+    assert outcome.ok, outcome.error
+    assert (outcome.new_items, outcome.refused_items) == (4, 1)
+    with store.engine.connect() as conn:
+        titles = [row.title for row in conn.execute(select(ITEM.c.title))]
+    assert len(titles) == 4
+    assert not any("REFUSE-ME" in title for title in titles)
+    assert store.source_health()[0].last_error is None
+    metrics = Metrics()
+    metrics.record_poll(outcome, 0.1)
+    assert b"narcowatch_items_refused_total 1.0" in metrics.render()
