@@ -134,3 +134,12 @@ def test_the_example_in_the_topic_docs_loads(tmp_path: Path) -> None:
     spec = load_topic(write(tmp_path, example), env={})
     assert spec.required == ("drugs", "cooperation")
     assert spec.entities.items[1].country == "US"
+
+
+def test_an_unknown_actor_group_is_reported_with_its_line(tmp_path: Path) -> None:
+    """`cross_border.actor_group` must name a group of the topic."""
+    path = write(tmp_path, GOOD + "cross_border:\n  actor_group: nope\n  actor_evidence: 1.0\n")
+    with pytest.raises(ConfigError) as caught:
+        load_topic(path, env={})
+    rendered = [str(p) for p in caught.value.problems]
+    assert any(r.startswith(f"{path}:9: cross_border actor_group 'nope'") for r in rendered)
