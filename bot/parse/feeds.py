@@ -27,9 +27,9 @@ MAX_ENTITY_GROWTH = 1024 * 1024
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
     """Items of an RSS/RDF/Atom feed; ParseError when the body is not a feed at all."""
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
+    # Without a content type feedparser takes the body for Latin-1 whatever its BOM says;
+    # XML with no charset is the document's own to declare (RFC 7303), UTF-8 by default.
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
     # A stream, never bytes or str: given those, feedparser tries them as a path or URL first.
     try:
         parsed = feedparser.parse(

@@ -277,10 +277,15 @@ QUIRKS = [
     Q(
         "ru-bom-citydog-by-2017.xml",
         "rss2",
-        "a summary double-encoded in the source",
+        "served without a content type, the BOM still decides",
         lambda feed: (
-            any(i.summary.startswith("«Почему Тристан") for i in feed.items)
-            and not any("Ð" in i.summary for i in feed.items)
+            [i.title for i in feed.items]
+            == [
+                i.title
+                for i in parse_body(
+                    read_capture("ru-bom-citydog-by-2017.xml"), url=BASE, content_type=None
+                ).items
+            ]
         ),
     ),
     Q("ru-mojibake-yandex-news-moscow.xml", "rss2", "MOJIBAKE (double-encoded)", cyrillic_titles),
