@@ -24,6 +24,7 @@ from bot.errors import (
 from bot.parse import parse_body
 from bot.services.article_text import ArticleReader
 from bot.services.freshness import body_digest, too_old_to_alert
+from bot.services.group_commit import GroupCommit
 from bot.services.ports import Fetcher, PollFailure, PollStore, PollSuccess, Scorer, StoredEntry
 
 log = logging.getLogger("narcowatch.poll")
@@ -48,6 +49,8 @@ class Poller:
     addresses too (config sources always may)."""
     max_item_age_s: float | None = 14 * 86400.0
     """Items dated longer ago are stored but never alert (`polling.max_item_age`)."""
+    _unchanged: GroupCommit[tuple[int, PollSuccess]] | None = None
+    """Unchanged polls share transactions (made on first use, inside the running loop)."""
 
     async def poll(self, source: SourceState) -> PollOutcome:
         """Poll one source; every failure ends up on the source row, never raised."""
@@ -81,7 +84,9 @@ class Poller:
         )
         digest = None if result.not_modified else body_digest(result.body)
         if result.not_modified or digest == source.body_hash:
-            await asyncio.to_thread(self.store.save_poll, source.id, success, [], alert=False)
+            if self._unchanged is None:
+                self._unchanged = GroupCommit(self.store.save_unchanged)
+            await self._unchanged.submit((source.id, success))
             return PollOutcome(source.id, source.name, ok=True, not_modified=True)
 
         # Parsing a large feed takes tens of milliseconds of CPU: keep the event loop free.

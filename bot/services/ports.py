@@ -91,6 +91,11 @@ class PollStore(Protocol):
         An item the database refuses is skipped and reported to `on_refused`."""
         ...
 
+    def save_unchanged(self, polls: Sequence[tuple[int, PollSuccess]]) -> None:
+        """Record successful polls that brought nothing new (304, or an identical body), each
+        as `save_poll` with no entries would, in one transaction."""
+        ...
+
     def save_failure(self, source_id: int, failure: PollFailure) -> None:
         """Record a failed poll (error, failures, next try, maybe disable); release the lease."""
         ...

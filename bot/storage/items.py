@@ -158,6 +158,14 @@ class ItemStore(StoreBase):
         ]
         return len(inserted), matches
 
+    @retries_transient
+    def save_unchanged(self, polls: Sequence[tuple[int, PollSuccess]]) -> None:
+        """Record polls that brought nothing new (304, an identical body), as `save_poll` with
+        no entries would, all in one transaction (see bot/services/group_commit.py)."""
+        with self._transaction() as conn:
+            for source_id, success in polls:
+                self._record_success(conn, source_id, success, new_items=False)
+
     def _insert_items(
         self,
         conn: Connection,

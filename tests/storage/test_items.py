@@ -170,3 +170,35 @@ def test_prune_deletes_only_old_unmatched_items(
     assert [
         e.key for e in store.filter_new(source_id, [entry("old"), entry("old-hit"), entry("new")])
     ] == ["old"]
+
+
+def test_unchanged_polls_are_recorded_together_as_save_poll_would(
+    store: Store, now: datetime, ok
+) -> None:
+    """save_unchanged updates each source like an empty save_poll: success time, next poll,
+    failures cleared, lease freed, validators kept unless new ones came, in one call."""
+    specs = [SourceSpec(name=f"s{n}", url=f"https://s{n}.example/feed") for n in range(3)]
+    store.sync_config_sources(specs, now=now)
+    claimed = store.claim_due_sources(now=now, limit=9, owner="me", lease_seconds=60)
+    ids = {source.name: source.id for source in claimed}
+    later = now + timedelta(minutes=5)
+    store.save_poll(ids["s0"], ok(now, etag='"old"'), [], alert=False)
+
+    store.save_unchanged(
+        [
+            (ids["s0"], ok(later)),
+            (ids["s1"], ok(later, etag='"e1"')),
+            (ids["s2"], ok(later)),
+        ]
+    )
+
+    rows = {row.name: row for row in store.source_health()}
+    for name in ("s0", "s1", "s2"):
+        assert rows[name].last_success_at == later
+        assert rows[name].consecutive_failures == 0
+        assert rows[name].last_new_item_at is None
+    again = store.claim_due_sources(
+        now=later + timedelta(hours=2), limit=9, owner="other", lease_seconds=60
+    )
+    etags = {source.name: source.etag for source in again}
+    assert etags == {"s0": '"old"', "s1": '"e1"', "s2": None}
