@@ -51,6 +51,7 @@ STOP_MARGIN_S = 1.5  # left of the 10 s for the health server, the engine and in
 TICK_SECONDS = 1.0
 POLL_TICK_JITTER_S = 0.5
 SOURCE_HEALTH_EVERY_S = 180.0
+BRIEFING_TICK_S = 30.0  # scheduled briefings go out within this of their time
 # Sources an operator disabled on purpose are not reported as unhealthy.
 OPERATOR_REASONS = frozenset({REMOVED_FROM_CONFIG, DISABLED_IN_CONFIG, REMOVED_BY_ADMIN})
 
@@ -478,6 +479,14 @@ async def attach_telegram(
         "interval",
         seconds=tuning.leadership_check_s,  # a dead leader is replaced within this
         id="leadership",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        tg.briefing_tick,
+        "interval",
+        seconds=BRIEFING_TICK_S,
+        id="briefings",
         max_instances=1,
         coalesce=True,
     )

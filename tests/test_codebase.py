@@ -74,6 +74,7 @@ def test_readme_documents_every_config_key() -> None:
         "check-config",
         "health",
         "db upgrade",
+        "report",
     ],
 )
 def test_readme_documents_every_command(command: str) -> None:

@@ -10,6 +10,7 @@ from bot.cli.data_cmds import COMMANDS as DATA_COMMANDS
 from bot.cli.data_cmds import sources
 from bot.cli.db_cmds import db
 from bot.cli.matching_cmds import backtest, eval_items, score, seed_terms
+from bot.cli.report_cmds import report
 from bot.cli.source_cmds import SOURCE_COMMANDS
 from bot.cli.tune_cmd import tune
 
@@ -20,7 +21,19 @@ def main() -> None:
     """narcowatch: watch news sources and alert Telegram subscribers about topics they follow."""
 
 
-for command in (run, poll, score, eval_items, seed_terms, tune, backtest, check_config, health, db):
+for command in (
+    run,
+    poll,
+    score,
+    eval_items,
+    seed_terms,
+    tune,
+    backtest,
+    check_config,
+    health,
+    db,
+    report,
+):
     main.add_command(command)
 for command in DATA_COMMANDS:
     main.add_command(command)

@@ -123,3 +123,27 @@ class Alert:
     """Every source of the item's story, its own first; empty when it is in no story."""
     edit: EditTarget | None = None
     """For an edit row: the alert to edit; the other fields then describe that alert."""
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingSchedule:
+    """A chat's briefing schedule (`/briefing`), its time zone, and when it was set."""
+
+    chat_id: int
+    mode: str
+    day: int | None
+    minute: int | None
+    since: datetime | None
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingDue:
+    """A leased briefing run: whom it is for, the slot it was due at, and how far it got."""
+
+    run_id: int
+    chat_id: int
+    mode: str
+    period_end: datetime
+    attempts: int
+    photo_message_id: int | None

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
+from bot.storage.briefing_runs import BriefingRuns
+from bot.storage.briefings import BriefingQueries
 from bot.storage.chats import ChatStore
 from bot.storage.engine import create_engine_for
 from bot.storage.health import HealthStore
@@ -21,7 +23,9 @@ if TYPE_CHECKING:
     from bot.services.ports import PollStore
 
 
-class Store(SourceStore, ItemStore, OutboxStore, ChatStore, HealthStore):
+class Store(
+    SourceStore, ItemStore, OutboxStore, ChatStore, HealthStore, BriefingQueries, BriefingRuns
+):
     """Sync storage API; the async daemon calls it through asyncio.to_thread.
 
     Every public method is one transaction, retried on transient database errors, and takes

@@ -40,6 +40,8 @@ SOURCE_TYPES = ("feed", "html")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dropped")
 OUTBOX_KINDS = ("alert", "edit")
 DIGEST_MODES = ("off", "hourly", "daily")
+BRIEFING_MODES = ("off", "daily", "weekly")
+BRIEFING_STATUSES = ("pending", "sending", "sent", "failed")
 VERDICTS = ("relevant", "not_relevant")
 
 
@@ -159,7 +161,11 @@ class Match(TableModel, table=True):
     """An item that matched a topic, with the score and the evidence for it."""
 
     __tablename__ = "match"
-    __table_args__ = (UniqueConstraint("item_id", "topic", name="uq_match_item_topic"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "topic", name="uq_match_item_topic"),
+        # Briefings read a period's matches by when they were made.
+        Index("ix_match_created_at", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", ondelete="CASCADE")
@@ -191,6 +197,14 @@ class Chat(TableModel, table=True):
     muted_sources: list[int] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = _when(nullable=False)
     deactivated_reason: str | None = Field(default=None, sa_type=Text)
+    # Scheduled briefing: off, daily or weekly; the weekday (0 = Monday) and minutes after
+    # local midnight it goes at; and when it was set (slots before that are not owed).
+    briefing: str = Field(
+        default="off", sa_type=String(8), sa_column_kwargs={"server_default": "off"}
+    )
+    briefing_day: int | None = Field(default=None, sa_type=Integer)
+    briefing_minute: int | None = Field(default=None, sa_type=Integer)
+    briefing_since: datetime | None = _when()
 
 
 class Subscription(TableModel, table=True):
@@ -238,6 +252,34 @@ class Outbox(TableModel, table=True):
     edit_of: int | None = Field(default=None, foreign_key="outbox.id", ondelete="CASCADE")
 
 
+class BriefingRun(TableModel, table=True):
+    """One scheduled briefing owed to a chat for the period ending at `period_end`: unique, so
+    however many daemons tick, each period is queued once; leased like outbox rows, so it is
+    sent once. `photo_message_id` marks the picture as sent, so a retry sends only the text."""
+
+    __tablename__ = "briefing_run"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "period_end", name="uq_briefing_run_chat_period"),
+        CheckConstraint(_in("status", BRIEFING_STATUSES), name="status"),
+        Index("ix_briefing_run_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, foreign_key="chat.id", ondelete="CASCADE")
+    mode: str = Field(sa_type=String(8))
+    period_end: datetime = _when(nullable=False)
+    status: str = Field(default="pending", sa_type=String(16))
+    attempts: int = Field(default=0, sa_type=Integer)
+    next_attempt_at: datetime = _when(nullable=False)
+    lease_owner: str | None = Field(default=None, sa_type=String(200))
+    lease_expires_at: datetime | None = _when()
+    last_error: str | None = Field(default=None, sa_type=Text)
+    photo_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = _when(nullable=False)
+    sent_at: datetime | None = _when()
+
+
 class Feedback(TableModel, table=True):
     """A user's verdict on an alert: relevant or not (one per user and match)."""
 
@@ -283,4 +325,5 @@ CHAT = table_of(Chat)
 SUBSCRIPTION = table_of(Subscription)
 OUTBOX = table_of(Outbox)
 FEEDBACK = table_of(Feedback)
+BRIEFING_RUN = table_of(BriefingRun)
 META = table_of(Meta)

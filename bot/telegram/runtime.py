@@ -21,6 +21,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.errors import ConfigError, Problem
+from bot.services.briefing import Briefings, BriefingStore
 from bot.services.delivery import DeliveryWorker
 from bot.services.delivery_jobs import DeliveryOptions
 from bot.services.delivery_ports import DeliveryStore
@@ -29,6 +30,8 @@ from bot.services.subscriptions import ChatStore, Subscriptions, Topic
 from bot.settings.model import TelegramSettings
 from bot.settings.tuning import TELEGRAM_START_RETRY_S
 from bot.telegram.admin import AdminCommands, SourceAdminStore, SourceRow, send_to_admins
+from bot.telegram.briefing_cmds import BriefingCommands
+from bot.telegram.briefing_job import BriefingJob, BriefingRunStore
 from bot.telegram.callbacks import ButtonPresses
 from bot.telegram.commands import UserCommands
 from bot.telegram.sender import TelegramSender
@@ -49,10 +52,14 @@ BOT_COMMANDS = (
     ("recent", "Your latest alerts"),
     ("why", "Why an alert matched"),
     ("status", "This chat's settings"),
+    ("stats", "A picture of the last 7d, 30d or 90d"),
+    ("briefing", "Weekly or daily briefing, e.g. /briefing weekly mon 09:00"),
 )
 
 
-class TelegramStorePort(DeliveryStore, ChatStore, SourceAdminStore, Protocol):
+class TelegramStorePort(
+    DeliveryStore, ChatStore, SourceAdminStore, BriefingStore, BriefingRunStore, Protocol
+):
     """Everything the Telegram side stores: `bot.storage.telegram_queries.TelegramStore`."""
 
     def source_health(self) -> Sequence[SourceRow]: ...
@@ -85,10 +92,12 @@ def add_handlers(
     application: AnyApplication,
     service: Subscriptions,
     admin: AdminCommands,
+    briefings: BriefingCommands | None = None,
 ) -> None:
     """Every command and button handler, plus an error handler that keeps the bot polite."""
     for handler in [
         *UserCommands(service).handlers(),
+        *(briefings.handlers() if briefings is not None else ()),
         *admin.handlers(),
         *ButtonPresses(service).handlers(),
     ]:
@@ -169,6 +178,7 @@ class TelegramRuntime:
     service: Subscriptions
     ready: asyncio.Event
     admins: tuple[int, ...] = ()
+    briefings: BriefingJob | None = None
 
     async def tell_admins(self, messages: Sequence[str]) -> bool:
         """Send messages to every admin; False when they should be retried later."""
@@ -182,6 +192,11 @@ class TelegramRuntime:
         """Send due alerts (the scheduler calls this about once a second)."""
         if self.ready.is_set():
             await self.worker.tick()
+
+    async def briefing_tick(self) -> None:
+        """Queue and send due scheduled briefings (the scheduler calls this every 30 s)."""
+        if self.ready.is_set() and self.briefings is not None:
+            await self.briefings.tick()
 
     @property
     def receiving(self) -> bool:
@@ -238,16 +253,21 @@ async def telegram_runtime(
         interval_s=source_interval_s,
         clock=clock,
     )
-    add_handlers(application, service, admin)
+    briefings = Briefings(store, clock)
+    add_handlers(application, service, admin, BriefingCommands(briefings, service))
+    sender = TelegramSender(application.bot)
     worker = DeliveryWorker(
         store,
-        TelegramSender(application.bot),
+        sender,
         owner=owner,
         clock=clock,
         options=options or DeliveryOptions(link_previews=settings.link_previews),
         on_result=on_delivery,
     )
-    runtime = TelegramRuntime(application, worker, service, asyncio.Event(), settings.admins)
+    briefing_job = BriefingJob(store, briefings, sender, worker.limiter, owner=owner, clock=clock)
+    runtime = TelegramRuntime(
+        application, worker, service, asyncio.Event(), settings.admins, briefing_job
+    )
     try:
         await start_application(application, receive_updates=receive_updates)
         runtime.ready.set()

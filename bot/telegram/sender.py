@@ -106,6 +106,22 @@ class TelegramSender:
         )
         return sent.message_id
 
+    async def send_photo(
+        self, chat_id: int, png: bytes, caption_html: str, *, thread_id: int | None = None
+    ) -> int:
+        """Send a PNG (multipart upload) with an HTML caption; return Telegram's message id."""
+        try:
+            sent = await self.bot.send_photo(
+                chat_id=chat_id,
+                photo=png,
+                caption=caption_html,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=thread_id,
+            )
+        except TelegramError as exc:
+            raise translate(exc, self.bot.token) from None
+        return sent.message_id
+
     async def edit(self, message: OutgoingMessage, message_id: int, *, plain: bool = False) -> bool:
         """Replace message `message_id`'s text and buttons; False when it can't be edited."""
         try:

@@ -79,6 +79,19 @@ class SentMessage:
 
 
 @dataclass
+class SentPhoto:
+    """A photo the fake accepted (sendPhoto, uploaded as multipart/form-data)."""
+
+    message_id: int
+    chat_id: int
+    data: bytes
+    caption: str
+    parse_mode: str | None
+    thread_id: int | None
+    at: float
+
+
+@dataclass
 class Failure:
     kind: str
     times: int | None  # None: for ever
@@ -140,6 +153,8 @@ class FakeBotApi:
         self.base_url = ""
         self.enforce_limits = enforce_limits
         self.sent: list[SentMessage] = []
+        self.photos: list[SentPhoto] = []
+        """Every accepted sendPhoto, with the uploaded bytes."""
         self.edits: list[SentMessage] = []
         """Every accepted editMessageText, with the new text."""
         self.deleted: set[tuple[int, int]] = set()
@@ -542,6 +557,61 @@ class FakeBotApi:
             finally:
                 self.unanswered -= 1
         return self.ok(self.message_json(message))
+
+    async def m_sendphoto(self, params: dict[str, Any]) -> web.Response:
+        """sendPhoto with an uploaded file, checked as Telegram does (caption, size, limits)."""
+        chat_id = int(params["chat_id"])
+        upload = params.get("photo")
+        if not isinstance(upload, web.FileField):
+            return self.error(400, "Bad Request: the fake only takes uploaded photos")
+        data = upload.file.read()
+        if not data.startswith(b"\x89PNG\r\n\x1a\n") and not data.startswith(b"\xff\xd8"):
+            return self.error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        if len(data) > 10 * 1024 * 1024:
+            return self.error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        caption = str(params.get("caption", ""))
+        kind = self._failure(chat_id)
+        if kind == "forbidden":
+            return self.error(403, "Forbidden: bot was blocked by the user")
+        if kind == "5xx":
+            return self.error(502, "Bad Gateway")
+        visible = caption
+        if params.get("parse_mode") == "HTML":
+            problem, visible = parse_html(caption)
+            if problem is not None:
+                return self.error(400, f"Bad Request: {problem}")
+        if tg_len(visible) > 1024:
+            return self.error(400, "Bad Request: message caption is too long")
+        now = self.clock()
+        if self.enforce_limits:
+            wait = self._limited(chat_id, now)
+            if wait is not None:
+                self.rate_limited += 1
+                seconds = max(1, int(wait + 0.999))
+                return self.error(
+                    429, f"Too Many Requests: retry after {seconds}", retry_after=seconds
+                )
+        photo = SentPhoto(
+            message_id=next(self.message_ids),
+            chat_id=chat_id,
+            data=data,
+            caption=caption,
+            parse_mode=params.get("parse_mode"),
+            thread_id=params.get("message_thread_id"),
+            at=now,
+        )
+        self.photos.append(photo)
+        self.sent_event.set()
+        size = {"file_id": f"photo{photo.message_id}", "file_unique_id": f"u{photo.message_id}"}
+        body: dict[str, Any] = {
+            "message_id": photo.message_id,
+            "date": int(time.time()),
+            "chat": self.chat(chat_id, self.chat_types.get(chat_id, "private")),
+            "from": BOT_USER,
+            "photo": [{**size, "width": 1080, "height": 1620, "file_size": len(data)}],
+            "caption": visible,
+        }
+        return self.ok(body)
 
     async def m_editmessagetext(self, params: dict[str, Any]) -> web.Response:
         # Only messages this fake sent can be edited, as only the bot's own can on Telegram.

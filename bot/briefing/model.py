@@ -1,0 +1,125 @@
+"""The briefing as data: the period, its matched rows, the stories and counts built from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+COUNTRY_TYPES = frozenset({"country", "territory"})
+ORGANISATION_TYPES = frozenset({"organisation", "organization", "org"})
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A half-open span of time [start, end), UTC-aware."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one (to compare against)."""
+        return Period(self.start - self.length, self.start)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedRow:
+    """One stored match as a briefing reads it: the item, its source, score and evidence."""
+
+    item_id: int
+    story_id: int | None
+    topic: str
+    score: float
+    matched_at: datetime
+    source_id: int
+    source_name: str
+    title: str
+    link: str | None
+    lang: str | None
+    terms: tuple[str, ...]
+    entities: tuple[tuple[str, str], ...]
+    """(name, type) pairs; names are the topic's canonical names, the same in every language."""
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Items that tell one story: how many outlets carried it, when, and why it matched."""
+
+    id: int
+    title: str
+    link: str | None
+    sources: tuple[str, ...]
+    first_seen: datetime
+    last_seen: datetime
+    score: float
+    entities: tuple[str, ...]
+    terms: tuple[str, ...]
+    items: int
+    langs: tuple[str, ...]
+
+    @property
+    def why(self) -> str:
+        """One line: the entities and terms that made its items match."""
+        parts = []
+        if self.entities:
+            parts.append(", ".join(self.entities[:4]))
+        if self.terms:
+            parts.append(", ".join(self.terms[:4]))
+        return " · ".join(parts) or "matched the topic"
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A name and how many matched items it appears in."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceActivity:
+    """A source's share of the period and its health at the end of it (for the report)."""
+
+    name: str
+    matches: int
+    enabled: bool
+    failures: int
+    last_success_at: datetime | None
+    last_error: str | None
+
+    @property
+    def state(self) -> str:
+        if not self.enabled:
+            return "disabled"
+        return "failing" if self.failures else "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    """What a period looked like for some topics: counts by day, entity and source; stories."""
+
+    period: Period
+    topics: tuple[str, ...]
+    timezone: str
+    total: int
+    previous_total: int
+    per_day: tuple[tuple[date, int], ...]
+    countries: tuple[Count, ...]
+    organisations: tuple[Count, ...]
+    sources: tuple[Count, ...]
+    stories: tuple[Story, ...]
+    source_health: tuple[SourceActivity, ...] = ()
+
+    @property
+    def change(self) -> float | None:
+        """Relative change of the total against the previous period; None when that was 0."""
+        if self.previous_total == 0:
+            return None
+        return (self.total - self.previous_total) / self.previous_total
+
+    @property
+    def days(self) -> int:
+        return max(1, round(self.period.length / timedelta(days=1)))

@@ -1,0 +1,182 @@
+"""Stories out of a period's matched items: near-duplicates, then shared entities and key terms.
+
+At alert time (bot.storage.stories) only near-duplicate text joins a story: a false merge
+there would lose an alert. A briefing can afford more, since it only counts: items within
+72 h of a story's first item join it when they name the same entities and, in the same
+language, share key title words; across languages the entity names alone must make the link
+(three shared, most of both sets), because topic entities have one canonical name in every
+language ("China" for 中国 and Китай) while titles share no words.
+
+Each item is compared with the first item of a story, not with every member: comparing with
+members chains (A is like B, B like C) into one story per week about "China and Myanmar".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import combinations
+
+from bot.briefing.model import MatchedRow, Story
+from bot.core.fingerprint import normalise
+
+STORY_SPAN = timedelta(hours=72)
+MIN_SHARED_ENTITIES = 2
+MIN_SHARED_WORDS = 2
+CROSS_LANGUAGE_ENTITIES = 3
+CROSS_LANGUAGE_OVERLAP = 0.6
+"""Across languages: at least this share of the smaller entity set shared."""
+ENTITIES_INDEXED = 8
+"""Pairs of at most this many entities per item are indexed (28 pairs): enough to find the
+story, and bounded so an item naming twenty countries costs no more than one naming eight."""
+CANDIDATES_CHECKED = 24
+"""Per entity pair, only the most recent stories are checked: older ones are past 72 h anyway
+in all but the busiest pairs."""
+
+_WORDS = re.compile(r"[^\W\d_]{4,}")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_STOPWORDS = frozenset(
+    re.split(
+        r"\s+",
+        """
+        with from that this have will after over into their about than been were says
+        said against more also under amid which what when where news report reports year
+        years week weeks month new вместе после которые также более заявил заявили года
+        году
+        """.strip(),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Signature:
+    entities: frozenset[str]
+    words: frozenset[str]
+    lang: str
+
+
+@dataclass(slots=True)
+class _Cluster:
+    anchor: MatchedRow
+    signature: _Signature
+    rows: list[MatchedRow] = field(default_factory=list)
+
+
+def key_words(title: str, terms: Iterable[str]) -> frozenset[str]:
+    """A title's distinctive words: long words and CJK character pairs, minus stop words and
+    the topic's own matched terms (every item on the topic shares those)."""
+    text = normalise(title)
+    matched = [normalise(term).strip("*") for term in terms]
+    words = {w for w in _WORDS.findall(text) if w not in _STOPWORDS}
+    for run in _CJK.findall(text):
+        words.update(run[i : i + 2] for i in range(len(run) - 1))
+    return frozenset(
+        w for w in words if not any(w in term or term in w for term in matched if term)
+    )
+
+
+def signature(row: MatchedRow) -> _Signature:
+    entities = frozenset(name for name, _type in row.entities)
+    return _Signature(entities, key_words(row.title, row.terms), (row.lang or "").split("-")[0])
+
+
+def same_story(a: _Signature, b: _Signature) -> bool:
+    """Whether two items (within the story span) tell the same story; see the module text."""
+    shared = len(a.entities & b.entities)
+    if shared < MIN_SHARED_ENTITIES:
+        return False
+    if a.lang == b.lang and len(a.words & b.words) >= MIN_SHARED_WORDS:
+        return True
+    smaller = min(len(a.entities), len(b.entities))
+    return shared >= CROSS_LANGUAGE_ENTITIES and shared / smaller >= CROSS_LANGUAGE_OVERLAP
+
+
+def _pairs(entities: frozenset[str]) -> list[tuple[str, str]]:
+    return list(combinations(sorted(entities)[:ENTITIES_INDEXED], 2))
+
+
+def distinct_items(rows: Iterable[MatchedRow]) -> list[MatchedRow]:
+    """One row per item (an item matching two topics counts once), its best score kept,
+    in the order items were matched."""
+    best: dict[int, MatchedRow] = {}
+    for row in rows:
+        kept = best.get(row.item_id)
+        if kept is None or row.score > kept.score:
+            best[row.item_id] = row
+    return sorted(best.values(), key=lambda r: (r.matched_at, r.item_id))
+
+
+def group_stories(rows: Sequence[MatchedRow]) -> list[Story]:
+    """The items' stories, ranked by distinct sources, then best score, then latest."""
+    clusters: list[_Cluster] = []
+    by_story_id: dict[int, int] = {}
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for row in distinct_items(rows):
+        if row.story_id is not None and row.story_id in by_story_id:
+            clusters[by_story_id[row.story_id]].rows.append(row)
+            continue
+        sig = signature(row)
+        found = _find(clusters, index, row, sig)
+        if found is None:
+            found = len(clusters)
+            clusters.append(_Cluster(row, sig))
+            for pair in _pairs(sig.entities):
+                index[pair].append(found)
+        clusters[found].rows.append(row)
+        if row.story_id is not None:
+            by_story_id[row.story_id] = found
+    stories = [_story(cluster.rows) for cluster in clusters]
+    stories.sort(key=lambda s: (-len(s.sources), -s.score, -s.last_seen.timestamp(), s.id))
+    return stories
+
+
+def _find(
+    clusters: Sequence[_Cluster],
+    index: dict[tuple[str, str], list[int]],
+    row: MatchedRow,
+    sig: _Signature,
+) -> int | None:
+    earliest = row.matched_at - STORY_SPAN
+    seen: set[int] = set()
+    for pair in _pairs(sig.entities):
+        for position in reversed(index.get(pair, [])[-CANDIDATES_CHECKED:]):
+            if position in seen:
+                continue
+            seen.add(position)
+            cluster = clusters[position]
+            if cluster.anchor.matched_at >= earliest and same_story(cluster.signature, sig):
+                return position
+    return None
+
+
+def _story(rows: Sequence[MatchedRow]) -> Story:
+    first = rows[0]
+    sources = list(dict.fromkeys(row.source_name for row in rows))
+    entities: Counter[str] = Counter()
+    terms: Counter[str] = Counter()
+    for row in rows:
+        entities.update(set(name for name, _type in row.entities))
+        terms.update(set(row.terms))
+    times: list[datetime] = [row.matched_at for row in rows]
+    return Story(
+        id=first.item_id,
+        title=first.title,
+        link=first.link,
+        sources=tuple(sources),
+        first_seen=min(times),
+        last_seen=max(times),
+        score=max(row.score for row in rows),
+        entities=_most_common(entities, 6),
+        terms=_most_common(terms, 6),
+        items=len(rows),
+        langs=tuple(sorted({row.lang.split("-")[0] for row in rows if row.lang})),
+    )
+
+
+def _most_common(counted: Counter[str], limit: int) -> tuple[str, ...]:
+    """The most frequent names, ties broken by name (Counter keeps insertion order)."""
+    ranked = sorted(counted.items(), key=lambda pair: (-pair[1], pair[0]))
+    return tuple(name for name, _n in ranked[:limit])

@@ -1,0 +1,125 @@
+"""Briefing use cases: build a period's briefing from storage, keep schedules, queue due runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.briefing.build import build_briefing, period_ending
+from bot.briefing.model import Briefing, MatchedRow, Period, SourceActivity
+from bot.briefing.schedule import BriefingPlan, describe, latest_slot, parse_briefing, period_before
+
+BRIEFING_USAGE = "/briefing weekly [day] [HH:MM] | daily [HH:MM] | off"
+
+
+class Schedule(Protocol):
+    """A chat's stored briefing schedule (`bot.storage.records.BriefingSchedule`)."""
+
+    @property
+    def chat_id(self) -> int: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def day(self) -> int | None: ...
+    @property
+    def minute(self) -> int | None: ...
+    @property
+    def since(self) -> datetime | None: ...
+    @property
+    def timezone(self) -> str: ...
+
+
+class BriefingStore(Protocol):
+    """What briefings read and keep; each method is one transaction."""
+
+    def briefing_rows(
+        self, period: Period, topics: Sequence[str] | None
+    ) -> tuple[Sequence[MatchedRow], int]: ...
+    def source_activity(
+        self, period: Period, topics: Sequence[str] | None
+    ) -> Sequence[SourceActivity]: ...
+    def chat_topics(self, chat_id: int) -> Sequence[str]: ...
+    def set_briefing(
+        self, chat_id: int, mode: str, *, day: int | None, minute: int | None, now: datetime
+    ) -> bool: ...
+    def briefing_schedules(self, chat_id: int | None = None) -> Sequence[Schedule]: ...
+    def queue_briefings(
+        self, due: Sequence[tuple[int, str, datetime]], *, now: datetime
+    ) -> int: ...
+
+
+def plan_of(schedule: Schedule) -> BriefingPlan:
+    return BriefingPlan(schedule.mode, schedule.day, schedule.minute)
+
+
+class Briefings:
+    """Briefings for the report, for `/stats`, and the scheduled ones."""
+
+    def __init__(self, store: BriefingStore, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+
+    def report(
+        self, period: Period, topics: Sequence[str] | None, *, health: bool = True
+    ) -> Briefing:
+        """The briefing of `topics` (None: every topic) over `period`, UTC days."""
+        rows, previous = self.store.briefing_rows(period, topics)
+        activity = self.store.source_activity(period, topics) if health else ()
+        shown = sorted({row.topic for row in rows}) if topics is None else list(topics)
+        return build_briefing(
+            rows, period, topics=shown, previous_total=previous, source_health=activity
+        )
+
+    def _timezone(self, chat_id: int) -> str:
+        found = self.store.briefing_schedules(chat_id)
+        return found[0].timezone if found else "UTC"
+
+    def for_chat(self, chat_id: int, period: Period) -> Briefing:
+        """The briefing of the chat's topics over `period`, days in the chat's time zone."""
+        topics = list(self.store.chat_topics(chat_id))
+        rows, previous = self.store.briefing_rows(period, topics) if topics else ([], 0)
+        return build_briefing(
+            rows, period, topics=topics, previous_total=previous, timezone=self._timezone(chat_id)
+        )
+
+    def stats(self, chat_id: int, days: int) -> Briefing:
+        """`/stats`: the last `days` days for this chat."""
+        return self.for_chat(chat_id, period_ending(self.clock(), days))
+
+    def scheduled(self, chat_id: int, mode: str, slot: datetime) -> Briefing:
+        """The briefing a run due at `slot` sends: the day or week up to it."""
+        return self.for_chat(chat_id, period_before(BriefingPlan(mode), slot))
+
+    def set_schedule(self, chat_id: int, args: Sequence[str]) -> str:
+        """`/briefing ...`: store the schedule; the reply (plain words, no markup)."""
+        try:
+            plan = parse_briefing(args)
+        except ValueError as exc:
+            return f"{exc}. Usage: {BRIEFING_USAGE}"
+        now = self.clock()
+        self.store.set_briefing(chat_id, plan.mode, day=plan.day, minute=plan.minute, now=now)
+        if plan.mode == "off":
+            return "Scheduled briefing off."
+        tz_name = self._timezone(chat_id)
+        return (
+            f"Briefing {describe(plan, tz_name)}: a picture of the period and its top stories. "
+            "The time zone is the one /quiet sets."
+        )
+
+    def queue_due(self, *, grace: timedelta = timedelta(days=1)) -> int:
+        """Queue each chat's latest due briefing (once: the store keys runs by chat and slot).
+
+        A slot before the schedule was set is not owed, and one more than `grace` old is
+        skipped (a daemon down for a week sends next week's, not a stale one).
+        """
+        now = self.clock()
+        due = []
+        for schedule in self.store.briefing_schedules():
+            slot = latest_slot(plan_of(schedule), schedule.timezone, now)
+            if slot is None or schedule.since is None or slot < schedule.since:
+                continue
+            if now - slot > grace:
+                continue
+            due.append((schedule.chat_id, schedule.mode, slot))
+        return self.store.queue_briefings(due, now=now) if due else 0

@@ -1,0 +1,165 @@
+"""Grouping a period's matched items into stories, and ranking them."""
+
+from __future__ import annotations
+
+from bot.briefing.stories import group_stories, key_words
+from tests.briefing.conftest import row
+
+CN, MM = ("China", "country"), ("Myanmar", "country")
+TH, LA = ("Thailand", "country"), ("Laos", "country")
+UNODC, SCO = ("UNODC", "organisation"), ("SCO", "organisation")
+
+
+def test_near_duplicates_stay_one_story_whatever_their_entities() -> None:
+    """Items the alert path already put in one story (story_id) stay together."""
+    stories = group_stories(
+        [
+            row(1, "Mekong patrol seizes meth", source="A", story_id=1),
+            row(2, "Patrol on the Mekong seizes methamphetamine", source="B", story_id=1),
+        ]
+    )
+    assert [(s.items, s.sources) for s in stories] == [(2, ("A", "B"))]
+
+
+def test_same_entities_and_title_words_join_within_72_hours() -> None:
+    """Two outlets' own write-ups of one event share entities and key title words."""
+    stories = group_stories(
+        [
+            row(
+                1,
+                "Mekong patrol: China and Myanmar seize methamphetamine",
+                source="A",
+                entities=[CN, MM, UNODC],
+                hours_ago=50,
+            ),
+            row(
+                2,
+                "Myanmar, China police seize record methamphetamine haul in Mekong patrol",
+                source="B",
+                entities=[CN, MM],
+                hours_ago=10,
+            ),
+        ]
+    )
+    assert len(stories) == 1
+    assert stories[0].sources == ("A", "B")
+    assert stories[0].title.startswith("Mekong patrol")  # the first item names the story
+
+
+def test_items_more_than_72_hours_apart_are_separate_stories() -> None:
+    """A story that comes back days later is counted again."""
+    stories = group_stories(
+        [
+            row(1, "Mekong patrol seizes methamphetamine haul", entities=[CN, MM], hours_ago=100),
+            row(
+                2,
+                "Mekong patrol seizes methamphetamine haul again",
+                source="B",
+                entities=[CN, MM],
+                hours_ago=20,
+            ),
+        ]
+    )
+    assert len(stories) == 2
+
+
+def test_same_countries_but_different_events_stay_apart() -> None:
+    """China and Myanmar in two titles that share no key words are two stories."""
+    stories = group_stories(
+        [
+            row(1, "Mekong patrol seizes methamphetamine haul", entities=[CN, MM]),
+            row(2, "Border talks on opium substitution crops", source="B", entities=[CN, MM]),
+        ]
+    )
+    assert len(stories) == 2
+
+
+def test_languages_join_when_entity_names_make_the_link() -> None:
+    """A Chinese and an English report naming the same three bodies are one story."""
+    stories = group_stories(
+        [
+            row(
+                1,
+                "SCO and UNODC back anti-drug centre in Dushanbe",
+                source="UN News",
+                entities=[SCO, UNODC, ("Tajikistan", "country")],
+                hours_ago=30,
+            ),
+            row(
+                2,
+                "上合组织与联合国毒罪办支持杜尚别禁毒中心",
+                source="Xinhua",
+                lang="zh",
+                entities=[SCO, UNODC, ("Tajikistan", "country")],
+                hours_ago=20,
+            ),
+        ]
+    )
+    assert len(stories) == 1
+    assert stories[0].langs == ("en", "zh")
+
+
+def test_two_shared_entities_do_not_join_languages() -> None:
+    """Across languages, two shared names (China, Myanmar) are too common to link on."""
+    stories = group_stories(
+        [
+            row(1, "Mekong patrol seizes methamphetamine", entities=[CN, MM]),
+            row(2, "中缅禁毒合作会议举行", lang="zh", source="B", entities=[CN, MM]),
+        ]
+    )
+    assert len(stories) == 2
+
+
+def test_items_join_the_first_item_not_a_chain_of_neighbours() -> None:
+    """A like B and B like C does not put A and C together when A and C differ."""
+    stories = group_stories(
+        [
+            row(1, "Mekong patrol seizes methamphetamine", entities=[CN, MM], hours_ago=60),
+            row(
+                2,
+                "Mekong patrol seizes methamphetamine near Laos border",
+                source="B",
+                entities=[CN, MM, LA],
+                hours_ago=40,
+            ),
+            row(
+                3,
+                "Laos border police train with Thailand",
+                source="C",
+                entities=[LA, TH, CN],
+                hours_ago=30,
+            ),
+        ]
+    )
+    assert [s.items for s in stories] == [2, 1]
+
+
+def test_ranked_by_distinct_sources_then_score() -> None:
+    """More outlets first; among equals, the higher score; one outlet twice counts once."""
+    stories = group_stories(
+        [
+            row(1, "Alpha", source="A", score=0.9),
+            row(2, "Beta", source="A", story_id=2, score=0.5),
+            row(3, "Beta again", source="B", story_id=2, score=0.5),
+            row(4, "Gamma", source="A", story_id=4, score=0.6),
+            row(5, "Gamma again", source="A", story_id=4, score=0.6),
+            row(6, "Delta", source="C", score=0.95),
+        ]
+    )
+    assert [s.title for s in stories] == ["Beta", "Delta", "Alpha", "Gamma"]
+    assert [len(s.sources) for s in stories] == [2, 1, 1, 1]
+
+
+def test_an_item_matching_two_topics_is_one_item() -> None:
+    """The same item under two topics counts once, with its better score."""
+    stories = group_stories([row(1, "Alpha", score=0.6), row(1, "Alpha", score=0.9, topic="other")])
+    assert [(s.items, s.score) for s in stories] == [(1, 0.9)]
+
+
+def test_key_words_leave_out_the_topic_terms_and_stop_words() -> None:
+    """Words every item on the topic shares cannot tell stories apart."""
+    words = key_words(
+        "China and Russia sign anti-drug cooperation deal after talks", ["cooperation"]
+    )
+    assert words == {"china", "russia", "sign", "anti", "drug", "deal", "talks"}
+    assert key_words("中缅禁毒合作", ["禁毒"]) == {"中缅", "缅禁", "毒合", "合作"}
