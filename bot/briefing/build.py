@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from bot.briefing.model import (
     COUNTRY_TYPES,
@@ -14,6 +15,7 @@ from bot.briefing.model import (
     Count,
     MatchedRow,
     Period,
+    PeriodCounts,
     SourceActivity,
 )
 from bot.briefing.stories import distinct_items, group_stories
@@ -49,9 +51,8 @@ def days_of(period: Period, tz_name: str) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def top_counts(names: Iterable[str], limit: int = TOP) -> tuple[Count, ...]:
+def top_counts(counted: Counter[str], limit: int = TOP) -> tuple[Count, ...]:
     """The most frequent names with their counts, ties broken by name."""
-    counted = Counter(names)
     ranked = sorted(counted.items(), key=lambda pair: (-pair[1], pair[0]))
     return tuple(Count(name, n) for name, n in ranked[:limit])
 
@@ -65,12 +66,16 @@ def build_briefing(
     timezone: str = "UTC",
     source_health: Sequence[SourceActivity] = (),
 ) -> Briefing:
-    """The briefing of `rows` (matches of `topics` made within `period`)."""
+    """The briefing of `rows` (matches of `topics` made within `period`), stories included."""
     inside = [row for row in rows if period.start <= row.matched_at < period.end]
     items = distinct_items(inside)
     by_day = Counter(_local_day(row.matched_at, timezone) for row in items)
-    countries = (name for row in items for name in _names(row, COUNTRY_TYPES))
-    organisations = (name for row in items for name in _names(row, ORGANISATION_TYPES))
+    countries: Counter[str] = Counter()
+    organisations: Counter[str] = Counter()
+    for row in items:
+        found_countries, found_organisations = split_entities(row.entities)
+        countries.update(found_countries)
+        organisations.update(found_organisations)
     return Briefing(
         period=period,
         topics=tuple(topics),
@@ -80,14 +85,51 @@ def build_briefing(
         per_day=tuple((day, by_day.get(day, 0)) for day in days_of(period, timezone)),
         countries=top_counts(countries),
         organisations=top_counts(organisations),
-        sources=top_counts(row.source_name for row in items),
+        sources=top_counts(Counter(row.source_name for row in items)),
         stories=tuple(group_stories(items)),
         source_health=tuple(source_health),
     )
 
 
-def _names(row: MatchedRow, types: frozenset[str]) -> list[str]:
-    return list(dict.fromkeys(name for name, kind in row.entities if kind in types))
+def build_counts(
+    counts: PeriodCounts, period: Period, *, topics: Sequence[str], timezone: str = "UTC"
+) -> Briefing:
+    """The briefing of aggregated counts: the same numbers, no stories (for `/stats`)."""
+    by_day: Counter[date] = Counter()
+    for hour, n in counts.hours:
+        by_day[_local_day(hour, timezone)] += n
+    countries: Counter[str] = Counter()
+    organisations: Counter[str] = Counter()
+    for entities, n in counts.entity_lists:
+        found_countries, found_organisations = split_entities(entities)
+        for name in found_countries:
+            countries[name] += n
+        for name in found_organisations:
+            organisations[name] += n
+    return Briefing(
+        period=period,
+        topics=tuple(topics),
+        timezone=timezone,
+        total=counts.total,
+        previous_total=counts.previous_total,
+        per_day=tuple((day, by_day.get(day, 0)) for day in days_of(period, timezone)),
+        countries=top_counts(countries),
+        organisations=top_counts(organisations),
+        sources=top_counts(Counter(dict(counts.sources))),
+        stories=(),
+    )
+
+
+@lru_cache(maxsize=65536)
+def split_entities(
+    entities: tuple[tuple[str, str], ...],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An item's countries and organisations, each named once (lists recur: cached)."""
+    countries = tuple(dict.fromkeys(name for name, kind in entities if kind in COUNTRY_TYPES))
+    organisations = tuple(
+        dict.fromkeys(name for name, kind in entities if kind in ORGANISATION_TYPES)
+    )
+    return countries, organisations
 
 
 def change_text(briefing: Briefing) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 COUNTRY_TYPES = frozenset({"country", "territory"})
 ORGANISATION_TYPES = frozenset({"organisation", "organization", "org"})
@@ -25,9 +26,12 @@ class Period:
         return Period(self.start - self.length, self.start)
 
 
-@dataclass(frozen=True, slots=True)
-class MatchedRow:
-    """One stored match as a briefing reads it: the item, its source, score and evidence."""
+class MatchedRow(NamedTuple):
+    """One stored match as a briefing reads it: the item, its source, score and evidence.
+
+    A NamedTuple rather than a frozen dataclass: a 90-day briefing reads 100,000 of them,
+    and a tuple is built several times faster.
+    """
 
     item_id: int
     story_id: int | None
@@ -42,6 +46,20 @@ class MatchedRow:
     terms: tuple[str, ...]
     entities: tuple[tuple[str, str], ...]
     """(name, type) pairs; names are the topic's canonical names, the same in every language."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodCounts:
+    """A period's numbers as storage aggregates them: enough for `/stats`, which shows no
+    stories and so need not read every row."""
+
+    total: int
+    previous_total: int
+    hours: tuple[tuple[datetime, int], ...]
+    """Matched items per UTC hour (the hour's start): cut into local days afterwards."""
+    sources: tuple[tuple[str, int], ...]
+    entity_lists: tuple[tuple[tuple[tuple[str, str], ...], int], ...]
+    """Each distinct list of (name, type) entities and how many matches carry it."""
 
 
 @dataclass(frozen=True, slots=True)

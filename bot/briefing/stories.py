@@ -5,7 +5,10 @@ there would lose an alert. A briefing can afford more, since it only counts: ite
 72 h of a story's first item join it when they name the same entities and, in the same
 language, share key title words; across languages the entity names alone must make the link
 (three shared, most of both sets), because topic entities have one canonical name in every
-language ("China" for 中国 and Китай) while titles share no words.
+language ("China" for 中国 and Китай) while titles share no words. Key words are a title's
+own words less those common in the period (in more than 5% of its titles, and at least
+`COMMON_MIN` of them): "drug", "cooperation", "禁毒" are in every item of the topic and tell
+no story from another.
 
 Each item is compared with the first item of a story, not with every member: comparing with
 members chains (A is like B, B like C) into one story per week about "China and Myanmar".
@@ -32,11 +35,13 @@ CROSS_LANGUAGE_OVERLAP = 0.6
 ENTITIES_INDEXED = 8
 """Pairs of at most this many entities per item are indexed (28 pairs): enough to find the
 story, and bounded so an item naming twenty countries costs no more than one naming eight."""
-CANDIDATES_CHECKED = 24
-"""Per entity pair, only the most recent stories are checked: older ones are past 72 h anyway
-in all but the busiest pairs."""
+CANDIDATES_CHECKED = 6
+"""Per entity pair, only the most recent stories within 72 h are checked: a busy pair (China,
+Myanmar) has dozens, and the story an item belongs to is nearly always among the latest."""
+COMMON_SHARE = 0.05
+COMMON_MIN = 20
 
-_WORDS = re.compile(r"[^\W\d_]{4,}")
+_WORDS = re.compile(r"[^\W\d_\u3400-\u4dbf\u4e00-\u9fff]{4,}")  # not CJK: pairs, below
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _STOPWORDS = frozenset(
     re.split(
@@ -65,22 +70,27 @@ class _Cluster:
     rows: list[MatchedRow] = field(default_factory=list)
 
 
-def key_words(title: str, terms: Iterable[str]) -> frozenset[str]:
-    """A title's distinctive words: long words and CJK character pairs, minus stop words and
-    the topic's own matched terms (every item on the topic shares those)."""
+def title_words(title: str) -> frozenset[str]:
+    """A title's words that can tell stories apart: long words and CJK character pairs."""
     text = normalise(title)
-    matched = [normalise(term).strip("*") for term in terms]
     words = {w for w in _WORDS.findall(text) if w not in _STOPWORDS}
     for run in _CJK.findall(text):
         words.update(run[i : i + 2] for i in range(len(run) - 1))
-    return frozenset(
-        w for w in words if not any(w in term or term in w for term in matched if term)
-    )
+    return frozenset(words)
 
 
-def signature(row: MatchedRow) -> _Signature:
+def common_words(titles: Sequence[frozenset[str]]) -> frozenset[str]:
+    """Words in so many of the period's titles that they are the topic, not a story."""
+    counted: Counter[str] = Counter()
+    for words in titles:
+        counted.update(words)
+    floor = max(COMMON_MIN, COMMON_SHARE * len(titles))
+    return frozenset(word for word, n in counted.items() if n > floor)
+
+
+def signature(row: MatchedRow, words: frozenset[str]) -> _Signature:
     entities = frozenset(name for name, _type in row.entities)
-    return _Signature(entities, key_words(row.title, row.terms), (row.lang or "").split("-")[0])
+    return _Signature(entities, words, (row.lang or "").split("-")[0])
 
 
 def same_story(a: _Signature, b: _Signature) -> bool:
@@ -111,14 +121,17 @@ def distinct_items(rows: Iterable[MatchedRow]) -> list[MatchedRow]:
 
 def group_stories(rows: Sequence[MatchedRow]) -> list[Story]:
     """The items' stories, ranked by distinct sources, then best score, then latest."""
+    items = distinct_items(rows)
+    titles = [title_words(row.title) for row in items]
+    common = common_words(titles)
     clusters: list[_Cluster] = []
     by_story_id: dict[int, int] = {}
     index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for row in distinct_items(rows):
+    for row, words in zip(items, titles, strict=True):
         if row.story_id is not None and row.story_id in by_story_id:
             clusters[by_story_id[row.story_id]].rows.append(row)
             continue
-        sig = signature(row)
+        sig = signature(row, words - common)
         found = _find(clusters, index, row, sig)
         if found is None:
             found = len(clusters)
@@ -139,27 +152,32 @@ def _find(
     row: MatchedRow,
     sig: _Signature,
 ) -> int | None:
+    if len(sig.entities) < MIN_SHARED_ENTITIES:
+        return None
     earliest = row.matched_at - STORY_SPAN
     seen: set[int] = set()
     for pair in _pairs(sig.entities):
-        for position in reversed(index.get(pair, [])[-CANDIDATES_CHECKED:]):
-            if position in seen:
-                continue
-            seen.add(position)
+        positions = index.get(pair)
+        if not positions:
+            continue
+        # Newest first (stories are made in time order), the few latest within the span.
+        for position in positions[: -CANDIDATES_CHECKED - 1 : -1]:
             cluster = clusters[position]
-            if cluster.anchor.matched_at >= earliest and same_story(cluster.signature, sig):
-                return position
+            if cluster.anchor.matched_at < earliest:
+                break
+            if position not in seen:
+                seen.add(position)
+                if same_story(cluster.signature, sig):
+                    return position
     return None
 
 
 def _story(rows: Sequence[MatchedRow]) -> Story:
     first = rows[0]
     sources = list(dict.fromkeys(row.source_name for row in rows))
-    entities: Counter[str] = Counter()
-    terms: Counter[str] = Counter()
-    for row in rows:
-        entities.update(set(name for name, _type in row.entities))
-        terms.update(set(row.terms))
+    # An item names each entity and term once (the matcher's evidence lists are unique).
+    entities = Counter(name for row in rows for name, _type in row.entities)
+    terms = Counter(term for row in rows for term in row.terms)
     times: list[datetime] = [row.matched_at for row in rows]
     return Story(
         id=first.item_id,

@@ -131,8 +131,9 @@ def _heading(briefing: Briefing) -> tuple[str, str]:
     start = briefing.period.start
     end = briefing.period.end
     span = f"{start:%d %b} – {end:%d %b %Y}"
+    stories = f" · {len(briefing.stories)} stories" if briefing.stories else ""
     return (
-        f"{briefing.total} matched items · {len(briefing.stories)} stories",
+        f"{briefing.total} matched items{stories}",
         f"{span} · {change_text(briefing)}",
     )
 

@@ -20,7 +20,9 @@ def _span(briefing: Briefing) -> str:
 def caption(briefing: Briefing) -> str:
     """Totals and the change against the previous period, for the picture (<= 1024)."""
     lines = [
-        f"<b>{briefing.total} matched items, {len(briefing.stories)} stories</b>",
+        f"<b>{briefing.total} matched items"
+        + (f", {len(briefing.stories)} stories" if briefing.stories else "")
+        + "</b>",
         f"{esc(_span(briefing))} ({briefing.days} days)",
         esc(change_text(briefing)),
     ]

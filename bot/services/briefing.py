@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.briefing.build import build_briefing, period_ending
-from bot.briefing.model import Briefing, MatchedRow, Period, SourceActivity
+from bot.briefing.build import build_briefing, build_counts, period_ending
+from bot.briefing.model import Briefing, MatchedRow, Period, PeriodCounts, SourceActivity
 from bot.briefing.schedule import BriefingPlan, describe, latest_slot, parse_briefing, period_before
 
 BRIEFING_USAGE = "/briefing weekly [day] [HH:MM] | daily [HH:MM] | off"
@@ -36,6 +36,7 @@ class BriefingStore(Protocol):
     def briefing_rows(
         self, period: Period, topics: Sequence[str] | None
     ) -> tuple[Sequence[MatchedRow], int]: ...
+    def period_counts(self, period: Period, topics: Sequence[str] | None) -> PeriodCounts: ...
     def source_activity(
         self, period: Period, topics: Sequence[str] | None
     ) -> Sequence[SourceActivity]: ...
@@ -84,8 +85,14 @@ class Briefings:
         )
 
     def stats(self, chat_id: int, days: int) -> Briefing:
-        """`/stats`: the last `days` days for this chat."""
-        return self.for_chat(chat_id, period_ending(self.clock(), days))
+        """`/stats`: the last `days` days for this chat, counted by the database (a picture
+        needs no stories, and 90 days may hold 100,000 items)."""
+        period = period_ending(self.clock(), days)
+        topics = list(self.store.chat_topics(chat_id))
+        if not topics:
+            return build_counts(PeriodCounts(0, 0, (), (), ()), period, topics=topics)
+        counts = self.store.period_counts(period, topics)
+        return build_counts(counts, period, topics=topics, timezone=self._timezone(chat_id))
 
     def scheduled(self, chat_id: int, mode: str, slot: datetime) -> Briefing:
         """The briefing a run due at `slot` sends: the day or week up to it."""

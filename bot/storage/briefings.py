@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, select
 
-from bot.briefing.model import MatchedRow, Period, SourceActivity
+from bot.briefing.model import MatchedRow, Period, PeriodCounts, SourceActivity
 from bot.storage.records import BriefingSchedule
 from bot.storage.retry import retries_transient
 from bot.storage.tables import CHAT, ITEM, MATCH, SOURCE, SUBSCRIPTION
@@ -31,8 +33,10 @@ def matched_rows_query(period: Period, topics: Sequence[str] | None) -> Select[A
             i.title,
             i.link,
             i.lang,
-            m.terms,
-            m.entities,
+            # As stored text: the same few lists recur, and parsing each once (below) is
+            # what keeps a 100,000-row briefing fast.
+            cast(m.terms, Text),
+            cast(m.entities, Text),
         )
         .select_from(MATCH)
         .join(ITEM, i.id == m.item_id)
@@ -44,20 +48,31 @@ def matched_rows_query(period: Period, topics: Sequence[str] | None) -> Select[A
     return stmt
 
 
+@lru_cache(maxsize=65536)
+def _terms(raw: str | None) -> tuple[str, ...]:
+    return tuple(str(term.get("term", "")) for term in json.loads(raw or "[]"))
+
+
+@lru_cache(maxsize=65536)
+def _entities(raw: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple((str(e.get("name", "")), str(e.get("type", ""))) for e in json.loads(raw or "[]"))
+
+
 def _row(row: AnyRow) -> MatchedRow:
+    item_id, story_id, topic, score, at, source_id, source, title, link, lang = row[:10]
     return MatchedRow(
-        item_id=row[0],
-        story_id=row[1],
-        topic=row[2],
-        score=row[3],
-        matched_at=row[4],
-        source_id=row[5],
-        source_name=row[6],
-        title=row[7],
-        link=row[8],
-        lang=row[9],
-        terms=tuple(str(term.get("term", "")) for term in row[10] or ()),
-        entities=tuple((str(e.get("name", "")), str(e.get("type", ""))) for e in row[11] or ()),
+        item_id,
+        story_id,
+        topic,
+        score,
+        at,
+        source_id,
+        source,
+        title,
+        link,
+        lang,
+        _terms(row[10]),
+        _entities(row[11]),
     )
 
 
@@ -71,6 +86,40 @@ def _previous_count(period: Period, topics: Sequence[str] | None) -> Select[Any]
     return stmt
 
 
+def _in_period(period: Period, topics: Sequence[str] | None) -> ColumnElement[bool]:
+    where = and_(m.created_at >= period.start, m.created_at < period.end)
+    return and_(where, m.topic.in_(list(topics))) if topics is not None else where
+
+
+def _hour(postgres: bool) -> ColumnElement[str]:
+    """The UTC hour of a match as 'YYYY-MM-DD HH' (SQLite keeps UTC text; PostgreSQL a
+    timestamptz, read in UTC whatever the session's time zone)."""
+    if postgres:
+        return func.to_char(func.timezone("UTC", m.created_at), "YYYY-MM-DD HH24")
+    return func.substr(m.created_at, 1, 13)
+
+
+def period_count_queries(
+    period: Period, topics: Sequence[str] | None, *, postgres: bool
+) -> dict[str, Select[Any]]:
+    """The aggregate queries `/stats` needs, by name (the benchmark times them bare)."""
+    where = _in_period(period, topics)
+    items = func.count(func.distinct(m.item_id))
+    hour = _hour(postgres)
+    entities = cast(m.entities, Text)
+    return {
+        "previous": _previous_count(period, topics),
+        "hours": select(hour, items).where(where).group_by(hour),
+        "sources": select(s.name, items)
+        .select_from(MATCH)
+        .join(ITEM, i.id == m.item_id)
+        .join(SOURCE, s.id == i.source_id)
+        .where(where)
+        .group_by(s.name),
+        "entities": select(entities, func.count()).where(where).group_by(entities),
+    }
+
+
 class BriefingQueries(StoreBase):
     """What briefings read: matched rows, the previous period's count, sources, schedules."""
 
@@ -80,9 +129,31 @@ class BriefingQueries(StoreBase):
     ) -> tuple[list[MatchedRow], int]:
         """The period's matches of `topics` (None: all), and the previous period's item count."""
         with self._transaction() as conn:
-            rows = [_row(row) for row in conn.execute(matched_rows_query(period, topics))]
+            rows = [_row(row) for row in conn.execute(matched_rows_query(period, topics)).all()]
             previous = int(conn.execute(_previous_count(period, topics)).scalar_one())
         return rows, previous
+
+    @retries_transient
+    def period_counts(self, period: Period, topics: Sequence[str] | None) -> PeriodCounts:
+        """The period's numbers aggregated in the database (no row-by-row read): items per
+        hour, per source, per entity list, and the previous period's total."""
+        queries = period_count_queries(period, topics, postgres=self._postgres)
+        with self._transaction() as conn:
+            previous = int(conn.execute(queries["previous"]).scalar_one())
+            hours = conn.execute(queries["hours"]).all()
+            sources = conn.execute(queries["sources"]).all()
+            lists = conn.execute(queries["entities"]).all()
+        # An item's matches on several topics are made in one poll, so in one hour: the
+        # hours' distinct counts add up to the period's (one scan fewer).
+        return PeriodCounts(
+            total=sum(int(n) for _h, n in hours),
+            previous_total=previous,
+            hours=tuple(
+                (datetime.strptime(h, "%Y-%m-%d %H").replace(tzinfo=UTC), int(n)) for h, n in hours
+            ),
+            sources=tuple((name, int(n)) for name, n in sources),
+            entity_lists=tuple((_entities(raw), int(n)) for raw, n in lists),
+        )
 
     @retries_transient
     def source_activity(self, period: Period, topics: Sequence[str] | None) -> list[SourceActivity]:

@@ -111,3 +111,33 @@ def test_only_slots_after_the_schedule_was_set_are_owed(store: Store) -> None:
     now[0] = END + 14 * DAY + timedelta(minutes=1)
     assert service.queue_due() == 0
     assert "Usage" in service.set_schedule(7, ["hourly"])
+
+
+def test_stats_counts_in_the_database_agree_with_counting_rows(store: Store) -> None:
+    """/stats aggregates in SQL (per UTC hour, source, entity list); its numbers equal the
+    row-by-row briefing's, days cut in the chat's time zone."""
+    items = [
+        Stored(
+            f"item {n}",
+            END - timedelta(hours=5 * n + 0.5),
+            source=("Xinhua", "TASS", "UN News")[n % 3],
+            entities=((CN, ("UNODC", "organisation")) if n % 2 else (("Laos", "country"),)),
+        )
+        for n in range(30)
+    ]
+    store_matches(store, items)
+    store.upsert_chat(9, type="private", title=None, now=END)
+    store.subscribe(9, TOPIC, None, now=END)
+    store.set_quiet_hours(9, start=60, end=120, timezone="America/New_York")
+    service = Briefings(store, lambda: END)
+    stats = service.stats(9, 7)
+    full = service.for_chat(9, period_ending(END, 7))
+    assert stats.total == full.total == 30
+    assert stats.per_day == full.per_day
+    assert stats.countries == full.countries
+    assert stats.organisations == full.organisations
+    assert stats.sources == full.sources
+    assert stats.previous_total == full.previous_total
+    assert stats.timezone == "America/New_York"
+    assert stats.stories == ()
+    assert full.stories

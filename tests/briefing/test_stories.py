@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.briefing.stories import group_stories, key_words
+from bot.briefing.stories import common_words, group_stories, title_words
 from tests.briefing.conftest import row
 
 CN, MM = ("China", "country"), ("Myanmar", "country")
@@ -156,10 +156,37 @@ def test_an_item_matching_two_topics_is_one_item() -> None:
     assert [(s.items, s.score) for s in stories] == [(1, 0.9)]
 
 
-def test_key_words_leave_out_the_topic_terms_and_stop_words() -> None:
-    """Words every item on the topic shares cannot tell stories apart."""
-    words = key_words(
-        "China and Russia sign anti-drug cooperation deal after talks", ["cooperation"]
-    )
-    assert words == {"china", "russia", "sign", "anti", "drug", "deal", "talks"}
-    assert key_words("中缅禁毒合作", ["禁毒"]) == {"中缅", "缅禁", "毒合", "合作"}
+def test_title_words_and_the_periods_common_words() -> None:
+    """Long words and CJK pairs count; words in most of the period's titles do not."""
+    assert title_words("China and Russia sign anti-drug deal after talks") == {
+        "china",
+        "russia",
+        "sign",
+        "anti",
+        "drug",
+        "deal",
+        "talks",
+    }
+    assert title_words("中缅禁毒合作") == {"中缅", "缅禁", "禁毒", "毒合", "合作"}
+    titles = [
+        title_words(f"Drug cooperation word{chr(97 + n % 26)}{chr(97 + n // 26)}")
+        for n in range(40)
+    ]
+    assert common_words(titles) == {"drug", "cooperation"}
+    assert common_words(titles[:10]) == set()  # too few titles to call any word common
+
+
+def test_topic_words_shared_by_every_title_do_not_make_a_story() -> None:
+    """Forty items that all say "anti-drug cooperation" and name China and Russia, and
+    nothing else in common, stay forty stories."""
+    rows = [
+        row(
+            n,
+            f"China Russia anti-drug cooperation: {word} {n}",
+            source=f"S{n}",
+            entities=[CN, ("Russia", "country")],
+            hours_ago=n,
+        )
+        for n, word in enumerate(["budget", "weather", "election", "football"] * 10)
+    ]
+    assert len(group_stories(rows)) == 40
