@@ -84,8 +84,14 @@ class Story:
         parts = []
         if self.entities:
             parts.append(", ".join(self.entities[:4]))
-        if self.terms:
-            parts.append(", ".join(self.terms[:4]))
+        # Whole words before stems: "drug" reads better than the pattern "drug polic*".
+        terms = sorted(self.terms, key=lambda term: term.endswith("*"))[:4]
+        if terms:
+            parts.append(
+                ", ".join(
+                    term.removesuffix("*") + ("…" if term.endswith("*") else "") for term in terms
+                )
+            )
         return " · ".join(parts) or "matched the topic"
 
 

@@ -30,7 +30,7 @@ BAR_LIGHT = "#8fb3de"
 INK = "#1d2733"
 MUTED = "#5b6776"
 GRID = "#dfe4ea"
-LABEL_CHARS = 26
+LABEL_CHARS = 40
 FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei"]
 """Fallback chain: a CJK font, when the machine has one, draws Chinese source names."""
 
@@ -93,7 +93,7 @@ def draw_per_day(ax: Axes, briefing: Briefing, *, size: float) -> None:
         )
 
 
-def draw_ranking(ax: Axes, counts: Sequence[Count], *, size: float, limit: int = 6) -> None:
+def draw_ranking(ax: Axes, counts: Sequence[Count], *, size: float, limit: int = 5) -> None:
     """Horizontal bars, largest on top, each with its count at the end."""
     shown = list(counts[:limit])
     for side in ("top", "right", "bottom"):
@@ -113,18 +113,29 @@ def draw_ranking(ax: Axes, counts: Sequence[Count], *, size: float, limit: int =
             color=MUTED,
         )
         return
-    # Largest on top, and the bars start at the top when there are fewer than `limit`.
+    # Largest on top, and the bars start at the top when there are fewer than `limit`. Each
+    # name sits above its bar, full width: long names stay readable on a phone.
     positions = [limit - 1 - n for n in range(len(shown))]
     values = [c.count for c in shown]
     colours = [BAR] + [BAR_LIGHT] * (len(shown) - 1)
-    ax.barh(positions, values, color=colours, height=0.7)
-    ax.set_yticks(positions, [_label(c.name) for c in shown], fontsize=size)
-    ax.tick_params(axis="y", length=0, pad=6)
+    ax.barh([y - 0.22 for y in positions], values, color=colours, height=0.3)
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
     top = max(values)
-    ax.set_xlim(0, top * 1.18)
-    ax.set_ylim(-0.6, limit - 0.4)
-    for y, value in zip(positions, values, strict=True):
-        ax.text(value + top * 0.02, y, str(value), va="center", fontsize=size * 0.9, color=INK)
+    ax.set_xlim(0, top * 1.12)
+    ax.set_ylim(-0.45, limit - 0.25)
+    for y, shown_count in zip(positions, shown, strict=True):
+        ax.text(
+            0, y + 0.04, _label(shown_count.name), va="bottom", ha="left", fontsize=size, color=INK
+        )
+        ax.text(
+            shown_count.count + top * 0.015,
+            y - 0.2,
+            str(shown_count.count),
+            va="center",
+            fontsize=size * 0.9,
+            color=INK,
+        )
 
 
 def _heading(briefing: Briefing) -> tuple[str, str]:
@@ -162,29 +173,18 @@ def briefing_png(briefing: Briefing) -> bytes:
             4,
             1,
             height_ratios=[1.1, 1, 1, 1],
-            left=0.36,
+            left=0.07,
             right=0.96,
             top=0.875,
-            bottom=0.03,
-            hspace=0.42,
+            bottom=0.02,
+            hspace=0.38,
         )
         first, second = _heading(briefing)
         fig.text(0.04, 0.967, first, fontsize=20, fontweight="bold", va="top")
         fig.text(0.04, 0.93, second, fontsize=13, color=MUTED, va="top")
         for row, name in enumerate(CHARTS):
             ax = fig.add_subplot(grid[row])
-            if name == "per_day":
-                # The day chart needs no name column: give it the full width.
-                box = ax.get_position()
-                ax.set_position((0.08, box.y0, 0.88, box.height))
-            ax.set_title(
-                TITLES[name],
-                loc="left",
-                fontsize=15,
-                fontweight="bold",
-                pad=8,
-                x=-0.5 if name != "per_day" else 0.0,
-            )
+            ax.set_title(TITLES[name], loc="left", fontsize=15, fontweight="bold", pad=8)
             _draw(briefing, name, ax, size=13)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=PNG_DPI, facecolor="white")
@@ -200,9 +200,9 @@ def chart_svgs(briefing: Briefing) -> dict[str, str]:
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
         for name in CHARTS:
             wide = name == "per_day"
-            fig = _figure(7.0, 2.3) if wide else _figure(4.2, 2.9)
+            fig = _figure(6.0, 2.3) if wide else _figure(3.6, 3.0)
             ax = fig.add_subplot()
-            fig.subplots_adjust(left=0.07 if wide else 0.42, right=0.95, top=0.95, bottom=0.12)
+            fig.subplots_adjust(left=0.08 if wide else 0.03, right=0.96, top=0.97, bottom=0.12)
             _draw(briefing, name, ax, size=11)
             buffer = io.StringIO()
             fig.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")
