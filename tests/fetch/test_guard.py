@@ -191,3 +191,29 @@ async def test_article_links_are_fetched_untrusted(feedserver: FeedServer) -> No
             await fetcher.fetch(article_request(url, allow_private=False))
         assert (await fetcher.fetch(article_request(url, allow_private=True))).status == 200
     assert len(feedserver.requests_to("/article.html")) == 1
+
+
+async def test_a_name_that_changes_its_answer_is_checked_at_each_connect() -> None:
+    """DNS rebinding: public at the first connection, loopback at the next, which is refused."""
+    answers = iter([["127.0.0.2"], ["127.0.0.1"]])
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        return next(answers)
+
+    async with feed_server("127.0.0.2") as public:
+        port = int(public.host.rsplit(":", 1)[1])
+        public.add_feed("/feed.xml", rss_feed(1))
+        async with feed_server("127.0.0.1", port) as private:
+            private.add_feed("/feed.xml", rss_feed(1))
+            url = f"http://rebind.test:{port}/feed.xml"
+            for expect_ok in (True, False):  # a new fetcher: a new connection, a new answer
+                async with HttpFetcher(
+                    LIMITS, trust_env=False, address_policy=stand_in_policy, resolver=rebinding
+                ) as fetcher:
+                    if expect_ok:
+                        assert (await fetcher.fetch(untrusted(url))).status == 200
+                    else:
+                        with pytest.raises(PermanentFetchError, match="not a public address"):
+                            await fetcher.fetch(untrusted(url))
+            assert private.requests == []
+        assert len(public.requests_to("/feed.xml")) == 1
