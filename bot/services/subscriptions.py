@@ -13,7 +13,15 @@ from typing import Protocol
 
 from bot.core.arguments import parse_count, parse_id
 from bot.core.ratelimit import parse_quiet_hours, zone
-from bot.core.render import MAX_MESSAGE, esc, join_within, render_why, safe_link, shorten
+from bot.core.render import (
+    MAX_MESSAGE,
+    esc,
+    join_within,
+    render_why,
+    safe_link,
+    shorten,
+    tg_length,
+)
 from bot.services.delivery_jobs import alert_view
 from bot.services.delivery_ports import ChatSettings, OutboxAlert
 from bot.services.source_health import WatchedSource, status_line
@@ -241,16 +249,24 @@ class Subscriptions:
         alerts = self.store.recent_matches(chat.id, count)
         if not alerts:
             return "No alerts yet for this chat."
-        lines = [f"<b>Last {len(alerts)} alerts</b>"]
+        entries = []
         for alert in alerts:
             link = safe_link(alert.link)
             title = esc(shorten(alert.title or "(untitled)", 150))
             head = f'<a href="{esc(link)}">{title}</a>' if link else title
-            lines.append(
+            entries.append(
                 f"#{alert.outbox_id} {head}\n   {esc(alert.score.topic)} "
                 f"{alert.score.score:.2f} · {esc(alert.status)} · /why {alert.outbox_id}"
             )
-        return join_within(lines, MAX_MESSAGE)  # whole alerts only, within one message
+        # One message: as many whole alerts as fit, and the heading says how many those are.
+        for shown in range(len(entries), 0, -1):
+            heading = f"<b>Last {len(alerts)} alerts</b>"
+            if shown < len(entries):
+                heading = f"<b>Last {shown} of {len(alerts)} alerts</b> (the rest did not fit)"
+            text = "\n".join([heading, *entries[:shown]])
+            if tg_length(text) <= MAX_MESSAGE:
+                return text
+        return join_within([f"<b>Last {len(alerts)} alerts</b>", *entries], MAX_MESSAGE)
 
     def why(self, chat: ChatRef, arg: str) -> str:
         alert_id = parse_id(arg)

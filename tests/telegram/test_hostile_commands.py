@@ -70,8 +70,11 @@ async def test_recent_twenty_long_alerts_fits_one_message(
     long_title = "Cooperation & <anti-drug> " * 20
     publish(tg_store, add_source(tg_store), 20, title=long_title)  # listed while pending
     await fake.command("/recent 20", chat_id=61)
-    reply = await fake.wait_for_text(61, "Last 20 alerts")
+    reply = await fake.wait_for_text(61, "of 20 alerts</b> (the rest did not fit)")
     assert_valid_message(reply.text)
+    shown = int(reply.text.split("<b>Last ", 1)[1].split(" ", 1)[0])
+    assert 10 <= shown < 20
+    assert reply.text.count("/why ") == shown
 
 
 async def test_forged_feedback_buttons_are_refused(
