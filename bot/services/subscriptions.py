@@ -42,6 +42,9 @@ USAGE = {
     "recent": "/recent [n] — your last n alerts (default 5, at most 20)",
     "why": "/why &lt;alert id&gt; — why an alert matched",
     "status": "/status — this chat's settings and the service's state",
+    "stats": "/stats [7d|30d|90d] — a picture of the period for your topics",
+    "briefing": "/briefing &lt;weekly [day] [HH:MM]|daily [HH:MM]|off&gt; — a scheduled "
+    "briefing: the picture and the top stories",
 }
 
 

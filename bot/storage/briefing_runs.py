@@ -110,6 +110,11 @@ class BriefingRuns(StoreBase):
         self._settle(run_id, status="pending", last_error=error, next_attempt_at=when)
 
     @retries_transient
+    def briefing_hold(self, run_id: int, when: datetime) -> None:
+        """Hand the run back unsent until `when` (quiet hours): the claim was no attempt."""
+        self._settle(run_id, status="pending", next_attempt_at=when, attempts=r.attempts - 1)
+
+    @retries_transient
     def briefing_failed(self, run_id: int, error: str) -> None:
         """Give up on this run (chat gone, rejected, too many attempts)."""
         self._settle(run_id, status="failed", last_error=error)

@@ -2,7 +2,8 @@
 
 Runs are rows (bot.storage.briefing_runs): unique per chat and period, so every daemon may
 tick; leased, so one sends. Sends take the delivery worker's own rate limiter, so alerts and
-briefings share Telegram's limits, and wait out quiet hours and mutes like alerts do. The
+briefings share Telegram's limits; they wait out quiet hours, and a muted chat misses them as
+it misses alerts. The
 picture's message id is recorded before the text goes: a retry never sends the picture twice.
 """
 
@@ -62,6 +63,7 @@ class BriefingRunStore(Protocol):
     def briefing_photo_sent(self, run_id: int, message_id: int) -> object: ...
     def briefing_sent(self, run_id: int, message_id: int | None, now: datetime) -> object: ...
     def briefing_retry(self, run_id: int, error: str | None, when: datetime) -> object: ...
+    def briefing_hold(self, run_id: int, when: datetime) -> object: ...
     def briefing_failed(self, run_id: int, error: str) -> object: ...
     def chat_settings(self, chat_ids: Sequence[int]) -> Mapping[int, ChatSettings]: ...
     def deactivate_chat(self, chat_id: int, reason: str) -> object: ...
@@ -133,11 +135,14 @@ class BriefingJob:
         if chat is None or not chat.active:
             await asyncio.to_thread(self.store.briefing_failed, run.run_id, "chat inactive")
             return True
-        later = quiet_until(now, chat.quiet_start, chat.quiet_end, chat.timezone)
         if chat.muted_until is not None and chat.muted_until > now:
-            later = max(later or now, chat.muted_until)
+            # As with alerts, what falls due while muted is not sent later: a month's mute
+            # would otherwise end in four weekly briefings at once.
+            await asyncio.to_thread(self.store.briefing_failed, run.run_id, "chat muted")
+            return True
+        later = quiet_until(now, chat.quiet_start, chat.quiet_end, chat.timezone)
         if later is not None:
-            await asyncio.to_thread(self.store.briefing_retry, run.run_id, None, later)
+            await asyncio.to_thread(self.store.briefing_hold, run.run_id, later)
             return True
         return False
 

@@ -147,9 +147,24 @@ async def test_quiet_hours_hold_the_briefing_until_they_end(
     await bot.briefing_tick()
     [run] = tg_store.briefing_runs(62)
     assert run["status"] == "pending"
+    assert run["attempts"] == 0  # a hold is not an attempt
     assert run["next_attempt_at"] > now + timedelta(minutes=80)
     assert texts(fake, 62) == []
     clock.shift(2 * 3600)
     await bot.briefing_tick()
     await until(lambda: texts(fake, 62), fake)
     assert [r["status"] for r in tg_store.briefing_runs(62)] == ["sent"]
+
+
+async def test_a_muted_chat_misses_the_briefing_as_it_misses_alerts(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore, clock: Clock
+) -> None:
+    """Due while muted: not sent, not kept for later."""
+    add_chat(tg_store, 63)
+    tg_store.set_mute(63, clock() + timedelta(days=3))
+    schedule_daily_due(tg_store, 63, clock)
+    await bot.briefing_tick()
+    assert [(r["status"], r["last_error"]) for r in tg_store.briefing_runs(63)] == [
+        ("failed", "chat muted")
+    ]
+    assert texts(fake, 63) == []
