@@ -168,3 +168,26 @@ async def test_a_muted_chat_misses_the_briefing_as_it_misses_alerts(
         ("failed", "chat muted")
     ]
     assert texts(fake, 63) == []
+
+
+async def test_after_a_crash_between_picture_and_text_only_the_text_goes(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore, clock: Clock
+) -> None:
+    """A process died after sending the picture (recorded) and before the text: once its
+    lease runs out, another sends the text alone."""
+    add_chat(tg_store, 64)
+    publish(tg_store, add_source(tg_store), 1)
+    clock.shift(2 * 3600)
+    schedule_daily_due(tg_store, 64, clock)
+    Briefings(tg_store, clock).queue_due()
+    [dead] = tg_store.claim_briefings(now=clock(), limit=1, owner="dead", lease_seconds=60)
+    tg_store.briefing_photo_sent(dead.run_id, 999)
+    await bot.briefing_tick()
+    assert texts(fake, 64) == []  # still leased to the dead process
+    clock.shift(61)
+    await bot.briefing_tick()
+    await until(lambda: texts(fake, 64), fake)
+    assert fake.photos == []
+    assert "Top stories" in texts(fake, 64)[0]
+    [run] = tg_store.briefing_runs(64)
+    assert (run["status"], run["photo_message_id"]) == ("sent", 999)
