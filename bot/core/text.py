@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
-import warnings
-
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from html import unescape
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_BLOCK_TAGS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote")
+_BLOCK_TAGS = frozenset(
+    ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote")
+)
+_DROPPED_TAGS = frozenset(("script", "style", "noscript", "template"))
+_RAW_TEXT_END = {
+    "script": re.compile(r"</script", re.I),
+    "style": re.compile(r"</style", re.I),
+}
+_MARKUP = re.compile(r"<[a-zA-Z/!?]")
+_TAG_NAME = re.compile(r"/?([a-zA-Z][^\s/>]*)")
+_TAG_STOP = re.compile(r"[>\"']")
 
 
 def html_to_text(markup: str) -> str:
@@ -18,18 +26,97 @@ def html_to_text(markup: str) -> str:
         return ""
     if "<" not in markup and "&" not in markup:
         return fold_space(markup)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(markup, "html.parser")
-    for dropped in soup(["script", "style", "noscript", "template"]):
-        dropped.decompose()
-    for block in soup.find_all(_BLOCK_TAGS):
-        block.insert_before("\n")
-        block.insert_after("\n")
-    return fold_space(soup.get_text())
+    return fold_space("".join(_text_parts(markup)))
 
 
 def fold_space(text: str) -> str:
     """Runs of spaces to one; at most one blank line; no leading or trailing white space."""
     lines = [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n", "\n".join(lines)).strip()
+
+
+def _text_parts(markup: str) -> list[str]:
+    """The text pieces of the markup, with a line break at each block tag.
+
+    One forward pass that never looks at a character twice, and builds no tree: the standard
+    library's HTMLParser re-scans unfinished constructs (`<a <a <a ...` took minutes for
+    100 KB), and editing a BeautifulSoup tree walks the nesting depth at every block element
+    (40,000 nested `<div>` took minutes). A construct left open to the end of the markup
+    makes the rest plain text, as HTMLParser did.
+    """
+    parts: list[str] = []
+    dropped = 0  # depth inside script, style, noscript or template
+    pos, size = 0, len(markup)
+    while pos < size:
+        found = _MARKUP.search(markup, pos)
+        start = found.start() if found else size
+        if start > pos and not dropped:
+            parts.append(_decoded(markup[pos:start]))
+        if found is None:
+            break
+        end, name, closing = _markup_end(markup, start)
+        if end < 0:  # never closed: the rest is text
+            if not dropped:
+                parts.append(_decoded(markup[start:]))
+            break
+        pos = end
+        if name is None:
+            continue
+        if name == "![cdata[":
+            if not dropped:
+                parts.append(markup[start + len("<![CDATA[") : end - len("]]>")])
+            continue
+        self_closing = markup[end - 2] == "/"
+        if name in _DROPPED_TAGS:
+            if closing:
+                dropped = max(0, dropped - 1)
+            elif not self_closing:
+                dropped += 1
+                raw_end = _RAW_TEXT_END.get(name)
+                if raw_end is not None:  # script and style hold text that is not markup
+                    closed = raw_end.search(markup, pos)
+                    pos = closed.start() if closed else size
+        elif name in _BLOCK_TAGS and not dropped:
+            parts.append("\n")
+    return parts
+
+
+def _markup_end(markup: str, start: int) -> tuple[int, str | None, bool]:
+    """(index after the construct at `start`, lower-case tag name or None, is an end tag);
+    the index is -1 when the construct is never closed."""
+    if markup.startswith("<!--", start):
+        end = markup.find("-->", start + 4)
+        return (end + 3 if end >= 0 else -1), None, False
+    if markup.startswith("<![CDATA[", start):
+        end = markup.find("]]>", start + 9)
+        return (end + 3 if end >= 0 else -1), "![cdata[", False
+    name = _TAG_NAME.match(markup, start + 1)
+    if name is None:  # <!doctype>, <?pi?>, </ >: dropped up to the next >
+        end = markup.find(">", start + 2)
+        return (end + 1 if end >= 0 else -1), None, False
+    end = _tag_end(markup, name.end())
+    return (end + 1 if end >= 0 else -1), name.group(1).lower(), markup[start + 1] == "/"
+
+
+def _tag_end(markup: str, pos: int) -> int:
+    """Index of the > that ends a tag whose attributes start at `pos` (quoted values may hold
+    >), or -1."""
+    while True:
+        stop = _TAG_STOP.search(markup, pos)
+        if stop is None:
+            return -1
+        at = stop.start()
+        char = markup[at]
+        if char == ">":
+            return at
+        if markup[pos:at].rstrip().endswith("="):  # a quoted attribute value
+            close = markup.find(char, at + 1)
+            if close < 0:
+                return -1
+            pos = close + 1
+        else:
+            pos = at + 1
+
+
+def _decoded(text: str) -> str:
+    return unescape(text) if "&" in text else text
