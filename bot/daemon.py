@@ -32,6 +32,7 @@ from bot.process_lock import single_daemon, sqlite_path
 from bot.services.article_text import ArticleReader
 from bot.services.configuration import Configuration, load_configuration
 from bot.services.delivery_jobs import DeliveryOptions
+from bot.services.parse_runner import ProcessRunner
 from bot.services.poll import Poller
 from bot.services.ports import Fetcher
 from bot.services.source_health import HealthThresholds
@@ -137,6 +138,7 @@ class Runtime:
         if self.poller.articles is not None:
             self.poller.articles.settings = new.settings.articles
         self.poller.max_item_age_s = new.settings.polling.max_item_age
+        self.poller.parse_budget_s = new.settings.polling.parse_budget
         self.config = new
         log.info(
             "reload.applied",
@@ -169,7 +171,10 @@ async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
         store = Store(engine)
         await asyncio.to_thread(store.sync_config_sources, source_specs(settings), now=utc_now())
         matcher = compile_topics(config.topics)
-        async with HttpFetcher(fetch_limits(settings)) as fetcher:
+        async with (
+            HttpFetcher(fetch_limits(settings)) as fetcher,
+            ProcessRunner(settings.polling.parse_workers) as runner,
+        ):
             poller = Poller(
                 fetcher=fetcher,
                 store=store,
@@ -177,6 +182,8 @@ async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
                 clock=utc_now,
                 allow_private_sources=settings.telegram.allow_private_sources,
                 max_item_age_s=settings.polling.max_item_age,
+                runner=runner,
+                parse_budget_s=settings.polling.parse_budget,
             )
             owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
             runtime = Runtime(config, store, poller, fetcher, Metrics(), owner)
@@ -433,6 +440,7 @@ async def attach_telegram(
             clock=utc_now,
             owner=runtime.owner,
             fetcher=runtime.fetcher,
+            parse=runtime.poller.parse_fetched,
             reload=reload,
             on_delivery=on_delivery,
             source_interval_s=settings.polling.interval,

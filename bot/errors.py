@@ -98,3 +98,11 @@ class TransientDeliveryError(DeliveryError):
 
 class RejectedMessageError(DeliveryError):
     """Telegram refused the message itself (too long, bad entities): resend as plain text."""
+
+
+class ParseBudgetExceeded(ParseError):
+    """Parsing and scoring one source's body took longer than `polling.parse_budget`."""
+
+    def __init__(self, budget_s: float) -> None:
+        self.budget_s = budget_s
+        super().__init__(f"parse budget of {budget_s:g}s exceeded")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.models import FetchRequest, FetchResult, ParsedFeed
@@ -51,17 +52,18 @@ async def discover_feed(
     *,
     headers: tuple[tuple[str, str], ...] = (),
     allow_private: bool = True,
+    parse: Callable[[FetchResult], Awaitable[ParsedFeed]] = parse_off_loop,
 ) -> Discovery:
     """The feed at `url`, or the first feed its page links or a usual path serves.
 
     A FetchError for `url` itself propagates; candidates that fail are listed in `tried`.
     `allow_private=False` (a URL from Telegram) holds for every address tried: a page may
-    link a feed anywhere.
+    link a feed anywhere. `parse` parses a fetched body (the daemon's runs within a budget).
     """
     first = await fetcher.fetch(FetchRequest(url, headers=headers, allow_private=allow_private))
     if not is_page(first):
         try:
-            parsed = await parse_off_loop(first)
+            parsed = await parse(first)
         except ParseError as exc:
             if not looks_like_html(first.body, first.content_type):
                 return Discovery(None, ((url, str(exc)),), first)
@@ -83,7 +85,7 @@ async def discover_feed(
             if is_page(result):
                 tried.append((candidate, "a web page, not a feed"))
                 continue
-            parsed = await parse_off_loop(result)
+            parsed = await parse(result)
         except (FetchError, ParseError) as exc:
             tried.append((candidate, str(exc) or type(exc).__name__))
             continue

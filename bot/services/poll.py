@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 
-from bot.core.fingerprint import fingerprint
-from bot.core.identity import canonical_url, item_keys, link_index_value, title_hash
-from bot.core.models import FetchRequest, Item, PollOutcome, SourceState, TopicScore
+from bot.core.models import FetchRequest, PollOutcome, SourceState
 from bot.core.schedule import next_poll_after_failure, next_poll_after_success
 from bot.errors import (
     FetchError,
@@ -21,11 +19,21 @@ from bot.errors import (
     ParseError,
     RateLimitedFetchError,
 )
-from bot.parse import parse_body
 from bot.services.article_text import ArticleReader
 from bot.services.freshness import body_digest, too_old_to_alert
 from bot.services.group_commit import GroupCommit
-from bot.services.ports import Fetcher, PollFailure, PollStore, PollSuccess, Scorer, StoredEntry
+from bot.services.parse_jobs import (
+    Budget,
+    ParsedEntries,
+    ParseJob,
+    ParseRunner,
+    ThreadRunner,
+    identify,
+    with_matches,
+)
+from bot.services.ports import Fetcher, PollFailure, PollStore, PollSuccess, Scorer
+
+__all__ = ["Poller", "describe_failure_kind", "identify", "with_matches"]
 
 log = logging.getLogger("narcowatch.poll")
 
@@ -39,9 +47,10 @@ class Poller:
     scorer: Scorer
     clock: Callable[[], datetime]
     rng: random.Random = field(default_factory=random.Random)
-    parse_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
-    """Parsing is CPU-bound under the GIL: more than two at once only adds memory (each parse
-    of a large feed holds several MB), not speed."""
+    runner: ParseRunner = field(default_factory=ThreadRunner)
+    """Parses and scores off the event loop; the daemon's runs each source within its budget."""
+    parse_budget_s: float = 5.0
+    """`polling.parse_budget`: parse and score time one source may use per poll."""
     articles: ArticleReader | None = None
     """Reads the article page of items the feed's text leaves open (articles.* settings)."""
     allow_private_sources: bool = False
@@ -51,6 +60,10 @@ class Poller:
     """Items dated longer ago are stored but never alert (`polling.max_item_age`)."""
     _unchanged: GroupCommit[tuple[int, PollSuccess]] | None = None
     """Unchanged polls share transactions (made on first use, inside the running loop)."""
+
+    async def parse_fetched(self, job: ParseJob) -> ParsedEntries:
+        """Parse a fetched body within one source's budget (also for /addsource)."""
+        return await self.runner.parse(job, Budget(self.parse_budget_s))
 
     async def poll(self, source: SourceState) -> PollOutcome:
         """Poll one source; every failure ends up on the source row, never raised."""
@@ -89,17 +102,10 @@ class Poller:
             await self._unchanged.submit((source.id, success))
             return PollOutcome(source.id, source.name, ok=True, not_modified=True)
 
-        # Parsing a large feed takes tens of milliseconds of CPU: keep the event loop free.
-        async with self.parse_slots:
-            parsed = await asyncio.to_thread(
-                parse_body,
-                result.body,
-                url=result.url,
-                content_type=result.content_type,
-                source_type=source.type,
-                selectors=source.selectors,
-            )
-        entries = identify(parsed.items)
+        budget = Budget(self.parse_budget_s)
+        job = ParseJob(result.body, result.url, result.content_type, source.type, source.selectors)
+        parsed = await self.runner.parse(job, budget)
+        entries = list(parsed.entries)
         fresh = await asyncio.to_thread(self.store.filter_new, source.id, entries)
         baseline = source.last_success_at is None
         if not baseline:
@@ -107,11 +113,8 @@ class Poller:
             old = [
                 e for e in fresh if too_old_to_alert(e.item, now=now, max_age_s=self.max_item_age_s)
             ]
-            young = [
-                with_matches(e, self.scorer, source.topics)
-                for e in fresh
-                if not too_old_to_alert(e.item, now=now, max_age_s=self.max_item_age_s)
-            ]
+            recent = [e for e in fresh if e not in old]
+            young = await self.runner.score(recent, self.scorer, source.topics, budget)
             if self.articles is not None:
                 score = partial(with_matches, scorer=self.scorer, topics=source.topics)
                 young = await self.articles.enrich(young, self.scorer, source.topics, score)
@@ -190,34 +193,3 @@ def describe_failure_kind(exc: Exception) -> str:
     if isinstance(exc, ParseError):
         return "parse"
     return "internal"
-
-
-def identify(items: Sequence[Item]) -> list[StoredEntry]:
-    """Entries keyed per SPEC 4 Identity, each key once (the first occurrence wins)."""
-    seen: set[str] = set()
-    entries: list[StoredEntry] = []
-    for item, key in zip(items, item_keys(items), strict=True):
-        if key in seen:
-            continue
-        seen.add(key)
-        link = link_index_value(canonical_url(item.link)) if item.link else None
-        entries.append(StoredEntry(key, link, title_hash(item.title, item.published), item))
-    return entries
-
-
-def with_matches(entry: StoredEntry, scorer: Scorer, topics: tuple[str, ...] | None) -> StoredEntry:
-    """The entry with the topic scores that matched, limited to the source's topics, and for a
-    match the fingerprint that finds the same story from other sources (only matched items
-    are ever compared, so the others are spared the cost)."""
-    matched: tuple[TopicScore, ...] = tuple(
-        score
-        for score in scorer.score(entry.item)
-        if score.matched and (topics is None or score.topic in topics)
-    )
-    if not matched:
-        return entry
-    item = entry.item
-    simhash = fingerprint(item.title, item.summary, item.content).simhash
-    return StoredEntry(
-        entry.key, entry.canonical_link, entry.title_hash, item, matched, fingerprint=simhash
-    )

@@ -15,11 +15,13 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.core.arguments import parse_id
+from bot.core.models import FetchResult, ParsedFeed
 from bot.core.render import esc, shorten
 from bot.core.sanitize import clean_line
 from bot.core.weburl import web_url_problem
 from bot.errors import FetchError
-from bot.services.discovery import discover_feed
+from bot.services.discovery import discover_feed, parse_off_loop
+from bot.services.parse_jobs import ParsedEntries, ParseJob
 from bot.services.ports import Fetcher
 from bot.services.source_health import WatchedSource
 from bot.telegram.commands import Context, reply
@@ -61,6 +63,7 @@ class AdminCommands:
         admins: Sequence[int],
         fetcher: Fetcher | None,
         reload: Callable[[], Awaitable[str]] | None,
+        parse: Callable[[ParseJob], Awaitable[ParsedEntries]] | None = None,
         allow_private: bool,
         interval_s: float,
         clock: Callable[[], datetime],
@@ -68,10 +71,20 @@ class AdminCommands:
         self.store = store
         self.admins = frozenset(admins)
         self.fetcher = fetcher
+        self.parse = parse
         self.reload_config = reload
         self.allow_private = allow_private
         self.interval_s = interval_s
         self.clock = clock
+
+    async def _parse_fetched(self, result: FetchResult) -> ParsedFeed:
+        """Parse a fetched body off the event loop, within the budget when the daemon's worker
+        pool is there (`parse`), else in a thread."""
+        if self.parse is None:
+            return await parse_off_loop(result)
+        parsed = await self.parse(ParseJob(result.body, result.url, result.content_type))
+        items = tuple(entry.item for entry in parsed.entries)
+        return ParsedFeed(items=items, title=parsed.title, warning=parsed.warning)
 
     def is_admin(self, update: Update) -> bool:
         user = update.effective_user
@@ -113,7 +126,9 @@ class AdminCommands:
         try:
             # Untrusted: the fetcher checks every address it connects to, redirects included,
             # for the page and for every feed address discovery tries.
-            discovery = await discover_feed(self.fetcher, url, allow_private=self.allow_private)
+            discovery = await discover_feed(
+                self.fetcher, url, allow_private=self.allow_private, parse=self._parse_fetched
+            )
         except FetchError as exc:
             return f"Not added: {esc(shorten(str(exc), 300))}"
         if discovery.feed is None:

@@ -25,6 +25,7 @@ from bot.services.briefing import Briefings, BriefingStore
 from bot.services.delivery import DeliveryWorker
 from bot.services.delivery_jobs import DeliveryOptions
 from bot.services.delivery_ports import DeliveryStore
+from bot.services.parse_jobs import ParsedEntries, ParseJob
 from bot.services.ports import Fetcher
 from bot.services.subscriptions import ChatStore, Subscriptions, Topic
 from bot.settings.model import TelegramSettings
@@ -227,6 +228,7 @@ async def telegram_runtime(
     clock: Callable[[], datetime],
     owner: str,
     fetcher: Fetcher | None = None,
+    parse: Callable[[ParseJob], Awaitable[ParsedEntries]] | None = None,
     reload: Callable[[], Awaitable[str]] | None = None,
     on_delivery: Callable[[str, float | None], None] | None = None,
     source_interval_s: float = 900.0,
@@ -248,6 +250,7 @@ async def telegram_runtime(
         store,
         admins=settings.admins,
         fetcher=fetcher,
+        parse=parse,
         reload=reload,
         allow_private=settings.allow_private_sources,
         interval_s=source_interval_s,

@@ -1,0 +1,146 @@
+"""Parsing and scoring a fetched body as self-contained jobs, with the time budget they share.
+
+The jobs take and return plain picklable values, so a runner may run them in a worker process
+(`bot.services.parse_runner`) that it can abandon when a hostile body blows the budget, or in
+a thread (`ThreadRunner`) where no budget can be enforced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.fingerprint import fingerprint
+from bot.core.identity import canonical_url, item_keys, link_index_value, title_hash
+from bot.core.models import HtmlSelectors, Item, TopicScore
+from bot.errors import ParseBudgetExceeded
+from bot.parse import parse_body
+from bot.services.ports import Scorer, StoredEntry
+
+
+@dataclass(frozen=True, slots=True)
+class ParseJob:
+    """A fetched body and what its source says about it."""
+
+    body: bytes
+    url: str
+    content_type: str | None
+    source_type: str = "feed"
+    selectors: HtmlSelectors | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntries:
+    """A parsed body's items, identified (SPEC 4 Identity), with the feed's title and warning."""
+
+    entries: tuple[StoredEntry, ...]
+    title: str | None = None
+    warning: str | None = None
+
+
+class Budget:
+    """The parse and score time one source may use in one poll, spent across its jobs."""
+
+    __slots__ = ("seconds", "spent")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.spent = 0.0
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.seconds - self.spent)
+
+    def exceeded(self) -> ParseBudgetExceeded:
+        return ParseBudgetExceeded(self.seconds)
+
+
+class ParseRunner(Protocol):
+    """Runs parse and score jobs away from the event loop."""
+
+    async def parse(self, job: ParseJob, budget: Budget) -> ParsedEntries: ...
+
+    async def score(
+        self,
+        entries: Sequence[StoredEntry],
+        scorer: Scorer,
+        topics: tuple[str, ...] | None,
+        budget: Budget,
+    ) -> list[StoredEntry]: ...
+
+
+def parse_entries(job: ParseJob) -> ParsedEntries:
+    """Parse a body and identify its items; ParseError when it holds none."""
+    parsed = parse_body(
+        job.body,
+        url=job.url,
+        content_type=job.content_type,
+        source_type=job.source_type,
+        selectors=job.selectors,
+    )
+    return ParsedEntries(tuple(identify(parsed.items)), parsed.title, parsed.warning)
+
+
+def score_entries(
+    entries: Sequence[StoredEntry], scorer: Scorer, topics: tuple[str, ...] | None
+) -> list[StoredEntry]:
+    """Each entry with the topics it matched (see `with_matches`)."""
+    return [with_matches(entry, scorer, topics) for entry in entries]
+
+
+class ThreadRunner:
+    """Runs jobs in threads, two at a time. A thread cannot be stopped, so the budget is not
+    enforced: for tests and tools; the daemon uses `bot.services.parse_runner.ProcessRunner`."""
+
+    def __init__(self, slots: int = 2) -> None:
+        # CPU-bound under the GIL: more at once only adds memory (each large feed holds MBs).
+        self._slots = asyncio.Semaphore(slots)
+
+    async def parse(self, job: ParseJob, budget: Budget) -> ParsedEntries:
+        async with self._slots:
+            return await asyncio.to_thread(parse_entries, job)
+
+    async def score(
+        self,
+        entries: Sequence[StoredEntry],
+        scorer: Scorer,
+        topics: tuple[str, ...] | None,
+        budget: Budget,
+    ) -> list[StoredEntry]:
+        if not entries:
+            return []
+        async with self._slots:
+            return await asyncio.to_thread(score_entries, entries, scorer, topics)
+
+
+def identify(items: Sequence[Item]) -> list[StoredEntry]:
+    """Entries keyed per SPEC 4 Identity, each key once (the first occurrence wins)."""
+    seen: set[str] = set()
+    entries: list[StoredEntry] = []
+    for item, key in zip(items, item_keys(items), strict=True):
+        if key in seen:
+            continue
+        seen.add(key)
+        link = link_index_value(canonical_url(item.link)) if item.link else None
+        entries.append(StoredEntry(key, link, title_hash(item.title, item.published), item))
+    return entries
+
+
+def with_matches(entry: StoredEntry, scorer: Scorer, topics: tuple[str, ...] | None) -> StoredEntry:
+    """The entry with the topic scores that matched, limited to the source's topics, and for a
+    match the fingerprint that finds the same story from other sources (only matched items
+    are ever compared, so the others are spared the cost)."""
+    matched: tuple[TopicScore, ...] = tuple(
+        score
+        for score in scorer.score(entry.item)
+        if score.matched and (topics is None or score.topic in topics)
+    )
+    if not matched:
+        return entry
+    item = entry.item
+    simhash = fingerprint(item.title, item.summary, item.content).simhash
+    return StoredEntry(
+        entry.key, entry.canonical_link, entry.title_hash, item, matched, fingerprint=simhash
+    )

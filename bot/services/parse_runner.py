@@ -1,0 +1,214 @@
+"""Parse and score jobs in a small pool of worker processes, each job within its source's budget.
+
+A job that overruns its budget cannot be stopped inside a thread (and a regex or a parser loop
+holds the GIL, freezing the event loop with it), so jobs run in long-lived worker processes
+(`bot.services.parse_worker`), and a worker whose job overruns is killed and replaced. The
+source gets a parse failure ("parse budget of 5s exceeded"); everything else carries on. Workers
+are started on first use and reused across polls, so start-up cost is paid once per worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pickle
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+from types import TracebackType
+from typing import Any
+
+from bot.errors import ParseError
+from bot.matching import Matcher
+from bot.matching.spec import TopicSpec
+from bot.services.parse_jobs import Budget, ParsedEntries, ParseJob, score_entries
+from bot.services.parse_worker import HEADER
+from bot.services.ports import Scorer, StoredEntry
+
+log = logging.getLogger("narcowatch.parse_runner")
+
+WORKER_COMMAND = (sys.executable, "-m", "bot.services.parse_worker")
+START_TIMEOUT_S = 60.0  # importing and compiling topics on a busy machine; not a source's cost
+STOP_TIMEOUT_S = 2.0
+
+
+class WorkerFailed(ParseError):
+    """The worker process died or answered nonsense while running a job."""
+
+
+class _Worker:
+    """One worker process and the topics generation it has compiled."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.generation = 0
+
+    @classmethod
+    async def start(cls) -> _Worker:
+        process = await asyncio.create_subprocess_exec(
+            *WORKER_COMMAND, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+        )
+        worker = cls(process)
+        try:
+            async with asyncio.timeout(START_TIMEOUT_S):
+                kind, _ = await worker.read()
+        except BaseException:
+            await worker.kill()
+            raise
+        if kind != "ready":
+            await worker.kill()
+            raise WorkerFailed(f"parse worker did not start: {kind}")
+        log.info("parse_worker.started", extra={"pid": process.pid})
+        return worker
+
+    async def request(self, message: tuple[Any, ...]) -> tuple[str, Any]:
+        # Pickling and unpickling megabytes takes milliseconds: off the event loop too.
+        data = await asyncio.to_thread(pickle.dumps, message, pickle.HIGHEST_PROTOCOL)
+        stdin = self.process.stdin
+        assert stdin is not None
+        try:
+            stdin.write(HEADER.pack(len(data)))
+            stdin.write(data)
+            await stdin.drain()
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise WorkerFailed("parse worker stopped unexpectedly") from exc
+        return await self.read()
+
+    async def read(self) -> tuple[str, Any]:
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            (size,) = HEADER.unpack(await stdout.readexactly(HEADER.size))
+            data = await stdout.readexactly(size)
+        except asyncio.IncompleteReadError as exc:
+            raise WorkerFailed("parse worker stopped unexpectedly") from exc
+        reply: tuple[str, Any] = await asyncio.to_thread(pickle.loads, data)
+        return reply
+
+    async def kill(self) -> None:
+        with suppress(ProcessLookupError):
+            self.process.kill()
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        """Let the worker finish on end of input; kill it when it does not."""
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await self.process.wait()
+        except TimeoutError:
+            await self.kill()
+
+
+class ProcessRunner:
+    """A pool of `workers` parse worker processes (use as an async context manager)."""
+
+    def __init__(self, workers: int = 2) -> None:
+        self._slots = asyncio.Semaphore(workers)
+        self._idle: list[_Worker] = []
+        self._live: set[_Worker] = set()
+        self._scorer: Scorer | None = None
+        self._topics: tuple[TopicSpec, ...] = ()
+        self._generation = 0
+        self.replaced = 0
+        """Workers killed because a job overran its budget or the worker failed."""
+
+    async def __aenter__(self) -> ProcessRunner:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop every worker: idle ones finish, busy ones are killed."""
+        idle, busy = self._idle, self._live - set(self._idle)
+        self._idle = []
+        self._live = set()
+        await asyncio.gather(
+            *(worker.stop() for worker in idle), *(worker.kill() for worker in busy)
+        )
+
+    async def parse(self, job: ParseJob, budget: Budget) -> ParsedEntries:
+        result: ParsedEntries = await self._call(("parse", job), budget)
+        return result
+
+    async def score(
+        self,
+        entries: Sequence[StoredEntry],
+        scorer: Scorer,
+        topics: tuple[str, ...] | None,
+        budget: Budget,
+    ) -> list[StoredEntry]:
+        if not entries:
+            return []
+        if not isinstance(scorer, Matcher):  # a scorer a worker cannot rebuild from topics
+            return await asyncio.to_thread(score_entries, entries, scorer, topics)
+        result: list[StoredEntry] = await self._call(
+            ("score", tuple(entries), topics), budget, scorer=scorer
+        )
+        return result
+
+    async def _call(
+        self, message: tuple[Any, ...], budget: Budget, *, scorer: Matcher | None = None
+    ) -> Any:
+        loop = asyncio.get_running_loop()
+        async with self._worker() as worker:
+            if scorer is not None:
+                await self._load_topics(worker, scorer)
+            started = loop.time()
+            try:
+                async with asyncio.timeout(budget.remaining):
+                    kind, value = await worker.request(message)
+            except TimeoutError:
+                raise budget.exceeded() from None
+            finally:
+                budget.spent += loop.time() - started
+        if kind == "ok":
+            return value
+        if kind == "parse_error":
+            raise ParseError(value)
+        raise ParseError(f"parse failed: {value}")
+
+    async def _load_topics(self, worker: _Worker, scorer: Matcher) -> None:
+        if scorer is not self._scorer:  # the daemon swaps the matcher on reload
+            self._scorer, self._topics = scorer, scorer.topics
+            self._generation += 1
+        if worker.generation == self._generation:
+            return
+        async with asyncio.timeout(START_TIMEOUT_S):
+            kind, value = await worker.request(("topics", self._topics))
+        if kind != "ok":
+            raise WorkerFailed(f"parse worker could not compile topics: {value}")
+        worker.generation = self._generation
+
+    @asynccontextmanager
+    async def _worker(self) -> AsyncIterator[_Worker]:
+        async with self._slots:
+            worker = self._idle.pop() if self._idle else await self._start()
+            try:
+                yield worker
+            except BaseException as exc:
+                # Overrun, cancelled or broken: its state is unknown, so it goes.
+                self._live.discard(worker)
+                self.replaced += 1
+                log.warning(
+                    "parse_worker.killed",
+                    extra={"pid": worker.process.pid, "reason": str(exc) or type(exc).__name__},
+                )
+                await asyncio.shield(worker.kill())
+                raise
+            if worker in self._live:
+                self._idle.append(worker)
+            else:  # the pool closed meanwhile
+                await worker.stop()
+
+    async def _start(self) -> _Worker:
+        worker = await _Worker.start()
+        self._live.add(worker)
+        return worker

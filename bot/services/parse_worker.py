@@ -1,0 +1,74 @@
+"""The parse worker process: reads jobs from stdin, runs them, writes results to stdout.
+
+Started by `bot.services.parse_runner` as `python -m bot.services.parse_worker`. Messages are
+pickles with an 8-byte length in front; the parent is the only writer, so unpickling is safe.
+Requests: ("topics", specs) compiles the matcher; ("parse", ParseJob); ("score", entries,
+topics). Replies: ("ok", value), ("parse_error", message) or ("error", message).
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+import sys
+from typing import Any, BinaryIO
+
+from bot.errors import ParseError
+from bot.matching import Matcher, compile_topics
+from bot.services.parse_jobs import parse_entries, score_entries
+
+HEADER = struct.Struct(">Q")
+
+
+def read_message(stream: BinaryIO) -> Any:
+    """The next message, or None at end of input."""
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    (size,) = HEADER.unpack(header)
+    return pickle.loads(stream.read(size))
+
+
+def write_message(stream: BinaryIO, message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def answer(request: tuple[Any, ...], matcher: Matcher | None) -> tuple[object, Matcher | None]:
+    """The reply to one request, and the matcher to keep for the next ones."""
+    kind = request[0]
+    if kind == "topics":
+        matcher = compile_topics(request[1])
+        return ("ok", None), matcher
+    if kind == "parse":
+        return ("ok", parse_entries(request[1])), matcher
+    if kind == "score":
+        if matcher is None:
+            return ("error", "score before topics"), matcher
+        return ("ok", score_entries(request[1], matcher, request[2])), matcher
+    return ("error", f"unknown request {kind!r}"), matcher
+
+
+def serve(requests: BinaryIO, replies: BinaryIO) -> None:
+    """Answer requests until the parent closes the pipe."""
+    matcher: Matcher | None = None
+    write_message(replies, ("ready", None))
+    while (request := read_message(requests)) is not None:
+        try:
+            reply, matcher = answer(request, matcher)
+        except ParseError as exc:
+            reply = ("parse_error", str(exc))
+        except Exception as exc:  # reported to the parent as this source's failure
+            reply = ("error", f"{type(exc).__name__}: {exc}"[:500])
+        write_message(replies, reply)
+
+
+def main() -> None:
+    replies = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the replies
+    serve(sys.stdin.buffer, replies)
+
+
+if __name__ == "__main__":
+    main()
