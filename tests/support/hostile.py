@@ -68,10 +68,10 @@ def billion_laughs(encoding: str = "utf-8", *, levels: int = 10) -> tuple[bytes,
     return body.encode(encoding), RSS
 
 
-def cyrillic_item(size: int = 1_400_000) -> tuple[bytes, str]:
+def cyrillic_item(size: int = 1_400_000, *, guid: str = "ru-big") -> tuple[bytes, str]:
     """One item of about `size` bytes of Russian text full of the default topic's terms."""
     text = ITEM_TERMS_RU * max(1, size // len(ITEM_TERMS_RU.encode()))
-    return rss([item("ru-big", "ШОС: сотрудничество против наркотиков", text)]).encode(), RSS
+    return rss([item(guid, "ШОС: сотрудничество против наркотиков", text)]).encode(), RSS
 
 
 def deep_nesting(depth: int = 50_000) -> tuple[bytes, str]:
