@@ -22,9 +22,11 @@ from bot.storage import SourceSpec, Store, open_store
 from tests.faults.conftest import Clock
 from tests.support import hostile
 from tests.support.feedserver import FeedServer
+from tests.support.lag import LagWatch
 
 URL = "http://example.org/feed"
-MAX_LAG_S = 0.1
+MAX_BLOCK_S = 0.1
+MAX_LATE_S = 1.0  # by the clock: generous, as the shared machine's own load counts too
 
 
 @pytest_asyncio.fixture
@@ -62,30 +64,13 @@ async def test_worker_parses_and_scores_as_a_thread_does(
 async def test_overrunning_job_is_abandoned_and_its_worker_replaced(runner: ProcessRunner) -> None:
     """A job that overruns its budget fails with the budget named; the worker is replaced and
     the next job is parsed normally."""
-    slow, content_type = hostile.deep_nesting(30_000)
+    slow, content_type = hostile.normal_feed(1_000)  # a second or more of parsing
     with pytest.raises(ParseBudgetExceeded, match=r"^parse budget of 0\.05s exceeded$"):
         await runner.parse(ParseJob(slow, URL, content_type), Budget(0.05))
     assert runner.replaced == 1
     body, content_type = hostile.normal_feed(2)
     parsed = await runner.parse(ParseJob(body, URL, content_type), Budget(30))
     assert len(parsed.entries) == 2
-
-
-class LagWatch:
-    """A ticker that measures how late the event loop wakes it (the loop's blocking time)."""
-
-    def __init__(self, period_s: float = 0.01) -> None:
-        self.period_s = period_s
-        self.worst_s = 0.0
-        self.ticks = 0
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            due = loop.time() + self.period_s
-            await asyncio.sleep(self.period_s)
-            self.worst_s = max(self.worst_s, loop.time() - due)
-            self.ticks += 1
 
 
 HOSTILE = {
@@ -105,8 +90,9 @@ async def test_event_loop_never_blocks_while_hostile_feeds_are_polled(
     runner: ProcessRunner,
 ) -> None:
     """Guards findings 1, 3, 4 and 6 together: while hostile feeds are parsed and scored (the
-    1.4 MB Russian item scored on the loop stalled it 2.8 s), the event loop is never late by
-    more than 100 ms, every source ends with a result, and the normal feed's items are stored."""
+    1.4 MB Russian item scored on the loop stalled it 2.8 s), the event loop never blocks more
+    than 100 ms (its thread's CPU time between two ticks of a 10 ms ticker; by the clock, under
+    1 s on this shared machine), every source gets a result, and the normal items are stored."""
     normal, rss = hostile.normal_feed(5)
     specs = [
         SourceSpec(name="normal", url=feedserver.add_feed("/normal.xml", normal, content_type=rss))
@@ -137,7 +123,8 @@ async def test_event_loop_never_blocks_while_hostile_feeds_are_polled(
         finally:
             ticker.cancel()
     assert watch.ticks > 10
-    assert watch.worst_s < MAX_LAG_S, f"the event loop was blocked {watch.worst_s * 1000:.0f} ms"
+    assert watch.worst_busy_s < MAX_BLOCK_S, f"loop blocked {watch.worst_busy_s * 1000:.0f} ms"
+    assert watch.worst_wall_s < MAX_LATE_S, f"loop late by {watch.worst_wall_s * 1000:.0f} ms"
     by_name = {outcome.source_name: outcome for outcome in outcomes}
     assert by_name["big cyrillic item"].ok
     assert [m.score.topic for m in by_name["big cyrillic item"].matches] == [

@@ -4,17 +4,19 @@ and entity expansion stays bounded whatever the encoding (issue 9, findings 1, 3
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from bot.errors import ParseError
 from bot.parse import parse_body
-from bot.parse.feeds import MAX_ENTITY_GROWTH, without_entity_bomb
+from bot.parse.feeds import MAX_ENTITY_GROWTH, check_markup_density, without_entity_bomb
 from bot.parse.sniff import looks_like_html
 from tests.support import hostile
 from tests.support.timing import best_time
 
 URL = "http://example.org/feed"
+REAL_FEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "realfeeds"
 
 
 def test_comment_bait_is_sniffed_in_linear_time() -> None:
@@ -92,3 +94,33 @@ def test_entity_guard_cost_does_not_grow_with_the_number_of_declarations() -> No
     one_s = best_time(lambda: without_entity_bomb(one))
     assert without_entity_bomb(many) == many  # 60,000 x 2 characters: under the limit
     assert many_s < 3 * one_s + 0.02, f"{many_s:.3f}s vs {one_s:.3f}s"
+
+
+@pytest.mark.parametrize(
+    "elements",
+    [
+        "<x>" * 40_000 + "deep" + "</x>" * 40_000,  # deep nesting
+        "<x/>" * 60_000,  # a flat run of tiny elements
+    ],
+)
+def test_feed_far_denser_than_any_real_one_is_refused_at_once(elements: str) -> None:
+    """feedparser spends tens of microseconds per element: a body of nothing but tiny or nested
+    elements cost 20+ s per MB (40x a real feed), so it is refused before parsing."""
+    body = hostile.rss([f"<item><title>Dense</title><guid>d</guid>{elements}</item>"]).encode()
+    started = time.perf_counter()
+    with pytest.raises(ParseError, match=r"feed refused: [\d,]+ elements in [\d,]+ KB"):
+        parse_body(body, url=URL, content_type=None)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_real_feeds_are_under_the_density_limit() -> None:
+    """Every captured real feed (repeated up to the size the limit applies from) and a large
+    ordinary feed pass the density limit."""
+    body, content_type = hostile.normal_feed(400)
+    assert len(parse_body(body, url=URL, content_type=content_type).items) == 400
+    captures = [path for path in REAL_FEEDS.glob("*") if path.suffix != ".tsv"]
+    if not captures:
+        pytest.skip(f"no real feed captures under {REAL_FEEDS}")
+    for path in captures:
+        data = path.read_bytes()
+        check_markup_density(data * (64 * 1024 // len(data) + 1))
