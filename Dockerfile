@@ -32,10 +32,13 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-project --no-install-package psycopg-binary
 
 # Then the project as a regular (not editable) install, so the runtime stage needs no sources.
+# uv keys its cached build of the project on pyproject.toml, not on bot/: without
+# --reinstall-package a cache mount kept from an earlier build installs the old code.
 COPY README.md ./
 COPY bot ./bot
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable --no-install-package psycopg-binary
+    uv sync --frozen --no-dev --no-editable --no-install-package psycopg-binary \
+        --reinstall-package narcowatch
 
 # Tests, sample data, unused locale data and fonts, debug symbols; bytecode for what is used.
 COPY docker/slim-venv.sh /tmp/slim-venv.sh
