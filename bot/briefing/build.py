@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -139,8 +138,3 @@ def change_text(briefing: Briefing) -> str:
         return f"none in the previous {days} days" if briefing.total else "no change"
     change = briefing.change or 0.0
     return f"{change:+.0%} on the previous {days} days ({briefing.previous_total})"
-
-
-def slug(text: str) -> str:
-    """A short id-safe form of a topic or name (for file names and anchors)."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "topic"

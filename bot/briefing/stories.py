@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import combinations
 
 from bot.briefing.model import MatchedRow, Story
@@ -61,6 +62,9 @@ class _Signature:
     entities: frozenset[str]
     words: frozenset[str]
     lang: str
+    topical: tuple[str, ...]
+    """The item's matched terms and entity names, folded: words that name the topic or who
+    is in it ("drug", "China") say nothing about which story it is."""
 
 
 @dataclass(slots=True)
@@ -70,13 +74,36 @@ class _Cluster:
     rows: list[MatchedRow] = field(default_factory=list)
 
 
-def title_words(title: str) -> frozenset[str]:
-    """A title's words that can tell stories apart: long words and CJK character pairs."""
+def title_words(title: str, terms: Sequence[str] = ()) -> frozenset[str]:
+    """A title's words that can tell stories apart: long words and CJK character pairs (the
+    matched Chinese terms cut out first, or "禁毒合作" would leave the pair "毒合")."""
     text = normalise(title)
     words = {w for w in _WORDS.findall(text) if w not in _STOPWORDS}
     for run in _CJK.findall(text):
-        words.update(run[i : i + 2] for i in range(len(run) - 1))
+        for term in _cjk_terms(tuple(terms)):
+            run = run.replace(term, " ")
+        for part in run.split():
+            words.update(part[i : i + 2] for i in range(len(part) - 1))
     return frozenset(words)
+
+
+@lru_cache(maxsize=4096)
+def _cjk_terms(terms: tuple[str, ...]) -> tuple[str, ...]:
+    found = (normalise(term).strip("*") for term in terms)
+    return tuple(term for term in found if term and _CJK.fullmatch(term))
+
+
+@lru_cache(maxsize=65536)
+def topical_words(terms: tuple[str, ...], entities: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Folded matched terms (stems without their `*`) and the words of entity names."""
+    found = {normalise(term).strip("*") for term in terms}
+    for name, _type in entities:
+        found.update(_WORDS.findall(normalise(name)))
+    return tuple(sorted(word for word in found if word))
+
+
+def _is_topical(word: str, topical: Sequence[str]) -> bool:
+    return any(word.startswith(t) or t.startswith(word) or word in t for t in topical)
 
 
 def common_words(titles: Sequence[frozenset[str]]) -> frozenset[str]:
@@ -90,7 +117,15 @@ def common_words(titles: Sequence[frozenset[str]]) -> frozenset[str]:
 
 def signature(row: MatchedRow, words: frozenset[str]) -> _Signature:
     entities = frozenset(name for name, _type in row.entities)
-    return _Signature(entities, words, (row.lang or "").split("-")[0])
+    lang = (row.lang or "").split("-")[0]
+    return _Signature(entities, words, lang, topical_words(row.terms, row.entities))
+
+
+def shared_words(a: _Signature, b: _Signature) -> set[str]:
+    """Key words both titles have, less those naming the topic or its entities (checked only
+    here, on the few shared words, rather than on every word of every title)."""
+    topical = a.topical + b.topical
+    return {word for word in a.words & b.words if not _is_topical(word, topical)}
 
 
 def same_story(a: _Signature, b: _Signature) -> bool:
@@ -98,7 +133,11 @@ def same_story(a: _Signature, b: _Signature) -> bool:
     shared = len(a.entities & b.entities)
     if shared < MIN_SHARED_ENTITIES:
         return False
-    if a.lang == b.lang and len(a.words & b.words) >= MIN_SHARED_WORDS:
+    if (
+        a.lang == b.lang
+        and len(a.words & b.words) >= MIN_SHARED_WORDS
+        and len(shared_words(a, b)) >= MIN_SHARED_WORDS
+    ):
         return True
     smaller = min(len(a.entities), len(b.entities))
     return shared >= CROSS_LANGUAGE_ENTITIES and shared / smaller >= CROSS_LANGUAGE_OVERLAP
@@ -122,7 +161,7 @@ def distinct_items(rows: Iterable[MatchedRow]) -> list[MatchedRow]:
 def group_stories(rows: Sequence[MatchedRow]) -> list[Story]:
     """The items' stories, ranked by distinct sources, then best score, then latest."""
     items = distinct_items(rows)
-    titles = [title_words(row.title) for row in items]
+    titles = [title_words(row.title, row.terms) for row in items]
     common = common_words(titles)
     clusters: list[_Cluster] = []
     by_story_id: dict[int, int] = {}

@@ -74,6 +74,40 @@ def test_same_countries_but_different_events_stay_apart() -> None:
     assert len(stories) == 2
 
 
+def test_entity_names_and_topic_terms_in_titles_are_not_shared_key_words() -> None:
+    """Two different reports whose titles share only "China", "Myanmar" and the topic's
+    words ("anti-drug", 禁毒, 合作) stay apart, in English and in Chinese."""
+    english = group_stories(
+        [
+            row(1, "China, Myanmar hold anti-drug talks", entities=[CN, MM]),
+            row(
+                2, "China and Myanmar anti-drug police seize heroin", source="B", entities=[CN, MM]
+            ),
+        ]
+    )
+    chinese = group_stories(
+        [
+            row(
+                1,
+                "中缅禁毒合作会议在昆明举行",
+                lang="zh",
+                entities=[CN, MM],
+                terms=("禁毒", "合作"),
+            ),
+            row(
+                2,
+                "中缅警方开展禁毒合作联合行动",
+                lang="zh",
+                source="B",
+                entities=[CN, MM],
+                terms=("禁毒", "合作"),
+            ),
+        ]
+    )
+    assert len(english) == 2
+    assert len(chinese) == 2
+
+
 def test_languages_join_when_entity_names_make_the_link() -> None:
     """A Chinese and an English report naming the same three bodies are one story."""
     stories = group_stories(
