@@ -62,9 +62,7 @@ class _Signature:
     entities: frozenset[str]
     words: frozenset[str]
     lang: str
-    topical: tuple[str, ...]
-    """The item's matched terms and entity names, folded: words that name the topic or who
-    is in it ("drug", "China") say nothing about which story it is."""
+    row: MatchedRow
 
 
 @dataclass(slots=True)
@@ -95,7 +93,8 @@ def _cjk_terms(terms: tuple[str, ...]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def topical_words(terms: tuple[str, ...], entities: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    """Folded matched terms (stems without their `*`) and the words of entity names."""
+    """An item's matched terms (stems without their `*`) and entity-name words, folded: words
+    that name the topic or who is in it ("drug", "China") tell no story from another."""
     found = {normalise(term).strip("*") for term in terms}
     for name, _type in entities:
         found.update(_WORDS.findall(normalise(name)))
@@ -118,13 +117,15 @@ def common_words(titles: Sequence[frozenset[str]]) -> frozenset[str]:
 def signature(row: MatchedRow, words: frozenset[str]) -> _Signature:
     entities = frozenset(name for name, _type in row.entities)
     lang = (row.lang or "").split("-")[0]
-    return _Signature(entities, words, lang, topical_words(row.terms, row.entities))
+    return _Signature(entities, words, lang, row)
 
 
 def shared_words(a: _Signature, b: _Signature) -> set[str]:
     """Key words both titles have, less those naming the topic or its entities (checked only
     here, on the few shared words, rather than on every word of every title)."""
-    topical = a.topical + b.topical
+    topical = topical_words(a.row.terms, a.row.entities) + topical_words(
+        b.row.terms, b.row.entities
+    )
     return {word for word in a.words & b.words if not _is_topical(word, topical)}
 
 
