@@ -30,7 +30,7 @@ BAR_LIGHT = "#8fb3de"
 INK = "#1d2733"
 MUTED = "#5b6776"
 GRID = "#dfe4ea"
-LABEL_CHARS = 40
+LABEL_CHARS = 34
 FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei"]
 """Fallback chain: a CJK font, when the machine has one, draws Chinese source names."""
 
@@ -122,19 +122,23 @@ def draw_ranking(ax: Axes, counts: Sequence[Count], *, size: float, limit: int =
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     top = max(values)
-    ax.set_xlim(0, top * 1.12)
+    ax.set_xlim(0, top)
     ax.set_ylim(-0.45, limit - 0.25)
     for y, shown_count in zip(positions, shown, strict=True):
+        # Name on the left and count on the right, on one line above the bar: neither
+        # runs into the other however long the name or short the bar.
         ax.text(
-            0, y + 0.04, _label(shown_count.name), va="bottom", ha="left", fontsize=size, color=INK
+            0, y - 0.02, _label(shown_count.name), va="bottom", ha="left", fontsize=size, color=INK
         )
         ax.text(
-            shown_count.count + top * 0.015,
-            y - 0.2,
+            top,
+            y - 0.02,
             str(shown_count.count),
-            va="center",
-            fontsize=size * 0.9,
+            va="bottom",
+            ha="right",
+            fontsize=size,
             color=INK,
+            fontweight="bold",
         )
 
 
