@@ -114,6 +114,13 @@ class Briefings:
             "The time zone is the one /quiet sets."
         )
 
+    def current(self, chat_id: int) -> str:
+        """The chat's schedule in words ("off" when none)."""
+        found = self.store.briefing_schedules(chat_id)
+        if not found:
+            return "off"
+        return describe(plan_of(found[0]), found[0].timezone)
+
     def queue_due(self, *, grace: timedelta = timedelta(days=1)) -> int:
         """Queue each chat's latest due briefing (once: the store keys runs by chat and slot).
 

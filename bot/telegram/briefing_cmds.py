@@ -56,7 +56,8 @@ class BriefingCommands:
         """Schedule (or stop) this chat's daily or weekly briefing."""
         args = list(context.args or ())
         if not args:
-            await reply(update, "Usage: " + esc(BRIEFING_USAGE))
+            now = await asyncio.to_thread(self.briefings.current, chat_ref(update).id)
+            await reply(update, f"Briefing: {esc(now)}.\nUsage: {esc(BRIEFING_USAGE)}")
             return
         if not await may_change_settings(update, context):
             await reply(update, ADMIN_ONLY)

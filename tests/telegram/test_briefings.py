@@ -79,6 +79,8 @@ async def test_briefing_command_stores_the_schedule_admins_only_in_groups(
     await fake.wait_for_text(54, "weekly on Friday at 18:00 (UTC)")
     [schedule] = tg_store.briefing_schedules(54)
     assert (schedule.mode, schedule.day, schedule.minute) == ("weekly", 4, 1080)
+    await fake.command("/briefing", chat_id=54)
+    await fake.wait_for_text(54, "Briefing: weekly on Friday at 18:00 (UTC).")
     await fake.command("/briefing daily", chat_id=-1055, user_id=9, chat_type="group")
     await fake.wait_for_text(-1055, "administrators")
     await fake.command("/briefing sometimes", chat_id=54)
