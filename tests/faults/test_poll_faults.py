@@ -24,9 +24,10 @@ from bot.services.ports import Scorer
 from bot.storage import SourceHealth, SourceSpec, Store
 from tests.faults.conftest import Clock
 from tests.support.cli import start_cli, write_config
-from tests.support.feedserver import FeedServer, rss_feed
+from tests.support.feedserver import FeedServer, compression_bomb, rss_feed
 
 INTERVAL_S = 600.0
+BOMB_SIZE = 50_000_000
 LIMITS = FetchLimits(timeout_s=1.0, max_bytes=1024 * 1024)
 HEALTHY = 4
 
@@ -81,7 +82,7 @@ FAILURES = [
     Fault("hangs", "/slow?delay=5", "transient", "timed out"),
     Fault("slow loris", "/trickle?interval=0.1&count=100", "transient", "timed out"),
     Fault("oversize", "/big?size=3000000&chunked=1", "permanent", "cap"),
-    Fault("gzip bomb", "/bomb/gzip?size=50000000", "permanent", "cap"),
+    Fault("gzip bomb", f"/bomb/gzip?size={BOMB_SIZE}", "permanent", "cap"),
     Fault("redirect loop", "/loop/a", "permanent", "redirect loop"),
     Fault("random bytes", "/garbage", "parse", "not a feed"),
     Fault("html page", "/html", "parse", "HTML page"),
@@ -116,6 +117,7 @@ async def poller(store: Store, matcher: Scorer, clock: Clock) -> AsyncIterator[P
 
 
 def serve_everything(server: FeedServer) -> list[SourceSpec]:
+    compression_bomb("gzip", BOMB_SIZE)  # built now, not while a 1 s fetch timeout runs
     specs = [
         SourceSpec(name=f"healthy {i}", url=server.add_feed(f"/ok/{i}.xml", healthy_feed(i)))
         for i in range(HEALTHY)

@@ -70,15 +70,17 @@ def test_sqlite_writer_waits_for_another_writer(sqlite_url: str, now) -> None:  
     other = create_engine_for(sqlite_url)
     try:
         release = threading.Event()
+        locked = threading.Event()
 
         def hold_lock() -> None:
             with other.begin() as conn:  # BEGIN IMMEDIATE: holds the write lock
                 conn.exec_driver_sql("SELECT 1")
+                locked.set()
                 release.wait(5)
 
         holder = threading.Thread(target=hold_lock)
         holder.start()
-        time.sleep(0.1)
+        assert locked.wait(5), "the other writer never took the lock"
         threading.Timer(0.3, release.set).start()
         started = time.monotonic()
         store.sync_config_sources([SourceSpec(name="a", url="https://a.example")], now=now)

@@ -304,7 +304,7 @@ class FeedServer:
         encoding = request.match_info["encoding"]
         size = int(request.query.get("size", str(20 * 1024 * 1024)))
         # Compressing tens of MB takes a while: off the loop, so other requests are not held up.
-        body = await asyncio.to_thread(_cached_bomb, encoding, size)
+        body = await asyncio.to_thread(compression_bomb, encoding, size)
         headers = {"Content-Type": RSS_TYPE, "Content-Encoding": encoding}
         return web.Response(body=body, headers=headers)
 
@@ -374,7 +374,9 @@ def _cached_padding(size: int) -> bytes:
 
 
 @cache
-def _cached_bomb(encoding: str, size: int) -> bytes:
+def compression_bomb(encoding: str, size: int) -> bytes:
+    """`size` zero bytes compressed, as /bomb/<encoding>?size= serves them (built once: a test
+    with a short fetch timeout builds it before polling, or the first fetch may time out)."""
     return _compress(encoding, bytes(size))
 
 
