@@ -204,9 +204,9 @@ def chart_svgs(briefing: Briefing) -> dict[str, str]:
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
         for name in CHARTS:
             wide = name == "per_day"
-            fig = _figure(6.0, 2.3) if wide else _figure(3.6, 3.0)
+            fig = _figure(5.0, 2.2) if wide else _figure(3.6, 3.0)
             ax = fig.add_subplot()
-            fig.subplots_adjust(left=0.08 if wide else 0.03, right=0.96, top=0.97, bottom=0.12)
+            fig.subplots_adjust(left=0.09 if wide else 0.03, right=0.97, top=0.97, bottom=0.14)
             _draw(briefing, name, ax, size=11)
             buffer = io.StringIO()
             fig.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")

@@ -32,6 +32,7 @@ h2 { font-size: 1.2rem; margin: 32px 0 10px; padding-bottom: 4px; border-bottom:
 .card span { color: var(--muted); font-size: .9rem; }
 .charts { display: grid; grid-template-columns: 1fr 1fr 1fr; gap: 16px 20px; }
 .chart.wide { grid-column: 1 / -1; }
+.chart.wide svg { max-width: 760px; }
 figure { margin: 0; break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: 4px; }
 svg { width: 100%; height: auto; display: block; }
@@ -43,6 +44,7 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr { break-inside: avoid; }
 a { color: var(--accent); }
 .why { color: var(--muted); font-size: .85rem; }
+.nw { white-space: nowrap; }
 .bad { color: #b3261e; font-weight: 600; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
 footer { color: var(--muted); font-size: .8rem; margin-top: 32px; }
@@ -185,7 +187,9 @@ def report_html(briefing: Briefing, *, generated_at: datetime, story_limit: int 
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
-        f"<h1>{_e(title)}</h1>"
+        # Dates kept whole: a phone would otherwise break "2026-11-" from "28".
+        f'<h1>narcowatch briefing <span class="nw">{start:%Y-%m-%d}</span> – '
+        f'<span class="nw">{end:%Y-%m-%d}</span></h1>'
         f'<p class="sub">Topics: {_e(topics)} · {_e(change_text(briefing))}</p>'
         f"{_cards(briefing)}"
         f"<h2>At a glance</h2>{_charts(briefing)}"
