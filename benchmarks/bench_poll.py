@@ -105,10 +105,13 @@ def wait_for_polls(metrics_url: str, target: float, deadline_s: float) -> float:
 
 
 def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident set (VmHWM) so far, in MB."""
+    """The process's peak resident set (VmHWM) so far, in MB, plus that of its children (the
+    parse worker processes)."""
     status = Path(f"/proc/{pid}/status").read_text()
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
-    return int(match.group(1)) / 1024 if match else float("nan")
+    own = int(match.group(1)) / 1024 if match else float("nan")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(peak_rss_mb(int(child)) for child in children)
 
 
 async def bare_conditional_fetch(urls: list[str], concurrency: int) -> float:

@@ -104,7 +104,7 @@ class _Worker:
 class ProcessRunner:
     """A pool of `workers` parse worker processes (use as an async context manager)."""
 
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, workers: int = 1) -> None:
         self._slots = asyncio.Semaphore(workers)
         self._idle: list[_Worker] = []
         self._live: set[_Worker] = set()

@@ -8,7 +8,9 @@ topics). Replies: ("ok", value), ("parse_error", message) or ("error", message).
 
 from __future__ import annotations
 
+import ctypes
 import pickle
+import signal
 import struct
 import sys
 from typing import Any, BinaryIO
@@ -18,6 +20,7 @@ from bot.matching import Matcher, compile_topics
 from bot.services.parse_jobs import parse_entries, score_entries
 
 HEADER = struct.Struct(">Q")
+PR_SET_PDEATHSIG = 1
 
 
 def read_message(stream: BinaryIO) -> Any:
@@ -64,7 +67,18 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
         write_message(replies, reply)
 
 
+def die_with_parent() -> None:
+    """Linux: be killed with the daemon, even in the middle of a job (an orphan would otherwise
+    run a runaway job to its end before it saw its input close)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the closed pipe ends the worker instead
+        pass
+
+
 def main() -> None:
+    die_with_parent()
     replies = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the replies
     serve(sys.stdin.buffer, replies)

@@ -74,7 +74,7 @@ class PollingSettings(Frozen):
     _check_user_agent = field_validator("user_agent")(check_user_agent)
     parse_budget: Seconds = Field(default=5.0, gt=0)
     """Parse and score time one source may use per poll (issue 9)."""
-    parse_workers: int = Field(default=2, ge=1, le=16)
+    parse_workers: int = Field(default=1, ge=1, le=16)
 
 
 class SelectorSettings(Frozen):

@@ -10,6 +10,8 @@ import pytest_asyncio
 
 from bot.fetch import HttpFetcher
 from bot.services.delivery_jobs import DeliveryOptions
+from bot.services.parse_jobs import Budget
+from bot.services.parse_runner import ProcessRunner
 from bot.storage.telegram_queries import TelegramStore
 from bot.telegram.runtime import TelegramRuntime, telegram_runtime
 from tests.support.fake_bot_api import FakeBotApi
@@ -164,3 +166,31 @@ async def test_addsource_finds_the_feed_behind_a_site_page(
         await fake.wait_for_text(ADMIN_ID, "Feed found at")
     (source,) = tg_store.source_health()
     assert (source.name, source.url) == ("Agency news", feed)
+
+
+async def test_addsource_parses_in_the_worker_pool_within_the_budget(
+    fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """Guards finding 1 for /addsource: the test parse runs in the daemon's worker pool with
+    the source budget, so a body that parses too long is not added and the bot carries on."""
+    budget = Budget(0.0)  # spent before the job starts: refused whatever the body
+    async with (
+        HttpFetcher(trust_env=False) as fetcher,
+        ProcessRunner(1) as runner,
+        telegram_runtime(
+            settings_for(fake, allow_private_sources=True),
+            tg_store,
+            topics=lambda: TOPICS,
+            clock=utc_now,
+            owner="t",
+            fetcher=fetcher,
+            parse=lambda job: runner.parse(job, budget),
+            options=DeliveryOptions(),
+        ),
+        feed_server() as server,
+    ):
+        url = server.add_feed("/news.xml", rss_feed(3))
+        await fake.command(f"/addsource {url}", chat_id=ADMIN_ID)
+        await fake.wait_for_text(ADMIN_ID, "parse budget of 0s exceeded")
+        assert runner.replaced == 1
+    assert tg_store.source_health() == []
