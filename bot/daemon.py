@@ -151,13 +151,15 @@ class Runtime:
         return []
 
 
-def article_reader(runtime: Runtime) -> ArticleReader:
-    """Article pages for items whose feed text leaves the verdict open, counted in /metrics."""
+def article_reader(runtime: Runtime, runner: ProcessRunner) -> ArticleReader:
+    """Article pages for items whose feed text leaves the verdict open, counted in /metrics;
+    extracted and scored again in the parse workers."""
     return ArticleReader(
         runtime.fetcher,
         runtime.config.settings.articles,
         topics=lambda: runtime.config.topics,
         on_result=runtime.metrics.count_article,
+        runner=runner,
     )
 
 
@@ -187,7 +189,7 @@ async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
             )
             owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
             runtime = Runtime(config, store, poller, fetcher, Metrics(), owner)
-            poller.articles = article_reader(runtime)
+            poller.articles = article_reader(runtime, runner)
             yield runtime
     finally:
         engine.dispose()

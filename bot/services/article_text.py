@@ -8,12 +8,13 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from bot.core.article import with_article_reason
 from bot.core.models import FetchRequest, Item, TopicScore
-from bot.errors import FetchError
+from bot.errors import FetchError, ParseError
 from bot.matching import TopicSpec
-from bot.parse.article_text import extract_article
+from bot.services.parse_jobs import Budget, ThreadRunner
 from bot.services.ports import Fetcher, Scorer, StoredEntry
 from bot.settings.model import ArticleSettings
 
@@ -22,12 +23,25 @@ log = logging.getLogger("narcowatch.articles")
 FULL_TEXT_CHARS = 1500
 """A feed giving this much text already carries the article: its page is not fetched."""
 CACHE_SIZE = 4096
-EXTRACT_SLOTS = 2
-"""Extractions at once: trafilatura is CPU-bound, more threads only add memory."""
+MAX_TITLE_CHARS = 1000
+"""No headline is longer: an item with a longer title is not worth an article fetch."""
 
 
-ScoreEntry = Callable[[StoredEntry], StoredEntry]
-"""Scores an entry and keeps its matches (bot.services.poll.with_matches, bound)."""
+class ArticleRunner(Protocol):
+    """Runs scoring and extraction away from the event loop, within a time budget (the
+    daemon's worker processes, bot.services.parse_runner; threads in tests and tools)."""
+
+    async def score(
+        self,
+        entries: Sequence[StoredEntry],
+        scorer: Scorer,
+        topics: tuple[str, ...] | None,
+        budget: Budget,
+    ) -> list[StoredEntry]: ...
+
+    async def extract(
+        self, body: bytes, url: str, content_type: str | None, budget: Budget
+    ) -> str: ...
 
 
 def article_request(url: str, *, allow_private: bool) -> FetchRequest:
@@ -74,7 +88,7 @@ def candidates(
         if len(chosen) >= limit:
             break
         item = entry.item
-        if entry.matches or not item.link:
+        if entry.matches or not item.link or len(item.title) > MAX_TITLE_CHARS:
             continue
         if len(item.summary) + len(item.content) >= FULL_TEXT_CHARS:
             continue
@@ -96,25 +110,27 @@ class ArticleReader:
     """The topics in force (they change on reload), for their thresholds."""
     on_result: Callable[[str], None] = lambda _result: None
     """Counts each article: `ok`, `failed` or `cached` (for /metrics)."""
+    runner: ArticleRunner = field(default_factory=ThreadRunner)
+    """Extracts article text and scores it again, each within its time budget."""
     _cache: OrderedDict[str, str] = field(default_factory=OrderedDict)
-    _extracting: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(EXTRACT_SLOTS))
 
     async def enrich(
         self,
         entries: list[StoredEntry],
         scorer: Scorer,
         topics: tuple[str, ...] | None,
-        score_entry: ScoreEntry,
+        budget: Budget,
     ) -> list[StoredEntry]:
         """The entries, with those that match on their article's text scored on it.
 
-        `topics` are the source's topics (None: all); `score_entry` scores an entry as the poll
-        does, keeping its matches.
+        `topics` are the source's topics (None: all). Scoring again is part of the source's
+        parse `budget`; an entry whose new score does not fit in it stays as the feed gave it.
         """
         options = self.settings
         if not options.enabled or options.max_per_poll == 0 or not entries:
             return entries
         thresholds = {t.id: t.threshold for t in self.topics() if topics is None or t.id in topics}
+        # Cheap: only short items are scored here (little text, a headline-sized title).
         chosen = await asyncio.to_thread(
             candidates,
             entries,
@@ -125,19 +141,28 @@ class ArticleReader:
         )
         if not chosen:
             return entries
-        read = await asyncio.gather(*(self._read(entries[i], score_entry) for i in chosen))
+        texts = await asyncio.gather(*(self._text(entries[i].item.link or "") for i in chosen))
         result = list(entries)
-        for index, entry in zip(chosen, read, strict=True):
-            result[index] = entry
+        for index, text in zip(chosen, texts, strict=True):
+            if text:
+                result[index] = await self._rescore(entries[index], text, scorer, topics, budget)
         return result
 
-    async def _read(self, entry: StoredEntry, score_entry: ScoreEntry) -> StoredEntry:
+    async def _rescore(
+        self,
+        entry: StoredEntry,
+        text: str,
+        scorer: Scorer,
+        topics: tuple[str, ...] | None,
+        budget: Budget,
+    ) -> StoredEntry:
         url = entry.item.link or ""
-        text = await self._text(url)
-        if not text:
+        with_text = replace(entry, item=replace(entry.item, content=text))
+        try:
+            (rescored,) = await self.runner.score([with_text], scorer, topics, budget)
+        except ParseError as exc:
+            log.warning("article.not_scored", extra={"url": url, "error": str(exc)})
             return entry
-        item = replace(entry.item, content=text)
-        rescored = await asyncio.to_thread(score_entry, replace(entry, item=item))
         if not rescored.matches:
             return entry  # the article did not change the verdict: keep what the feed gave
         marked = tuple(with_article_reason(s, url=url, chars=len(text)) for s in rescored.matches)
@@ -150,31 +175,24 @@ class ArticleReader:
             self._cache.move_to_end(url)
             self.on_result("cached")
             return self._cache[url]
+        limit = self.settings.timeout
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
-            async with asyncio.timeout(self.settings.timeout):
+            async with asyncio.timeout(limit):
                 request = article_request(url, allow_private=self.settings.allow_private)
                 result = await self.fetcher.fetch(request)
-                text = await self._extract(result.body, url=result.url, kind=result.content_type)
-        except (FetchError, TimeoutError) as exc:
-            error = str(exc) or f"no answer within {self.settings.timeout:g} s"
+            # Extraction gets what is left of the time; a worker that overruns is replaced.
+            budget = Budget(limit)
+            budget.spent = loop.time() - started
+            text = await self.runner.extract(result.body, result.url, result.content_type, budget)
+        except (FetchError, ParseError, TimeoutError) as exc:
+            error = str(exc) or f"no answer within {limit:g} s"
             log.warning("article.failed", extra={"url": url, "error": error})
-            text = None
-        except Exception:  # a bug in extraction must not cost the item
-            log.exception("article.crashed", extra={"url": url})
-            text = None
-        self._remember(url, text or "")
+            text = ""
+        self._remember(url, text)
         self.on_result("ok" if text else "failed")
-        return text or ""
-
-    async def _extract(self, body: bytes, *, url: str, kind: str | None) -> str:
-        """Extraction in a worker thread; a page that takes too long is given up on, and its
-        thread keeps its slot until it ends, so no more than EXTRACT_SLOTS ever run."""
-        await self._extracting.acquire()
-        work = asyncio.ensure_future(
-            asyncio.to_thread(extract_article, body, url=url, content_type=kind)
-        )
-        work.add_done_callback(lambda _done: self._extracting.release())
-        return await asyncio.shield(work)
+        return text
 
     def _remember(self, url: str, text: str) -> None:
         self._cache[url] = text

@@ -15,8 +15,9 @@ from typing import Protocol
 from bot.core.fingerprint import fingerprint
 from bot.core.identity import canonical_url, item_keys, link_index_value, title_hash
 from bot.core.models import HtmlSelectors, Item, TopicScore
-from bot.errors import ParseBudgetExceeded
+from bot.errors import ParseBudgetExceeded, ParseError
 from bot.parse import parse_body
+from bot.parse.article_text import extract_article
 from bot.services.ports import Scorer, StoredEntry
 
 
@@ -113,6 +114,15 @@ class ThreadRunner:
             return []
         async with self._slots:
             return await asyncio.to_thread(score_entries, entries, scorer, topics)
+
+    async def extract(self, body: bytes, url: str, content_type: str | None, budget: Budget) -> str:
+        async with self._slots:
+            try:
+                return await asyncio.to_thread(
+                    extract_article, body, url=url, content_type=content_type
+                )
+            except Exception as exc:  # a page that breaks the extractor fails this article only
+                raise ParseError(f"article extraction failed: {type(exc).__name__}") from exc
 
 
 def identify(items: Sequence[Item]) -> list[StoredEntry]:

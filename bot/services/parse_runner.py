@@ -154,6 +154,11 @@ class ProcessRunner:
         )
         return result
 
+    async def extract(self, body: bytes, url: str, content_type: str | None, budget: Budget) -> str:
+        """An article page's main text (trafilatura), within `budget`."""
+        text: str = await self._call(("article", body, url, content_type), budget)
+        return text
+
     async def _call(
         self, message: tuple[Any, ...], budget: Budget, *, scorer: Matcher | None = None
     ) -> Any:

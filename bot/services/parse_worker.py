@@ -3,7 +3,8 @@
 Started by `bot.services.parse_runner` as `python -m bot.services.parse_worker`. Messages are
 pickles with an 8-byte length in front; the parent is the only writer, so unpickling is safe.
 Requests: ("topics", specs) compiles the matcher; ("parse", ParseJob); ("score", entries,
-topics). Replies: ("ok", value), ("parse_error", message) or ("error", message).
+topics); ("article", body, url, content_type) extracts an article page's text.
+Replies: ("ok", value), ("parse_error", message) or ("error", message).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, BinaryIO
 
 from bot.errors import ParseError
 from bot.matching import Matcher, compile_topics
+from bot.parse.article_text import extract_article
 from bot.services.parse_jobs import parse_entries, score_entries
 
 HEADER = struct.Struct(">Q")
@@ -50,6 +52,9 @@ def answer(request: tuple[Any, ...], matcher: Matcher | None) -> tuple[object, M
         if matcher is None:
             return ("error", "score before topics"), matcher
         return ("ok", score_entries(request[1], matcher, request[2])), matcher
+    if kind == "article":
+        text = extract_article(request[1], url=request[2], content_type=request[3])
+        return ("ok", text), matcher
     return ("error", f"unknown request {kind!r}"), matcher
 
 

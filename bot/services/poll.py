@@ -8,7 +8,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 
 from bot.core.models import FetchRequest, PollOutcome, SourceState
 from bot.core.schedule import next_poll_after_failure, next_poll_after_success
@@ -116,8 +115,7 @@ class Poller:
             recent = [e for e in fresh if e not in old]
             young = await self.runner.score(recent, self.scorer, source.topics, budget)
             if self.articles is not None:
-                score = partial(with_matches, scorer=self.scorer, topics=source.topics)
-                young = await self.articles.enrich(young, self.scorer, source.topics, score)
+                young = await self.articles.enrich(young, self.scorer, source.topics, budget)
             fresh = old + young
         success = replace(success, warning=parsed.warning, body_hash=digest)
         refused: dict[str, str] = {}  # by key: a retried transaction reports an item again

@@ -16,6 +16,7 @@ from bot.fetch import FetchLimits, HttpFetcher
 from bot.matching import TopicSpec, compile_topics, load_topic
 from bot.ops.metrics import Metrics
 from bot.services.article_text import ArticleReader, wants_article
+from bot.services.parse_runner import ProcessRunner
 from bot.services.poll import Poller
 from bot.settings.model import ArticleSettings
 from bot.storage import SourceSpec, Store
@@ -238,6 +239,39 @@ async def test_at_most_max_per_poll_pages_are_read(
         await rig.poll_twice(feedserver, "many", items)
     fetched = [n for n in range(5) if feedserver.requests_to(f"/m{n}.html")]
     assert len(fetched) == 2
+
+
+async def test_extraction_runs_in_the_parse_workers_and_an_overrun_costs_only_the_article(
+    feedserver: FeedServer, store: Store, topic: TopicSpec
+) -> None:
+    """With the daemon's worker processes, a page is extracted and scored there; a page whose
+    extraction overruns `articles.timeout` has its worker replaced, counts as failed, and its
+    item is stored as the feed gave it."""
+    good = feedserver.add_feed(
+        "/good.html", article_page("Zebra", "The keeper fed the zebra."), content_type="text/html"
+    )
+    # 60,000 tiny paragraphs (770 KB): trafilatura needs many seconds for them (superlinear).
+    paragraphs = "".join(f"<p>w{n}</p>" for n in range(60_000))
+    huge = feedserver.add_feed(
+        "/huge.html",
+        f"<html><body><article>{paragraphs}</article></body></html>".encode(),
+        content_type="text/html",
+    )
+    async with (
+        HttpFetcher(FetchLimits(timeout_s=5.0), trust_env=False) as fetcher,
+        ProcessRunner(1) as runner,
+    ):
+        rig = Rig(store, fetcher, topic, timeout="1s")
+        rig.reader.runner = runner
+        rig.poller.runner = runner
+        first = await rig.poll_twice(feedserver, "worker", [("w1", "Zebra back", good)])
+        assert len(first.matches) == 1
+        assert runner.replaced == 0
+        second = await rig.poll_twice(feedserver, "huge", [("h1", "Zebra gone", huge)])
+    assert second.new_items == 1
+    assert second.matches == ()
+    assert (rig.counted("ok"), rig.counted("failed")) == (1, 1)
+    assert runner.replaced == 1
 
 
 def score(topic: str, value: float, *, terms: bool = True, matched: bool = False) -> TopicScore:
