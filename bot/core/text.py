@@ -5,19 +5,14 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from bot.core.markup import MARKUP_START, RAW_TEXT_END, markup_end
+
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _BLOCK_TAGS = frozenset(
     ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote")
 )
 _DROPPED_TAGS = frozenset(("script", "style", "noscript", "template"))
-_RAW_TEXT_END = {
-    "script": re.compile(r"</script", re.I),
-    "style": re.compile(r"</style", re.I),
-}
-_MARKUP = re.compile(r"<[a-zA-Z/!?]")
-_TAG_NAME = re.compile(r"/?([a-zA-Z][^\s/>]*)")
-_TAG_STOP = re.compile(r"[>\"']")
 
 
 def html_to_text(markup: str) -> str:
@@ -48,13 +43,13 @@ def _text_parts(markup: str) -> list[str]:
     dropped = 0  # depth inside script, style, noscript or template
     pos, size = 0, len(markup)
     while pos < size:
-        found = _MARKUP.search(markup, pos)
+        found = MARKUP_START.search(markup, pos)
         start = found.start() if found else size
         if start > pos and not dropped:
             parts.append(_decoded(markup[pos:start]))
         if found is None:
             break
-        end, name, closing = _markup_end(markup, start)
+        end, name, closing = markup_end(markup, start)
         if end < 0:  # never closed: the rest is text
             if not dropped:
                 parts.append(_decoded(markup[start:]))
@@ -72,50 +67,13 @@ def _text_parts(markup: str) -> list[str]:
                 dropped = max(0, dropped - 1)
             elif not self_closing:
                 dropped += 1
-                raw_end = _RAW_TEXT_END.get(name)
+                raw_end = RAW_TEXT_END.get(name)
                 if raw_end is not None:  # script and style hold text that is not markup
                     closed = raw_end.search(markup, pos)
                     pos = closed.start() if closed else size
         elif name in _BLOCK_TAGS and not dropped:
             parts.append("\n")
     return parts
-
-
-def _markup_end(markup: str, start: int) -> tuple[int, str | None, bool]:
-    """(index after the construct at `start`, lower-case tag name or None, is an end tag);
-    the index is -1 when the construct is never closed."""
-    if markup.startswith("<!--", start):
-        end = markup.find("-->", start + 4)
-        return (end + 3 if end >= 0 else -1), None, False
-    if markup.startswith("<![CDATA[", start):
-        end = markup.find("]]>", start + 9)
-        return (end + 3 if end >= 0 else -1), "![cdata[", False
-    name = _TAG_NAME.match(markup, start + 1)
-    if name is None:  # <!doctype>, <?pi?>, </ >: dropped up to the next >
-        end = markup.find(">", start + 2)
-        return (end + 1 if end >= 0 else -1), None, False
-    end = _tag_end(markup, name.end())
-    return (end + 1 if end >= 0 else -1), name.group(1).lower(), markup[start + 1] == "/"
-
-
-def _tag_end(markup: str, pos: int) -> int:
-    """Index of the > that ends a tag whose attributes start at `pos` (quoted values may hold
-    >), or -1."""
-    while True:
-        stop = _TAG_STOP.search(markup, pos)
-        if stop is None:
-            return -1
-        at = stop.start()
-        char = markup[at]
-        if char == ">":
-            return at
-        if markup[pos:at].rstrip().endswith("="):  # a quoted attribute value
-            close = markup.find(char, at + 1)
-            if close < 0:
-                return -1
-            pos = close + 1
-        else:
-            pos = at + 1
 
 
 def _decoded(text: str) -> str:

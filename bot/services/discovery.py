@@ -71,7 +71,7 @@ async def discover_feed(
             return Discovery(FoundFeed(first.url, "the URL itself", first, parsed), (), first)
     tried: list[tuple[str, str]] = [(url, "a web page, not a feed")]
 
-    linked = linked_feeds(first.body, base_url=first.url)
+    linked = await asyncio.to_thread(linked_feeds, first.body, base_url=first.url)
     candidates = [(candidate, "linked by the page with rel=alternate") for candidate in linked]
     candidates += [(candidate, "a usual feed path") for candidate in common_feed_urls(first.url)]
     seen = {url, first.url}

@@ -10,6 +10,7 @@ import pytest
 
 from bot.errors import ParseError
 from bot.parse import parse_body
+from bot.parse.discovery import linked_feeds
 from bot.parse.feeds import MAX_ENTITY_GROWTH, check_markup_density, without_entity_bomb
 from bot.parse.sniff import looks_like_html
 from tests.support import hostile
@@ -124,3 +125,16 @@ def test_real_feeds_are_under_the_density_limit() -> None:
     for path in captures:
         data = path.read_bytes()
         check_markup_density(data * (64 * 1024 // len(data) + 1))
+
+
+def test_feed_links_are_found_in_linear_time_on_unclosed_tags() -> None:
+    """Guards finding 1 for /addsource: its discovery read the page with HTMLParser, which
+    re-scans unfinished tags (`<a ` x 6,000 cost seconds, more grows quadratically, on the
+    event loop); the page is now scanned once, at the cost of an ordinary page its size."""
+    link = b'<link rel="alternate" type="application/rss+xml" href="/feed.xml">'
+    hostile_page = b"<html><head>" + link + b"</head><body>" + b"<a " * 6_000
+    ordinary = b"<html><head>" + link + b"</head><body>" + b"<a>x</a> " * 2_000
+    assert linked_feeds(hostile_page, base_url=URL) == ["http://example.org/feed.xml"]
+    hostile_s = best_time(lambda: linked_feeds(hostile_page, base_url=URL))
+    ordinary_s = best_time(lambda: linked_feeds(ordinary, base_url=URL))
+    assert hostile_s < 4 * ordinary_s + 0.02, f"{hostile_s:.3f}s vs {ordinary_s:.3f}s"
