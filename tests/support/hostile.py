@@ -51,7 +51,8 @@ def entity_bomb(
 ) -> tuple[bytes, str]:
     """A plain-text entity of `value_size` characters named `references` times ("quadratic
     blowup"), encoded in `encoding` (utf-16 carries a BOM; utf-16-le has none)."""
-    prolog = f'<!DOCTYPE rss [<!ENTITY big "{"x" * value_size}">]>'
+    # One declaration per line, as feedparser's fallback parser only reads those.
+    prolog = f'<!DOCTYPE rss [\n<!ENTITY big "{"x" * value_size}">\n]>\n'
     body = rss([item("bomb", "Entity bomb", "&big;" * references, raw=True)], prolog=prolog)
     body = body.replace('encoding="utf-8"', f'encoding="{encoding}"')
     return body.encode(encoding), RSS
@@ -62,7 +63,7 @@ def billion_laughs(encoding: str = "utf-8", *, levels: int = 10) -> tuple[bytes,
     entities = ['<!ENTITY lol0 "lol">'] + [
         f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, levels)
     ]
-    prolog = "<!DOCTYPE rss [" + "".join(entities) + "]>"
+    prolog = "<!DOCTYPE rss [\n" + "\n".join(entities) + "\n]>\n"
     body = rss([item("laughs", "Laughs", f"&lol{levels - 1};", raw=True)], prolog=prolog)
     body = body.replace('encoding="utf-8"', f'encoding="{encoding}"')
     return body.encode(encoding), RSS
