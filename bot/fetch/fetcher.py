@@ -173,6 +173,10 @@ class HttpFetcher:
             if status in REDIRECTS:
                 return _Redirect(status, _location(response, url, host))
             if status == 304:
+                # Reading the (by definition empty) body ends the exchange, so the connection
+                # goes back to the pool; left unread, httpx closes it and the next poll of this
+                # host pays a new connection.
+                await response.aread()
                 return FetchResult(
                     status=304,
                     url=url,

@@ -321,3 +321,29 @@ async def test_non_ascii_validator_does_not_crash(
     url = feedserver.add_feed("/news.xml", rss_feed(1), etag='"v1"')
     result = await fetcher.fetch(FetchRequest(url=url, etag='"vé"'))
     assert result.status == 200
+
+
+async def test_304_answers_keep_their_connection(fetcher: HttpFetcher) -> None:
+    """Unchanged feeds answered 304 one after another reuse one kept-alive connection."""
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n')
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        for _ in range(3):
+            result = await fetcher.fetch(FetchRequest(f"http://127.0.0.1:{port}/f", etag='"v1"'))
+            assert result.not_modified
+    finally:
+        server.close()
+    assert connections == 1
