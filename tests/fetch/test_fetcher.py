@@ -325,18 +325,16 @@ async def test_non_ascii_validator_does_not_crash(
 
 async def test_304_answers_keep_their_connection(fetcher: HttpFetcher) -> None:
     """Unchanged feeds answered 304 one after another reuse one kept-alive connection."""
-    connections = 0
+    writers: list[asyncio.StreamWriter] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal connections
-        connections += 1
+        writers.append(writer)
         try:
             while await reader.readuntil(b"\r\n\r\n"):
                 writer.write(b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n')
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
-        writer.close()
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -345,5 +343,9 @@ async def test_304_answers_keep_their_connection(fetcher: HttpFetcher) -> None:
             result = await fetcher.fetch(FetchRequest(f"http://127.0.0.1:{port}/f", etag='"v1"'))
             assert result.not_modified
     finally:
+        for writer in writers:
+            writer.close()
+            await writer.wait_closed()
         server.close()
-    assert connections == 1
+        await server.wait_closed()
+    assert len(writers) == 1
