@@ -75,9 +75,13 @@ class HttpFetcher:
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(self.limits.timeout_s),
+            # The semaphores above bound requests in flight; the pool holds up to twice as
+            # many connections, so that a host's second request (per_host) gets a connection
+            # of its own instead of queueing inside httpcore, whose queue costs O(connections)
+            # per request and serialises that host.
             limits=httpx.Limits(
-                max_connections=self.limits.concurrency,
-                max_keepalive_connections=self.limits.concurrency,
+                max_connections=self.limits.concurrency * 2,
+                max_keepalive_connections=self.limits.concurrency * 2,
             ),
             headers={
                 "User-Agent": self.limits.user_agent,
