@@ -196,10 +196,13 @@ def feed_sources(urls: Sequence[str]) -> list[dict[str, str]]:
 
 PG_RESTART_SKIP_REASON = (
     "restarting the shared PostgreSQL server disturbs other engineers' tests; "
-    "runs in CI or with NARCOWATCH_TEST_PG_RESTART=1"
+    "runs in CI or with NARCOWATCH_TEST_PG_RESTART=1, never beside other workers (pytest -n)"
 )
 
 
 def restart_allowed() -> bool:
-    """Whether this run may restart the local PostgreSQL cluster."""
+    """Whether this run may restart the local PostgreSQL cluster: not from a pytest-xdist
+    worker, whose neighbours' PostgreSQL tests the restart would break."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return False
     return bool(os.environ.get("CI")) or os.environ.get("NARCOWATCH_TEST_PG_RESTART") == "1"
