@@ -4,12 +4,12 @@ connections cut or the server restarted. Nothing may be lost and the daemon must
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
-import subprocess
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -23,15 +23,14 @@ from bot.storage import SourceSpec, Store, open_store
 from tests.conftest import POSTGRES_ADMIN
 from tests.faults.conftest import Clock
 from tests.scale.cluster import (
-    PG_RESTART_SKIP_REASON,
     Database,
     feed_sources,
     healthy,
-    restart_allowed,
     start_instance,
     wait_for,
 )
 from tests.support.feedserver import FeedServer, feed_server, rss_feed
+from tests.support.pgcluster import PrivateCluster, private_cluster
 
 LOCK_HELD_S = 3.0
 
@@ -105,24 +104,21 @@ def terminate_connections(application_name: str) -> Callable[[], Awaitable[int]]
     return cut
 
 
-async def restart_server() -> int:
-    """Restart the local PostgreSQL cluster (CI only: other engineers share it)."""
-    versions = sorted(Path("/etc/postgresql").iterdir())
-    await asyncio.to_thread(
-        subprocess.run,
-        ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1].name, "main", "restart"],
-        check=True,
-        timeout=60,
-    )
-    return 1
+def restart_server(cluster: PrivateCluster) -> Callable[[], Awaitable[int]]:
+    """A disruption that restarts the test's own PostgreSQL server."""
+
+    async def restart() -> int:
+        await asyncio.to_thread(cluster.restart)
+        return 1
+
+    return restart
 
 
-async def daemon_survives(tmp_path: Path, postgres_url: str, disrupt_kind: str) -> None:
+async def daemon_survives(
+    tmp_path: Path, postgres_url: str, disrupt: Callable[[], Awaitable[int]], database_url: str
+) -> None:
     """A daemon polling 20 feeds every second; new items are published, the database is
     disrupted three times, more items are published: all are stored once, the daemon runs."""
-    application = f"nwtest_{uuid.uuid4().hex[:12]}"
-    database_url = f"{postgres_url}&application_name={application}"
-    disrupt = terminate_connections(application) if disrupt_kind == "cut" else restart_server
     db = Database(postgres_url)
     async with feed_server() as server:
         served = dict.fromkeys(range(20), 3)
@@ -166,15 +162,32 @@ async def test_daemon_reconnects_after_its_postgresql_connections_are_cut(
 ) -> None:
     """Every connection of the daemon is terminated three times mid-run: it reconnects, keeps
     polling and stores every new item exactly once."""
-    await daemon_survives(tmp_path, postgres_url, "cut")
+    application = f"nwtest_{uuid.uuid4().hex[:12]}"
+    cut = terminate_connections(application)
+    await daemon_survives(
+        tmp_path, postgres_url, cut, f"{postgres_url}&application_name={application}"
+    )
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PrivateCluster]:
+    """A PostgreSQL server of this test's own (restarting the shared one would break the
+    PostgreSQL tests running beside it). Skips without the server binaries, unless $CI."""
+    try:
+        with private_cluster() as cluster:
+            yield cluster
+    except LookupError as missing:
+        if os.environ.get("CI"):
+            pytest.fail(str(missing))
+        pytest.skip(str(missing))
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-@pytest.mark.skipif(not restart_allowed(), reason=PG_RESTART_SKIP_REASON)
 async def test_daemon_carries_on_across_a_postgresql_restart(
-    tmp_path: Path, postgres_url: str
+    tmp_path: Path, own_postgres: PrivateCluster
 ) -> None:
     """The PostgreSQL server is restarted three times mid-run: the daemon reconnects, keeps
     polling and stores every new item exactly once."""
-    await daemon_survives(tmp_path, postgres_url, "restart")
+    url = own_postgres.url
+    await daemon_survives(tmp_path, url, restart_server(own_postgres), url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import time
@@ -192,17 +191,3 @@ class Database:
 def feed_sources(urls: Sequence[str]) -> list[dict[str, str]]:
     """Config entries naming each URL `feed <i>`."""
     return [{"name": f"feed {i}", "url": url} for i, url in enumerate(urls)]
-
-
-PG_RESTART_SKIP_REASON = (
-    "restarting the shared PostgreSQL server disturbs other engineers' tests; "
-    "runs in CI or with NARCOWATCH_TEST_PG_RESTART=1, never beside other workers (pytest -n)"
-)
-
-
-def restart_allowed() -> bool:
-    """Whether this run may restart the local PostgreSQL cluster: not from a pytest-xdist
-    worker, whose neighbours' PostgreSQL tests the restart would break."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        return False
-    return bool(os.environ.get("CI")) or os.environ.get("NARCOWATCH_TEST_PG_RESTART") == "1"
