@@ -14,7 +14,7 @@ from bot.core.article import with_article_reason
 from bot.core.models import FetchRequest, Item, TopicScore
 from bot.errors import FetchError, ParseError
 from bot.matching import TopicSpec
-from bot.services.parse_jobs import Budget, ThreadRunner
+from bot.services.parse_jobs import Budget, ScoreRunner, ThreadRunner
 from bot.services.ports import Fetcher, Scorer, StoredEntry
 from bot.settings.model import ArticleSettings
 
@@ -27,17 +27,9 @@ MAX_TITLE_CHARS = 1000
 """No headline is longer: an item with a longer title is not worth an article fetch."""
 
 
-class ArticleRunner(Protocol):
+class ArticleRunner(ScoreRunner, Protocol):
     """Runs scoring and extraction away from the event loop, within a time budget (the
     daemon's worker processes, bot.services.parse_runner; threads in tests and tools)."""
-
-    async def score(
-        self,
-        entries: Sequence[StoredEntry],
-        scorer: Scorer,
-        topics: tuple[str, ...] | None,
-        budget: Budget,
-    ) -> list[StoredEntry]: ...
 
     async def extract(
         self, body: bytes, url: str, content_type: str | None, budget: Budget

@@ -58,10 +58,8 @@ class Budget:
         return ParseBudgetExceeded(self.seconds)
 
 
-class ParseRunner(Protocol):
-    """Runs parse and score jobs away from the event loop."""
-
-    async def parse(self, job: ParseJob, budget: Budget) -> ParsedEntries: ...
+class ScoreRunner(Protocol):
+    """Scores entries away from the event loop, within a time budget."""
 
     async def score(
         self,
@@ -70,6 +68,12 @@ class ParseRunner(Protocol):
         topics: tuple[str, ...] | None,
         budget: Budget,
     ) -> list[StoredEntry]: ...
+
+
+class ParseRunner(ScoreRunner, Protocol):
+    """Runs parse and score jobs away from the event loop."""
+
+    async def parse(self, job: ParseJob, budget: Budget) -> ParsedEntries: ...
 
 
 def parse_entries(job: ParseJob) -> ParsedEntries:

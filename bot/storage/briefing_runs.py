@@ -8,11 +8,12 @@ LOCKED exactly as the outbox does, so a run goes out once and a dead sender's le
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
+from bot.storage.leases import lease_due
 from bot.storage.records import BriefingDue
 from bot.storage.retry import retries_transient
 from bot.storage.tables import BRIEFING_RUN
@@ -48,32 +49,12 @@ class BriefingRuns(StoreBase):
         self, *, now: datetime, limit: int, owner: str, lease_seconds: float
     ) -> list[BriefingDue]:
         """Lease up to `limit` due runs (expired 'sending' leases included), oldest first."""
-        due = (
-            select(r.id)
-            .where(
-                or_(
-                    and_(r.status == "pending", r.next_attempt_at <= now),
-                    and_(r.status == "sending", r.lease_expires_at <= now),
-                )
-            )
-            .order_by(r.next_attempt_at, r.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
         with self._transaction() as conn:
-            ids = list(conn.execute(due).scalars())
+            ids = lease_due(
+                conn, BRIEFING_RUN, now=now, limit=limit, owner=owner, lease_seconds=lease_seconds
+            )
             if not ids:
                 return []
-            conn.execute(
-                update(BRIEFING_RUN)
-                .where(r.id.in_(ids))
-                .values(
-                    status="sending",
-                    lease_owner=owner,
-                    lease_expires_at=now + timedelta(seconds=lease_seconds),
-                    attempts=r.attempts + 1,
-                )
-            )
             rows = conn.execute(
                 select(r.id, r.chat_id, r.mode, r.period_end, r.attempts, r.photo_message_id)
                 .where(r.id.in_(ids))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select, update
+from sqlalchemy import Connection, Select, func, select, update
 
 from bot.core.models import EntityHit, TermHit, TopicScore
+from bot.storage.leases import lease_due
 from bot.storage.records import Alert, EditTarget
 from bot.storage.retry import retries_transient
 from bot.storage.stories import story_sources
@@ -131,33 +132,18 @@ class OutboxStore(StoreBase):
         """
         if limit <= 0:
             return []
-        due = (
-            select(o.id)
-            .where(
-                o.digest.is_(digest),
-                or_(
-                    and_(o.status == "pending", o.next_attempt_at <= now),
-                    and_(o.status == "sending", o.lease_expires_at <= now),
-                ),
-            )
-            .order_by(o.next_attempt_at, o.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
         with self._transaction() as conn:
-            ids = list(conn.execute(due).scalars())
+            ids = lease_due(
+                conn,
+                OUTBOX,
+                now=now,
+                limit=limit,
+                owner=owner,
+                lease_seconds=lease_seconds,
+                where=o.digest.is_(digest),
+            )
             if not ids:
                 return []
-            conn.execute(
-                update(OUTBOX)
-                .where(o.id.in_(ids))
-                .values(
-                    status="sending",
-                    lease_owner=owner,
-                    lease_expires_at=now + timedelta(seconds=lease_seconds),
-                    attempts=o.attempts + 1,
-                )
-            )
             rows = conn.execute(
                 _alert_query().where(o.id.in_(ids)).order_by(o.next_attempt_at, o.id)
             ).all()
