@@ -93,7 +93,10 @@ def private_cluster() -> Iterator[PrivateCluster]:
     datadir = Path(tempfile.mkdtemp(prefix="nw-pg-"))
     try:
         if run_as:
-            owner = pwd.getpwnam(run_as)
+            try:
+                owner = pwd.getpwnam(run_as)
+            except KeyError:
+                raise LookupError(f"running as root and there is no {run_as!r} user") from None
             os.chown(datadir, owner.pw_uid, owner.pw_gid)
         cluster = PrivateCluster(bindir=bindir, datadir=datadir, port=free_port(), run_as=run_as)
         cluster._run(
