@@ -13,7 +13,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.storage import Store, open_store
-from tests.support.skips import POSTGRES_REASON_START, pytest_terminal_summary
+from tests.support.skips import (
+    POSTGRES_REASON_START,
+    pytest_terminal_summary,
+    skip_or_fail_in_ci,
+)
 
 __all__ = ["pytest_terminal_summary"]  # the hook naming, at the end of a run, what did not run
 
@@ -69,9 +73,7 @@ def postgres_url() -> Iterator[str]:
     """
     reason = postgres_unavailable()
     if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail_in_ci(reason)
     schema = f"t_{uuid.uuid4().hex}"
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import threading
@@ -24,6 +23,7 @@ from bot.storage import open_store
 from tests.briefing.conftest import TOPIC, Stored, store_matches
 from tests.support.cli import run_cli, write_config
 from tests.support.html_check import check_page
+from tests.support.skips import skip_or_fail_in_ci
 
 CN, MM, TH = ("China", "country"), ("Myanmar", "country"), ("Thailand", "country")
 UNODC, SCO = ("UNODC", "organisation"), ("SCO", "organisation")
@@ -138,10 +138,9 @@ def recorder() -> Iterator[tuple[int, list[str]]]:
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
-        reason = "LOUD SKIP: chromium is not installed (apt-get install chromium); .ci/run does"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail_in_ci(
+            "LOUD SKIP: chromium is not installed (apt-get install chromium); .ci/run does"
+        )
     return found
 
 

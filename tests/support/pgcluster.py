@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.cli import free_port
 
 NO_SERVER_BINARIES = "PostgreSQL server binaries (initdb, pg_ctl) not found"
 
@@ -33,12 +34,6 @@ def server_bindir() -> Path | None:
         return versions[-1]
     on_path = shutil.which("pg_ctl")
     return Path(on_path).parent if on_path and shutil.which("initdb") else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -67,6 +62,12 @@ class PrivateCluster:
         # goes to a file: a server writing to our pipe would keep pg_ctl's output open forever.
         options = f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 -c fsync=off"
         return ["-o", options, "-l", str(self.datadir / "server.log"), "-w", "-s"]
+
+    def init(self) -> None:
+        self._run(
+            ["initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+             "--no-sync", "--no-instructions"]
+        )  # fmt: skip
 
     def start(self) -> None:
         self._run(["pg_ctl", "-D", str(self.datadir), *self._server_args(), "start"])
@@ -99,10 +100,7 @@ def private_cluster() -> Iterator[PrivateCluster]:
                 raise LookupError(f"running as root and there is no {run_as!r} user") from None
             os.chown(datadir, owner.pw_uid, owner.pw_gid)
         cluster = PrivateCluster(bindir=bindir, datadir=datadir, port=free_port(), run_as=run_as)
-        cluster._run(
-            ["initdb", "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-             "--no-sync", "--no-instructions"]
-        )  # fmt: skip
+        cluster.init()
         cluster.start()
         try:
             yield cluster
