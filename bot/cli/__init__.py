@@ -12,6 +12,7 @@ from bot.cli.db_cmds import db
 from bot.cli.matching_cmds import backtest, eval_items, score, seed_terms
 from bot.cli.report_cmds import report
 from bot.cli.source_cmds import SOURCE_COMMANDS
+from bot.cli.train_cmd import train
 from bot.cli.tune_cmd import tune
 
 
@@ -28,6 +29,7 @@ for command in (
     eval_items,
     seed_terms,
     tune,
+    train,
     backtest,
     check_config,
     health,

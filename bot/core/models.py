@@ -90,6 +90,22 @@ class EntityHit:
     type: str
 
 
+MODEL_REASON = "text model "
+"""How the reason that tells what a topic's text model added begins."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPart:
+    """What a topic's text model did to an item's score."""
+
+    probability: float
+    """The model's P(relevant) from the text alone."""
+    added: float
+    """The blended score minus the rule score."""
+    phrases: tuple[str, ...] = ()
+    """The item's own phrases that pushed it most, in the direction it moved."""
+
+
 @dataclass(frozen=True, slots=True)
 class TopicScore:
     """How well an item fits one topic, and why."""
@@ -100,6 +116,7 @@ class TopicScore:
     terms: tuple[TermHit, ...] = ()
     entities: tuple[EntityHit, ...] = ()
     reasons: tuple[str, ...] = ()
+    model: ModelPart | None = None
 
 
 @dataclass(frozen=True, slots=True)

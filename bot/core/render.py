@@ -10,7 +10,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.core.article import ARTICLE_MARK, used_article
-from bot.core.models import TopicScore
+from bot.core.models import MODEL_REASON, TopicScore
 
 MAX_MESSAGE = 4096
 """Telegram's limit on a message's text, in UTF-16 code units."""
@@ -113,6 +113,16 @@ def source_line(sources: Sequence[str], limit: int = LIST_ITEMS, chars: int = SO
     return f"{first} · also: {', '.join(shown)}"
 
 
+def model_line(score: TopicScore) -> str | None:
+    """What the topic's text model added and the phrases behind it, as the alert shows it
+    ("Text model +0.21 (“anti drug”, “jointly”)"), from the score's reasons."""
+    for reason in score.reasons:
+        if reason.startswith(MODEL_REASON):
+            said = reason.split(": P(relevant)", 1)[0]
+            return "Text model " + said[len(MODEL_REASON) :]
+    return None
+
+
 def _terms(score: TopicScore, limit: int) -> list[str]:
     shown = [f"{hit.term} ×{hit.count}" if hit.count > 1 else hit.term for hit in score.terms]
     return shown[:limit] + ([f"+{len(shown) - limit} more"] if len(shown) > limit else [])
@@ -153,6 +163,9 @@ def _alert_lines(view: AlertView, limits: _Limits, *, markup: bool) -> list[str]
     entities = _entities(view.score, limits.items)
     if entities:
         lines.append("Entities: " + wrap(", ".join(entities)))
+    model = model_line(view.score)
+    if model:
+        lines.append(wrap(model))
     excerpt = shorten(view.excerpt, limits.excerpt) if limits.excerpt > 0 else ""
     if excerpt:
         lines.append("")

@@ -54,9 +54,12 @@ _AGENCY_BEFORE = re.compile(
 )
 
 
-# People who come "from" a country act for it ("officials from Laos"); goods do not.
+# People who come "from" a country act for it ("officials from Laos"); goods do not. A suspect
+# extradited or deported "from" a country was sent by it ("экстрадировали из Польши").
 _AGENTS_FROM = re.compile(
-    r"(?:police|officers?|officials?|agents?|delegations?|experts?|representatives?|authorities"
+    r"(?:extradit\w*|deport\w*|expel\w*|repatriat\w*|handed over|экстрадир\w*|депортир\w*"
+    r"|выдворен\w*|выдан\w*|передан\w*"
+    r"|police|officers?|officials?|agents?|delegations?|experts?|representatives?|authorities"
     r"|counterparts?|teams?|investigators?|prosecutors?|ministers?|troops|forces|units?"
     r"|делегаци\w*|представител\w*|сотрудник\w*|эксперт\w*|коллег\w*|полицейск\w*)\s+$"
 )

@@ -56,6 +56,8 @@ class CompiledEntity:
     role: str = OTHER
     """country, agency (national, with its country), place (sub-national), body
     (international) or other (people, regions): see `actors`."""
+    mandate: tuple[tuple[int, float], ...] = ()
+    """(group, evidence) its mandate gives whenever it is named (EntitySpec.mandate)."""
 
 
 def entity_role(entity: EntitySpec, country: str | None) -> str:
@@ -260,6 +262,11 @@ def _compile_topic(index: int, spec: TopicSpec, builder: _Builder) -> CompiledTo
                 groups=group_names.fed_groups(entity, names),
                 weight=entity.weight,
                 role=entity_role(entity, country),
+                mandate=tuple(
+                    (names.index(group), amount)
+                    for group, amount in entity.mandate.items()
+                    if group in names
+                ),
             )
         )
         for alias in _terms_of(entity.aliases):

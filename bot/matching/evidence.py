@@ -121,4 +121,9 @@ def gather(topic: CompiledTopic, hits: list[Hit], title_end: int) -> Evidence:
                 found.group_spans[group].append((start, stop))
                 if not seen:
                     found.group_refs[group].append(entity.name)
+            if entity.mandate and not seen:
+                for group, given in entity.mandate:
+                    found.groups[group] += given  # once, wherever it is named
+                    found.group_spans[group].append((start, stop))
+                    found.group_refs[group].append(f"{entity.name} (mandate)")
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -10,18 +11,40 @@ import re2
 from bot.errors import ConfigError, Problem
 from bot.matching.compiler import is_cjk
 from bot.matching.normalize import fold
-from bot.matching.spec import TermSpec, TopicSpec
+from bot.matching.spec import ModelSpec, TermSpec, TopicSpec
+from bot.matching.textmodel import ModelFileError, decode
 from bot.settings.yamlsource import Loc, YamlDocument, read_yaml, validate_document
 
 
 def load_topic(path: Path, *, env: Mapping[str, str]) -> TopicSpec:
-    """A validated topic, or ConfigError naming every problem with its file and line."""
+    """A validated topic with its text model's numbers read, or ConfigError naming every
+    problem with its file and line."""
     doc = read_yaml(path, env=env)
     spec = validate_document(TopicSpec, doc)
     problems = check_topic(spec, doc)
     if problems:
         raise ConfigError(problems)
-    return spec
+    if spec.model is None:
+        return spec
+    model_path = model_file(path, spec.model)
+    try:
+        data = model_path.read_bytes()
+        if spec.model.sha256 is not None and hashlib.sha256(data).hexdigest() != spec.model.sha256:
+            raise ModelFileError(
+                "its sha256 differs from the one this topic names (the file changed since "
+                "`narcowatch train --write` wrote it): train again, or remove `sha256`"
+            )
+        loaded = decode(data)
+    except (OSError, ModelFileError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        line = doc.line_of(("model", "file"))
+        raise ConfigError([Problem(doc.path, line, f"model file {model_path}: {reason}")]) from exc
+    return spec.model_copy(update={"model": spec.model.model_copy(update={"loaded": loaded})})
+
+
+def model_file(topic_path: Path, model: ModelSpec) -> Path:
+    """Where a topic's model file is: relative to the topic file's folder."""
+    return topic_path.parent / model.file
 
 
 def _all_terms(spec: TopicSpec) -> Iterator[tuple[Loc, TermSpec]]:
@@ -90,6 +113,13 @@ def check_topic(spec: TopicSpec, doc: YamlDocument) -> list[Problem]:
                 problem(
                     ("entities", "items", e, "groups", i),
                     f"entity {entity.name!r} names unknown group {name!r} (groups: {known})",
+                )
+        for name in entity.mandate:
+            if name not in spec.groups:
+                problem(
+                    ("entities", "items", e, "mandate", name),
+                    f"entity {entity.name!r} mandate names unknown group {name!r} "
+                    f"(groups: {known})",
                 )
         if not entity.aliases:
             problem(("entities", "items", e), f"entity {entity.name!r} has no aliases")

@@ -93,8 +93,9 @@ def parse_input(text: str, *, source: str) -> list[InputRow | Problem]:
 
 
 def score_row(ident: str, score: TopicScore) -> dict[str, Any]:
-    """One output line of `score` (SPEC 3.4)."""
-    return {
+    """One output line of `score` (SPEC 3.4); `text_model` when the topic has one and read
+    the item."""
+    row = {
         "id": ident,
         "topic": score.topic,
         "score": round(score.score, 4),
@@ -103,3 +104,10 @@ def score_row(ident: str, score: TopicScore) -> dict[str, Any]:
         "entities": [{"name": e.name, "type": e.type} for e in score.entities],
         "reasons": list(score.reasons),
     }
+    if score.model is not None:
+        row["text_model"] = {
+            "probability": round(score.model.probability, 4),
+            "added": round(score.model.added, 4),
+            "phrases": list(score.model.phrases),
+        }
+    return row

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.core.models import EntityHit, TermHit, TopicScore
+from bot.core.models import EntityHit, ModelPart, TermHit, TopicScore
 from bot.matching.actors import AGENCY, BODY, OTHER, Cast, Mention, cast
 from bot.matching.compiler import CompiledTopic
 from bot.matching.evidence import Evidence
 from bot.matching.normalize import CJK_START
+from bot.matching.textmodel import blend
 
 _SENTENCE_END = re.compile(r"[。！？；\n]|[.!?;](?=\s)")
 
@@ -81,12 +82,19 @@ def actors_of(topic: CompiledTopic, found: Evidence, text: str) -> Cast:
 
 def _actor_evidence(topic: CompiledTopic, found: Evidence, actors: Cast) -> str | None:
     """An international body, or national agencies of two countries acting in one item, are
-    evidence of cooperation by themselves (the UK's NCA with Ghana's narcotics board)."""
+    evidence of cooperation by themselves (the UK's NCA with Ghana's narcotics board); two
+    countries acting are weaker evidence (`country_evidence`)."""
     group = topic.actor_group
-    amount = topic.spec.cross_border.actor_evidence
-    if group < 0 or amount <= 0:
+    border = topic.spec.cross_border
+    if group < 0:
         return None
-    if not actors.bodies and len(actors.agencies) < 2:
+    if actors.bodies or len(actors.agencies) >= 2:
+        amount = border.actor_evidence
+    elif len(actors.acting) >= 2:
+        amount = border.country_evidence
+    else:
+        return None
+    if amount <= 0:
         return None
     found.groups[group] += amount
     for ref in found.entity_order:
@@ -162,7 +170,19 @@ def score_topic(topic: CompiledTopic, found: Evidence, text: str) -> TopicScore:
     if missing:
         total *= spec.missing_required_factor
         reasons.append(f"missing {'; '.join(missing)}: score x{spec.missing_required_factor:g}")
-    matched = not missing and total >= spec.threshold
+    model = spec.model.loaded if spec.model is not None else None
+    contribution = None
+    if model is not None and spec.model is not None:
+        # The rules' verdict is evidence, not a gate: the text model may lift an item whose
+        # drug or cooperation side is said in words no group lists, or sink one it has seen
+        # go wrong, and the blend decides.
+        mixed = blend(model, text, total, spec.model.weight)
+        contribution = ModelPart(mixed.probability, mixed.added, mixed.phrases)
+        reasons.append(mixed.reason())
+        total = mixed.score
+        matched = total >= spec.threshold
+    else:
+        matched = not missing and total >= spec.threshold
     verdict = ">=" if total >= spec.threshold else "<"
     reasons.append(
         f"score {total:.2f} {verdict} threshold {spec.threshold:.2f}: "
@@ -175,6 +195,7 @@ def score_topic(topic: CompiledTopic, found: Evidence, text: str) -> TopicScore:
         terms=_term_hits(topic, found),
         entities=tuple(EntityHit(e.name, e.type) for e in entities),
         reasons=tuple(reasons),
+        model=contribution,
     )
 
 

@@ -14,6 +14,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.matching.textmodel import TextModel
+
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")]
 TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 GroupName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -108,8 +110,13 @@ class EntitySpec(Frozen):
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     """The country a national body belongs to (ISO code), counted for cross-border diversity."""
     groups: tuple[GroupName, ...] = ()
-    """Groups the entity adds evidence to (a drug-control agency is evidence of `drugs`)."""
+    """Groups the entity adds evidence to, `weight` each; a group whose words are in the
+    entity's own name is left out ("Drugs" in the UN Office on Drugs and Crime)."""
     weight: float = Field(default=1.0, gt=0.0, le=5.0)
+    mandate: dict[GroupName, Annotated[float, Field(gt=0.0, le=5.0)]] = Field(default_factory=dict)
+    """Evidence the entity's mandate gives a group whenever it acts in an item, whatever its
+    name says: a drug-control body's meeting is about drugs (`{drugs: 1.0}`), a body whose
+    mandate is wider counts partly (`{drugs: 0.5}`)."""
 
 
 class EntitiesSpec(Frozen):
@@ -142,6 +149,26 @@ class CrossBorderSpec(Frozen):
     narcotics board) are evidence of this group, even with no cooperation word."""
     actor_evidence: float = Field(default=1.0, ge=0.0, le=5.0)
     """How much evidence such a pair of actors adds to `actor_group`."""
+    country_evidence: float = Field(default=0.0, ge=0.0, le=5.0)
+    """Evidence for `actor_group` when two or more countries act in the item but neither an
+    international body nor two national agencies do (Mexico handing suspects to the United
+    States with no cooperation word): less than a pair of agencies, since two states also
+    act together in items about other matters."""
+
+
+class ModelSpec(Frozen):
+    """The topic's text model (bot.matching.textmodel), blended with the rule score."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    file: str = Field(min_length=1, max_length=500)
+    """The `.npz` file, relative to the topic file (`narcowatch train --write` writes it)."""
+    weight: Unit = 0.4
+    """The blend: score = (1 - weight) x rule score + weight x the model's probability."""
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    """The file's checksum as last written: a file changed since is refused."""
+    loaded: TextModel | None = Field(default=None, exclude=True, repr=False)
+    """The numbers, read by the topic loader (never written in YAML)."""
 
 
 class TopicSpec(Frozen):
@@ -156,13 +183,15 @@ class TopicSpec(Frozen):
     repeat_weight: Unit = 0.5
     """Each further occurrence of a term adds this share of its weight."""
     missing_required_factor: Unit = 0.5
-    """The score is multiplied by this when a required group is missing."""
+    """The rule score is multiplied by this when a required group is missing. Without a text
+    model such an item never matches; with one, the blend decides."""
     groups: dict[GroupName, GroupSpec]
     required: tuple[GroupName, ...] = ()
     exclusions: ExclusionSpec = ExclusionSpec()
     entities: EntitiesSpec = EntitiesSpec()
     proximity: ProximitySpec = ProximitySpec()
     cross_border: CrossBorderSpec = CrossBorderSpec()
+    model: ModelSpec | None = None
 
     @field_validator("threshold")
     @classmethod

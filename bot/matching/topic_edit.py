@@ -56,3 +56,44 @@ def _replace(match: re.Match[str], *, value: float) -> str:
     if gap is not None:
         gap = " " * max(1, len(gap) + len(match.group(2)) - len(number))
     return match.group(1) + number + (gap or "")
+
+
+def set_model(
+    text: str, lines: Mapping[Loc, int], *, file: str, weight: float, sha256: str, path: str
+) -> str:
+    """`text` naming a text model: the `model:` section's weight and checksum replaced, or the
+    section appended when the topic has none. Every other byte stays."""
+    if ("model",) not in lines:
+        block = (
+            "\n# The text model blended with the rules (`narcowatch train --write` writes the\n"
+            "# file and these numbers; docs/topics.md explains the blend).\n"
+            f"model:\n  file: {file}\n  weight: {format_number(weight)}\n  sha256: {sha256}\n"
+        )
+        return text + ("" if text.endswith("\n") else "\n") + block
+    if lines.get(("model", "file")) is None:
+        raise ConfigError([Problem(path, lines[("model",)], "model: has no `file:` to keep")])
+    if lines[("model", "file")] == lines[("model",)]:
+        raise ConfigError(
+            [Problem(path, lines[("model",)], "write `model:` as a block, one key a line")]
+        )
+    changes: dict[Loc, float] = {}
+    if ("model", "weight") in lines:
+        changes[("model", "weight")] = weight
+    out = rewrite_numbers(text, lines, changes, path=path).splitlines(keepends=True)
+    digest_line = lines.get(("model", "sha256"))
+    if digest_line is not None:
+        pattern = re.compile(r"(?<![\w-])(sha256\s*:\s*)([0-9a-fA-F]{64}|null|~|\"[0-9a-f]*\")")
+        if len(pattern.findall(out[digest_line - 1])) != 1:
+            raise ConfigError(
+                [Problem(path, digest_line, "cannot rewrite 'sha256' here: expected one value")]
+            )
+        out[digest_line - 1] = pattern.sub(lambda m: m.group(1) + sha256, out[digest_line - 1])
+    else:
+        at = lines[("model", "file")] - 1
+        indent = out[at][: len(out[at]) - len(out[at].lstrip())]
+        out.insert(at + 1, f"{indent}sha256: {sha256}\n")
+    if ("model", "weight") not in lines:
+        at = lines[("model", "file")] - 1
+        indent = out[at][: len(out[at]) - len(out[at].lstrip())]
+        out.insert(at + 1, f"{indent}weight: {format_number(weight)}\n")
+    return "".join(out)

@@ -8,7 +8,6 @@ the data argues). The tuner never adds or removes terms: people write terms, it 
 
 from __future__ import annotations
 
-import hashlib
 import math
 from bisect import bisect_left
 from collections import Counter
@@ -16,13 +15,16 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.matching.crossval import FOLDS, Metrics, assign_folds, mean_f1, tally
 from bot.matching.engine import compile_topics
-from bot.matching.evaluate import Confusion, Labelled
+from bot.matching.evaluate import Labelled
+from bot.matching.model_fit import out_of_fold
 from bot.matching.spec import TopicSpec
 
 Loc = tuple[str | int, ...]
 
 THRESHOLD: Loc = ("threshold",)
+MODEL_WEIGHT: Loc = ("model", "weight")
 STEP_COST = 0.002
 """Mean F1 a one-step move must gain to be kept (about one item in three hundred)."""
 THRESHOLD_RANGE = 0.25
@@ -30,7 +32,6 @@ MIN_TERM_SUPPORT = 10
 """A term's weight is tuned only when it occurs in this many items."""
 MAX_TERM_KNOBS = 8
 PASSES = 2
-FOLDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +62,6 @@ class Knob:
         if self.relative:
             return abs(math.log(value / self.value)) / math.log(1.25)
         return abs(value - self.value) / self.step
-
-
-@dataclass(frozen=True, slots=True)
-class Metrics:
-    """Precision, recall and F1 per language and overall, of one set of verdicts."""
-
-    by_lang: dict[str, Confusion]
-    overall: Confusion
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +134,11 @@ def find_knobs(
     add(("proximity", "bonus"), "proximity.bonus", 0.0, 0.5, 0.05)
     add(("cross_border", "bonus"), "cross_border.bonus", 0.0, 0.5, 0.05)
     add(("exclusions", "penalty"), "exclusions.penalty", 0.0, 0.5, 0.05)
+    add(("cross_border", "country_evidence"), "cross_border.country_evidence", 0.0, 2.0, 0.25)
+    if spec.model is not None and spec.model.loaded is not None:
+        # The soft gate and the blend: fitted together with everything else.
+        add(MODEL_WEIGHT, "model.weight", 0.0, 1.0, 0.05)
+        add(("missing_required_factor",), "missing_required_factor", 0.0, 1.0, 0.05)
     support = term_support(spec, rows)
     terms: list[tuple[int, Loc, str]] = []
     for group, gspec in spec.groups.items():
@@ -166,22 +164,6 @@ def term_support(spec: TopicSpec, rows: Sequence[Labelled]) -> Counter[tuple[str
     return counts
 
 
-def assign_folds(rows: Sequence[Labelled], folds: int) -> list[int]:
-    """A fold per row, stratified by language and label, the same on every run."""
-    order = sorted(
-        range(len(rows)),
-        key=lambda i: (
-            rows[i].lang,
-            rows[i].label,
-            hashlib.sha256(rows[i].id.encode()).hexdigest(),
-        ),
-    )
-    fold = [0] * len(rows)
-    for position, i in enumerate(order):
-        fold[i] = position % folds
-    return fold
-
-
 @dataclass
 class Scores:
     """The scores of every row under one set of knob values, threshold aside."""
@@ -199,6 +181,8 @@ class Tuner:
     rows: Sequence[Labelled]
     knobs: Sequence[Knob]
     progress: Callable[[str], None] = lambda _message: None
+    probabilities: Sequence[float] | None = None
+    """The text model's out-of-fold probability per row, when the topic has a model."""
     _cache: dict[tuple[float, ...], Scores] = field(default_factory=dict)
 
     def scores(self, values: Mapping[Loc, float]) -> Scores:
@@ -207,10 +191,19 @@ class Tuner:
         if found is None:
             # With threshold 0 `matched` says whether the required groups are present; an
             # item then matches at threshold t when it is eligible and scores t or more.
+            # (spec_with leaves the text model out: these are the rules' scores.)
             spec = spec_with(self.spec, {**values, THRESHOLD: 0.0})
             matcher = compile_topics([spec])
             results = [matcher.score_for(row.item, spec.id) for row in self.rows]
             found = Scores([r.score for r in results], [r.matched for r in results])
+            if self.probabilities is not None and self.spec.model is not None:
+                # With a model the blend decides, and no item is cut by a missing group.
+                weight = values.get(MODEL_WEIGHT, self.spec.model.weight)
+                blended = [
+                    (1 - weight) * r + weight * p
+                    for r, p in zip(found.score, self.probabilities, strict=True)
+                ]
+                found = Scores(blended, [True] * len(blended))
             self._cache[key] = found
             if len(self._cache) % 50 == 0:
                 self.progress(f"{len(self._cache)} candidate settings scored")
@@ -268,20 +261,6 @@ def verdicts(spec: TopicSpec, rows: Sequence[Labelled]) -> list[bool]:
     return [matcher.score_for(row.item, spec.id).matched for row in rows]
 
 
-def tally(rows: Sequence[Labelled], matched: Sequence[bool]) -> Metrics:
-    by_lang: dict[str, Confusion] = {}
-    overall = Confusion()
-    for row, hit in zip(rows, matched, strict=True):
-        by_lang.setdefault(row.lang, Confusion()).add(row.label, hit)
-        overall.add(row.label, hit)
-    return Metrics(dict(sorted(by_lang.items())), overall)
-
-
-def mean_f1(metrics: Metrics) -> float:
-    judged = [c.f1 for c in metrics.by_lang.values() if c.tp + c.fn]
-    return sum(judged) / len(judged) if judged else metrics.overall.f1
-
-
 def tune(
     spec: TopicSpec,
     rows: Sequence[Labelled],
@@ -297,18 +276,28 @@ def tune(
     positives = sum(row.label for row in rows)
     folds = max(2, min(folds, positives, len(rows) - positives))
     knobs = find_knobs(spec, written, rows)
-    tuner = Tuner(spec, rows, knobs, progress=progress)
     fold_of = assign_folds(rows, folds)
+    probabilities = None
+    if spec.model is not None and spec.model.loaded is not None:
+        # The shipped model may have seen these very rows: judge the blend with models that
+        # did not (each row's probability from a model trained on the other folds).
+        progress(f"training {folds} text models for cross-validation")
+        probabilities = out_of_fold(rows, fold_of, folds)
+    tuner = Tuner(spec, rows, knobs, progress=progress, probabilities=probabilities)
     held_out: list[bool] = [False] * len(rows)
     for k in range(folds):
         progress(f"fold {k + 1} of {folds}")
         train = [i for i in range(len(rows)) if fold_of[i] != k]
-        test = [i for i in range(len(rows)) if fold_of[i] == k]
-        fitted = spec_with(spec, tuner.fit(train))
-        matcher = compile_topics([fitted])
-        for i in test:
-            held_out[i] = matcher.score_for(rows[i].item, spec.id).matched
-    before = tally(rows, verdicts(spec, rows))
+        fitted = tuner.fit(train)
+        scores = tuner.scores(fitted)
+        for i in range(len(rows)):
+            if fold_of[i] == k:
+                held_out[i] = scores.eligible[i] and scores.score[i] >= fitted[THRESHOLD] - 1e-12
+    if probabilities is None:
+        before = tally(rows, verdicts(spec, rows))
+    else:
+        now = tuner.scores({knob.loc: knob.value for knob in knobs})
+        before = tally(rows, [s >= spec.threshold - 1e-12 for s in now.score])
     after = tally(rows, held_out)
     gain = mean_f1(after) - mean_f1(before)
     changes: list[Change] = []

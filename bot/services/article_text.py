@@ -23,6 +23,10 @@ log = logging.getLogger("narcowatch.articles")
 FULL_TEXT_CHARS = 1500
 """A feed giving this much text already carries the article: its page is not fetched."""
 CACHE_SIZE = 4096
+TERSE_CHARS = 400
+"""Feed text shorter than this is a headline's sentence: the story is behind the link."""
+UNSURE = 0.3
+"""A text model this inclined towards relevant wants the whole story before deciding."""
 MAX_TITLE_CHARS = 1000
 """No headline is longer: an item with a longer title is not worth an article fetch."""
 
@@ -51,15 +55,24 @@ def wants_article(
     *,
     margin: float,
 ) -> bool:
-    """An unmatched item with a link and little text that nearly matched a topic, or whose
-    evidence for a topic is all in its headline (the body, if any, says nothing)."""
+    """Whether an unmatched item with a link and little text is worth its article page: it
+    nearly matched a topic; or its feed text is terse (a headline and a sentence, under
+    TERSE_CHARS) and says something of the topic (a term or an entity), since a lead sentence
+    alone rarely names both the drugs and the partners; or the topic's text model leans
+    towards relevant; or its evidence for a topic is all in its headline."""
     if not item.link or len(item.summary) + len(item.content) >= FULL_TEXT_CHARS:
         return False
+    terse = len(item.summary) + len(item.content) < TERSE_CHARS
     body_terms = {score.topic: bool(score.terms) for score in body_scores}
     for score in scores:
         if score.matched or score.topic not in thresholds:
             continue
         if score.score >= thresholds[score.topic] - margin:
+            return True
+        said = any(hit.group != "exclusion" for hit in score.terms) or bool(score.entities)
+        if terse and said:
+            return True
+        if score.model is not None and score.model.probability >= UNSURE:
             return True
         if score.terms and not body_terms.get(score.topic, False):
             return True

@@ -119,7 +119,8 @@ def test_agencies_of_two_countries_are_cooperation_without_a_cooperation_word(
 
 
 def test_an_entity_name_is_no_evidence_of_its_words(matcher: Matcher) -> None:
-    """UNODC's "Drugs" is not drug evidence: a piracy item of UNODC's is not a drug item."""
+    """UNODC's "Drugs" is not drug evidence, only its wider mandate counts (partly): a
+    piracy item of UNODC's is not a drug item."""
     result = score(
         matcher,
         "UN Office on Drugs and Crime trains Somali coastguards against piracy",
@@ -127,7 +128,25 @@ def test_an_entity_name_is_no_evidence_of_its_words(matcher: Matcher) -> None:
         "Somalia in maritime law enforcement to counter piracy.",
     )
     assert not result.matched
-    assert not any(r.startswith("drugs:") for r in result.reasons)
+    (drugs,) = [r for r in result.reasons if r.startswith("drugs:")]
+    assert drugs.startswith("drugs: UNODC (mandate) (evidence 0.5)")
+    assert not any(t.group == "drugs" for t in result.terms)
+
+
+def test_a_drug_control_body_acting_is_drug_evidence(matcher: Matcher) -> None:
+    """A body whose mandate is drug control counts for the drug side when it acts, though
+    the item names no drug: the INCB's report launched by two countries is relevant."""
+    result = score(
+        matcher,
+        "South Asia: Presentation of the annual report of the International Narcotics "
+        "Control Board",
+        "Officials of India and Bhutan presented the Board's annual report in New Delhi.",
+    )
+    assert result.matched
+    assert any(
+        r.startswith("drugs: International Narcotics Control Board (mandate)")
+        for r in result.reasons
+    )
 
 
 @pytest.mark.parametrize(

@@ -281,6 +281,26 @@ def score(topic: str, value: float, *, terms: bool = True, matched: bool = False
     return TopicScore(topic=topic, score=value, matched=matched, terms=hits)
 
 
+def exclusion(topic: str, value: float) -> TopicScore:
+    from bot.core.models import TermHit
+
+    return TopicScore(
+        topic=topic, score=value, matched=False, terms=(TermHit("pharmacy", "exclusion", 1),)
+    )
+
+
+def modelled(topic: str, value: float, *, probability: float) -> TopicScore:
+    from bot.core.models import ModelPart, TermHit
+
+    return TopicScore(
+        topic=topic,
+        score=value,
+        matched=False,
+        terms=(TermHit("zebra", "animals", 1),),
+        model=ModelPart(probability=probability, added=0.0),
+    )
+
+
 @pytest.mark.parametrize(
     ("item", "scores", "body", "wanted"),
     [
@@ -288,10 +308,40 @@ def score(topic: str, value: float, *, terms: bool = True, matched: bool = False
         (Item("t", link="http://x/a", summary="s"), [score("zoo", 0.4)], [score("zoo", 0.2)], True),
         # far below, but the evidence is all in the headline
         (Item("t", link="http://x/a"), [score("zoo", 0.1)], [score("zoo", 0, terms=False)], True),
-        # far below, with body evidence: the article would not change much
+        # far below, with body evidence in a summary of some length: the article would not
+        # change much
+        (
+            Item("t", link="http://x/a", summary="s " * 250),
+            [score("zoo", 0.1)],
+            [score("zoo", 0.1)],
+            False,
+        ),
+        # far below, but terse (a headline and a sentence) and saying something of the topic:
+        # the story is behind the link
+        (
+            Item("t", link="http://x/a", summary="s " * 150),
+            [score("zoo", 0.1)],
+            [score("zoo", 0.1)],
+            True,
+        ),
+        # terse, but only an exclusion term (the other sense of the words) found
         (
             Item("t", link="http://x/a", summary="s"),
+            [exclusion("zoo", 0.0)],
+            [exclusion("zoo", 0.0)],
+            False,
+        ),
+        # a summary of some length, but the text model leans towards relevant
+        (
+            Item("t", link="http://x/a", summary="s " * 250),
+            [modelled("zoo", 0.2, probability=0.6)],
             [score("zoo", 0.1)],
+            True,
+        ),
+        # ... and not when it leans away
+        (
+            Item("t", link="http://x/a", summary="s " * 250),
+            [modelled("zoo", 0.2, probability=0.1)],
             [score("zoo", 0.1)],
             False,
         ),
@@ -308,8 +358,9 @@ def score(topic: str, value: float, *, terms: bool = True, matched: bool = False
 def test_which_items_get_their_article_read(
     item: Item, scores: list[TopicScore], body: list[TopicScore], wanted: bool
 ) -> None:
-    """Near the threshold (within the margin) or evidence only in the headline, with a link
-    and little text, and not matched yet."""
+    """Near the threshold (within the margin), terse text saying something of the topic, a
+    text model leaning towards relevant, or evidence only in the headline; with a link and
+    little text, and not matched yet."""
     assert wants_article(item, scores, body, {"zoo": 0.5}, margin=0.15) is wanted
 
 

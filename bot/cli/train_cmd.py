@@ -1,0 +1,182 @@
+"""`narcowatch train`: fit a topic's text model to labelled items and feedback; write it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from bot import __version__
+from bot.cli.common import config_option, config_path, exits_on_bad_input
+from bot.cli.files import replace_files
+from bot.cli.matching_cmds import read_labelled
+from bot.cli.tune_cmd import MIN_ITEMS, feedback_rows, topic_file
+from bot.errors import InputError
+
+if TYPE_CHECKING:
+    from bot.matching.crossval import Metrics
+    from bot.matching.evaluate import Confusion
+    from bot.matching.model_fit import TrainResult
+
+
+def _cells(c: Confusion) -> str:
+    return f"{c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f}"
+
+
+def format_result(result: TrainResult, *, sources: str) -> str:
+    """Figures per language: the topic as it stands, the rules alone, and with the new model
+    (cross-validated); then the numbers that go with the model."""
+    columns = [("as it stands", result.before), ("rules alone", result.rules)]
+    columns.append(("with the new model (cv)", result.after))
+    head = "".join(f"   {name:>20}" for name, _ in columns)
+    sub = "".join(f"   {'P':>6} {'R':>6} {'F1':>6}" for _ in columns)
+
+    def row(name: str, pick: Any) -> str:
+        return f"{name:<8}" + "".join(f"   {_cells(pick(m))}" for _, m in columns)
+
+    def by_lang(lang: str) -> Any:
+        return lambda m: m.by_lang[lang]
+
+    metrics: Metrics = result.before
+    lines = [
+        f"topic: {result.topic}; {result.items} labelled items ({sources}); "
+        f"{result.folds}-fold cross-validation, each item judged by a model that never saw it",
+        f"{'':<8}{head}",
+        f"{'':<8}{sub}",
+        *(row(lang, by_lang(lang)) for lang in metrics.by_lang),
+        row("overall", lambda m: m.overall),
+        "",
+        f"blend fitted on all items: score = {1 - result.weight:.2f} x rules + "
+        f"{result.weight:.2f} x model; threshold {result.threshold:.2f}",
+        f"model: {int((result.fitted.weights != 0).sum())} non-zero weights over "
+        f"2^{result.fitted.bits} hashed features",
+    ]
+    return "\n".join(lines)
+
+
+def provenance(
+    result: TrainResult, *, files: list[tuple[str, bytes, int]], feedback: int, model: bytes
+) -> dict[str, Any]:
+    """Where the model came from: the command, the files (size, checksum, items) and the
+    cross-validated figures. Never the items' text."""
+
+    def figures(m: Metrics) -> dict[str, Any]:
+        def one(c: Confusion) -> dict[str, Any]:
+            return {
+                "precision": round(c.precision, 3),
+                "recall": round(c.recall, 3),
+                "f1": round(c.f1, 3),
+                "items": c.tp + c.fp + c.fn + c.tn,
+            }
+
+        return {"overall": one(m.overall), **{lang: one(c) for lang, c in m.by_lang.items()}}
+
+    return {
+        "topic": result.topic,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "program": f"narcowatch {__version__}",
+        "command": " ".join(["narcowatch", "train", *sys.argv[2:]]),
+        "files": [
+            {
+                "path": name,
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "items": items,
+            }
+            for name, data, items in files
+        ],
+        "feedback_verdicts": feedback,
+        "items": result.items,
+        "model": {
+            "sha256": hashlib.sha256(model).hexdigest(),
+            "bits": result.fitted.bits,
+            "non_zero_weights": int((result.fitted.weights != 0).sum()),
+        },
+        "blend": {"weight": result.weight, "threshold": result.threshold},
+        "cross_validated": {
+            "folds": result.folds,
+            "as_it_stood": figures(result.before),
+            "rules_alone": figures(result.rules),
+            "with_model": figures(result.after),
+        },
+    }
+
+
+@click.command("train")
+@click.argument("sources", nargs=-1, metavar="FILE...")
+@click.option("--feedback", is_flag=True, help="Also learn from subscribers' stored verdicts.")
+@click.option("--topic", "topic_id", default=None, help="Topic to train (default: the first).")
+@click.option(
+    "--write", is_flag=True, help="Write the model beside the topic file and name it there."
+)
+@config_option
+@exits_on_bad_input
+def train(
+    sources: tuple[str, ...],
+    feedback: bool,
+    topic_id: str | None,
+    write: bool,
+    config_file: str | None,
+) -> None:
+    """Fit a topic's text model to labelled items by cross-validation (see docs/topics.md)."""
+    from bot.matching import load_topic
+    from bot.matching.model_fit import train as fit
+    from bot.matching.textmodel import encode
+    from bot.matching.topic_edit import rewrite_numbers, set_model
+    from bot.settings import load_settings
+
+    if not sources and not feedback:
+        raise InputError("train needs FILE... of labelled items, or --feedback")
+    settings = load_settings(config_path(config_file), env=os.environ)
+    path, spec, doc = topic_file(settings, topic_id)
+    original = path.read_text(encoding="utf-8")
+    files: list[tuple[str, bytes, int]] = []
+    rows = []
+    for source in sources:
+        labelled = read_labelled(source)
+        data = Path(source).read_bytes() if source != "-" else b""
+        files.append((source, data, len(labelled)))
+        rows += labelled
+    judged = feedback_rows(settings, spec.id) if feedback else []
+    rows += judged
+    positives = sum(row.label for row in rows)
+    if len(rows) < MIN_ITEMS or positives < 2 or len(rows) - positives < 2:
+        raise InputError(
+            f"train needs at least {MIN_ITEMS} labelled items with two or more of each label "
+            f"(got {len(rows)}: {positives} relevant, {len(rows) - positives} not)"
+        )
+    described = f"{len(rows) - len(judged)} from files, {len(judged)} from feedback"
+    result = fit(spec, rows, progress=lambda m: click.echo(m, err=True))
+    click.echo(format_result(result, sources=described))
+    model_name = spec.model.file if spec.model else f"{path.stem}.model.npz"
+    model_path = path.parent / model_name
+    if not write:
+        click.echo(f"not written; --write writes {model_path} and names it in {path}")
+        return
+    model = encode(result.fitted.bits, result.fitted.bias, result.fitted.weights)
+    digest = hashlib.sha256(model).hexdigest()
+    if path.read_text(encoding="utf-8") != original:
+        raise InputError(f"{path} changed while the model was trained: run train again")
+    changed = rewrite_numbers(
+        original, doc.lines, {("threshold",): result.threshold}, path=str(path)
+    )
+    changed = set_model(
+        changed, doc.lines, file=model_name, weight=result.weight, sha256=digest, path=str(path)
+    )
+    facts = provenance(result, files=files, feedback=len(judged), model=model)
+    record = model_path.with_suffix(".json")
+    replace_files(
+        {
+            model_path: model,
+            record: (json.dumps(facts, indent=2, ensure_ascii=False) + "\n").encode(),
+            path: changed.encode("utf-8"),
+        },
+        check=lambda: load_topic(path, env=os.environ),
+    )
+    click.echo(f"wrote {model_path} ({len(model):,} bytes), {record}, and {path}")

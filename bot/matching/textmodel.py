@@ -1,0 +1,164 @@
+"""The text model of a topic: a logistic regression over hashed text features, its blend with
+the rule score, and which of the item's own phrases pushed it. Plain numbers, no text.
+
+A model is data, like a topic file: `encode`/`decode` turn it into the bytes of a `.npz` file
+(numpy arrays only, loaded without pickle) and back; predicting touches nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.core.models import MODEL_REASON
+from bot.matching.textfeatures import FEATURE_VERSION, TextFeatures, text_features
+
+FORMAT = 1
+"""Version of the file layout (the arrays and their meaning)."""
+PHRASES = 3
+"""Phrases named in an explanation."""
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used, and why."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TextModel:
+    """Weights over 2**bits hashed features and a bias; P(relevant) = sigmoid(bias + w.x)."""
+
+    bits: int
+    bias: float
+    weights: npt.NDArray[np.float32]
+    digest: str
+    """sha256 of the file the model came from: what `==` compares (arrays do not compare)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TextModel) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def features(self, text: str) -> TextFeatures:
+        """The features of a folded text as this model hashes them."""
+        return text_features(text, bits=self.bits)
+
+    def probability(self, found: TextFeatures) -> float:
+        """P(relevant) from the text alone."""
+        if not len(found.ids):
+            return _sigmoid(self.bias)
+        logit = self.bias + float(self.weights[found.ids].sum(dtype=np.float64)) * found.value
+        return _sigmoid(logit)
+
+    def phrases(self, found: TextFeatures, text: str, *, up: bool) -> list[str]:
+        """The item's phrases that pushed the probability most up (or down), strongest first."""
+        if not len(found.ids):
+            return []
+        push = self.weights[found.ids] if up else -self.weights[found.ids]
+        order = np.argsort(-push, kind="stable")[: 4 * PHRASES]
+        said: list[str] = []
+        for i in order.tolist():
+            if push[i] <= 0 or len(said) == PHRASES:
+                break
+            phrase = " ".join(text[found.starts[i] : found.stops[i]].split())
+            if _telling(phrase) and phrase not in said:
+                said.append(phrase)
+        return said
+
+
+def _telling(phrase: str) -> bool:
+    """Whether a phrase is worth showing: not a short function word ("to", "и") or a number."""
+    if not phrase or phrase.isdigit():
+        return False
+    return len(phrase) >= 2 if phrase[0] >= "\u2e80" else len(phrase) >= 4
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+@dataclass(frozen=True, slots=True)
+class Blend:
+    """What the model did to one item's score."""
+
+    probability: float
+    score: float
+    """The blended score: (1 - weight) x rules + weight x probability."""
+    added: float
+    """score minus the rule score (negative when the model pulled it down)."""
+    phrases: tuple[str, ...]
+
+    def reason(self) -> str:
+        """The line an explanation shows, e.g. `text model +0.21 ("anti drug", "jointly")`."""
+        quoted = ", ".join(f"“{p}”" for p in self.phrases)
+        said = f" ({quoted})" if quoted else ""
+        return f"{MODEL_REASON}{self.added:+.2f}{said}: P(relevant) {self.probability:.2f}"
+
+
+def blend(model: TextModel, text: str, rule_score: float, weight: float) -> Blend:
+    """The rule score blended with the model's probability, and the phrases behind the change."""
+    found = model.features(text)
+    probability = model.probability(found)
+    score = (1.0 - weight) * rule_score + weight * probability
+    added = score - rule_score
+    phrases = model.phrases(found, text, up=added >= 0) if abs(added) >= 0.005 else []
+    return Blend(probability, score, added, tuple(phrases))
+
+
+def encode(model_bits: int, bias: float, weights: npt.NDArray[np.float32]) -> bytes:
+    """The `.npz` bytes of a model: the non-zero weights by bucket, and the numbers to read them."""
+    buckets = np.flatnonzero(weights).astype(np.uint32)
+    out = io.BytesIO()
+    np.savez_compressed(
+        out,
+        format=np.array(FORMAT),
+        feature_version=np.array(FEATURE_VERSION),
+        bits=np.array(model_bits),
+        bias=np.array(bias, dtype=np.float64),
+        buckets=buckets,
+        weights=weights[buckets].astype(np.float32),
+    )
+    return out.getvalue()
+
+
+def decode(data: bytes) -> TextModel:
+    """A model from `.npz` bytes; ModelFileError when they are not one this program reads."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            fields = {name: arrays[name] for name in arrays.files}
+    except (ValueError, OSError, EOFError) as exc:
+        raise ModelFileError(f"not a model file (.npz of numbers): {exc}") from exc
+    missing = {"format", "feature_version", "bits", "bias", "buckets", "weights"} - set(fields)
+    if missing:
+        raise ModelFileError(f"not a model file: no {', '.join(sorted(missing))}")
+    if int(fields["format"]) != FORMAT:
+        raise ModelFileError(
+            f"model file format {int(fields['format'])}, this program reads {FORMAT}"
+        )
+    if int(fields["feature_version"]) != FEATURE_VERSION:
+        raise ModelFileError(
+            f"model trained on features of version {int(fields['feature_version'])}, this "
+            f"program makes version {FEATURE_VERSION}: train it again (narcowatch train --write)"
+        )
+    bits = int(fields["bits"])
+    if not 8 <= bits <= 24:
+        raise ModelFileError(f"model has {bits} feature bits; 8 to 24 are allowed")
+    buckets, values = fields["buckets"], fields["weights"]
+    if buckets.shape != values.shape or buckets.ndim != 1:
+        raise ModelFileError("model buckets and weights differ in shape")
+    if len(buckets) and int(buckets.max()) >= 1 << bits:
+        raise ModelFileError("model has a bucket beyond its feature bits")
+    if not np.isfinite(values).all() or not math.isfinite(float(fields["bias"])):
+        raise ModelFileError("model has a weight that is not a finite number")
+    weights = np.zeros(1 << bits, dtype=np.float32)
+    weights[buckets.astype(np.int64)] = values
+    digest = hashlib.sha256(data).hexdigest()
+    return TextModel(bits=bits, bias=float(fields["bias"]), weights=weights, digest=digest)
