@@ -60,7 +60,9 @@ class TextModel:
         if not len(found.ids):
             return []
         push = self.weights[found.ids] if up else -self.weights[found.ids]
-        order = np.argsort(-push, kind="stable")[: 4 * PHRASES]
+        wanted = 4 * PHRASES  # a few spare: repeats and short words are skipped
+        order = np.argpartition(-push, wanted)[:wanted] if len(push) > wanted else push.argsort()
+        order = order[np.argsort(-push[order], kind="stable")]
         said: list[str] = []
         for i in order.tolist():
             if push[i] <= 0 or len(said) == PHRASES:
