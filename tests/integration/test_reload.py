@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
+import re
 import signal
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import DEFAULT_TOPIC, free_port, start_cli, write_config
+from tests.support.cli import copy_default_topic, free_port, start_cli, write_config
 from tests.support.feedserver import feed_server, rss_feed
 
 pytestmark = pytest.mark.slow
@@ -43,8 +43,7 @@ async def wait_for_text(path: Path, text: str, deadline_s: float = 20) -> str:
 async def test_sighup_applies_a_changed_topic_and_rejects_a_broken_one(tmp_path: Path) -> None:
     """A broken topic file on SIGHUP is logged and ignored (alerts keep the old topic); a valid
     change applies to the next items without a restart."""
-    topic = tmp_path / "topic.yaml"
-    shutil.copy(DEFAULT_TOPIC, topic)
+    topic = copy_default_topic(tmp_path)
     original = topic.read_text(encoding="utf-8")
     async with feed_server() as server:
         url = server.add_feed("/feed.xml", rss_feed(2, prefix="old"), etag='"v0"')
@@ -60,7 +59,9 @@ async def test_sighup_applies_a_changed_topic_and_rejects_a_broken_one(tmp_path:
         try:
             await wait_for_text(err, "poll.done")
 
-            topic.write_text(original.replace("threshold: 0.5", "threshold: [oops"), "utf-8")
+            broken = re.sub(r"(?m)^threshold: [0-9.]+", "threshold: [oops", original)
+            assert broken != original
+            topic.write_text(broken, "utf-8")
             daemon.send_signal(signal.SIGHUP)
             rejected = await wait_for_text(err, "reload.rejected")
             assert str(topic) in rejected

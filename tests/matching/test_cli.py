@@ -52,7 +52,12 @@ def test_score_reads_json_lines_and_writes_one_line_per_item(config: Path) -> No
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a1", "2"]
     first = rows[0]
-    assert set(first) == {"id", "topic", "score", "matched", "terms", "entities", "reasons"}
+    spec_keys = {"id", "topic", "score", "matched", "terms", "entities", "reasons"}
+    assert spec_keys <= set(first)
+    # Fields of their own (SPEC 3.7): what the text model added, and why.
+    assert set(first) - spec_keys == {"text_model"}
+    assert set(first["text_model"]) == {"probability", "added", "phrases"}
+    assert any(r.startswith("text model ") for r in first["reasons"])
     assert first["topic"] == "drug-control-cooperation"
     assert first["matched"] is True
     assert rows[1]["matched"] is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,6 +23,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def copy_default_topic(folder: Path) -> Path:
+    """The default topic file copied into `folder` with its text model beside it."""
+    for path in DEFAULT_TOPIC.parent.glob(f"{DEFAULT_TOPIC.stem}*"):
+        shutil.copy(path, folder / path.name)
+    return folder / DEFAULT_TOPIC.name
 
 
 def write_config(
