@@ -16,7 +16,11 @@ from bot.settings.yamlsource import Loc, YamlDocument, read_yaml, validate_docum
 
 def load_topic(path: Path, *, env: Mapping[str, str]) -> TopicSpec:
     """A validated topic, or ConfigError naming every problem with its file and line."""
-    doc = read_yaml(path, env=env)
+    return topic_from_document(read_yaml(path, env=env))
+
+
+def topic_from_document(doc: YamlDocument) -> TopicSpec:
+    """The validated topic of a parsed topic file, or ConfigError naming every problem."""
     spec = validate_document(TopicSpec, doc)
     problems = check_topic(spec, doc)
     if problems:
