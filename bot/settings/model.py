@@ -142,9 +142,11 @@ class ReloadSettings(Frozen):
 
     watch: bool = True
     check_every: Seconds = Field(default=2.0, ge=0.1, le=3600.0)
-    """A stat of each file this often: works on mounted folders, where inotify may not fire."""
+    """Each file read and hashed this often: works on mounted folders, where inotify may not
+    fire."""
     debounce: Seconds = Field(default=1.0, ge=0.0, le=600.0)
-    """Files must stay unchanged this long before a change applies (editors write in bursts)."""
+    """The same content on two checks this far apart before a change applies (editors write in
+    bursts; a writer may pause)."""
 
 
 class Settings(Frozen):
