@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from bot.core.redaction import url_without_password
 from bot.settings.units import parse_duration, parse_size
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
@@ -167,7 +168,7 @@ class Settings(Frozen):
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
             raise ValueError(
-                f"{value!r} is not a supported database URL "
+                f"{url_without_password(value)!r} is not a supported database URL "
                 "(sqlite:///path.db, postgresql://user@host:port/db)"
             )
         return value
