@@ -130,3 +130,22 @@ async def test_quiet_takes_a_zone_name_in_any_case(
     chat = tg_store.get_chat(64)
     assert chat is not None
     assert (chat.quiet_start, chat.quiet_end, chat.timezone) == (1320, 420, "Europe/Berlin")
+
+
+async def test_forged_mute_source_buttons_store_nothing(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """A mute button for a source id that no source has is answered as stale and stores
+    nothing, however many are pressed; the real button still mutes."""
+    add_chat(tg_store, 65)
+    source = add_source(tg_store)
+    forged = [source + 1, source + 1000, 2**31, 2**40]
+    for source_id in forged * 5:
+        await fake.press(f"ms:{source_id}", chat_id=65)
+    await fake.wait_for(lambda s: len(fake.callback_answers) >= len(forged) * 5)
+    assert all("no longer works" in a.get("text", "") for a in fake.callback_answers)
+    assert tg_store.get_chat(65).muted_sources == ()  # type: ignore[union-attr]
+    await fake.press(f"ms:{source}", chat_id=65)
+    await fake.wait_for(lambda s: len(fake.callback_answers) > len(forged) * 5)
+    assert "Muted" in fake.callback_answers[-1]["text"]
+    assert tg_store.get_chat(65).muted_sources == (source,)  # type: ignore[union-attr]
