@@ -7,9 +7,9 @@ in a folder mounted into a container, where change events do not always cross th
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import logging
-import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +18,11 @@ from bot.core.render import tg_length
 
 log = logging.getLogger("narcowatch.reload")
 
-Signature = tuple[tuple[str, int, int, int] | tuple[str], ...]
-"""Per file: (path, mtime_ns, size, inode), or (path,) when it cannot be read."""
+FileMark = tuple[str, str, bool] | tuple[str]
+"""Per file: (path, sha256 of its bytes, whether it is empty or ends with a newline), or
+(path,) when it cannot be read."""
+
+Signature = tuple[FileMark, ...]
 
 Reload = Callable[[], Awaitable[list[str]]]
 """Re-reads and applies the config; returns its problems (empty when applied)."""
@@ -27,18 +30,30 @@ Reload = Callable[[], Awaitable[list[str]]]
 Notify = Callable[[Sequence[str]], Awaitable[bool]]
 """Tells the admins; False when it should be tried again later."""
 
+CUT_OFF_WAIT_S = 10.0
+"""How long a changed file without a final newline must stay the same before it applies: a
+write in progress usually stops mid-line; an editor that writes no final newline waits this."""
+
 
 def file_signature(paths: Sequence[Path]) -> Signature:
-    """What changes when any of the files is written, replaced (atomic rename) or removed."""
-    marks: list[tuple[str, int, int, int] | tuple[str]] = []
+    """What changes when any of the files' content changes, however it was written, or when
+    one is removed."""
+    marks: list[FileMark] = []
     for path in paths:
         try:
-            stat = os.stat(path)
+            data = path.read_bytes()
         except OSError:
             marks.append((str(path),))
             continue
-        marks.append((str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino))
+        whole = not data or data.endswith(b"\n")
+        marks.append((str(path), hashlib.sha256(data).hexdigest(), whole))
     return tuple(marks)
+
+
+def looks_cut_off(current: Signature, applied: Signature | None) -> list[str]:
+    """The changed files that end mid-line: probably still being written."""
+    before = set(applied or ())
+    return [mark[0] for mark in current if mark not in before and len(mark) == 3 and not mark[2]]
 
 
 NOTICE_LIMIT = 3500
@@ -60,20 +75,23 @@ def rejected_message(problems: Sequence[str]) -> str:
 
 @dataclass
 class ConfigWatcher:
-    """Each tick compares the files' stat with the last applied one; a change that has settled
-    for `debounce` seconds is reloaded once, whether it validates or not (a broken file is
-    reported once, and again only after a further edit)."""
+    """Each tick compares the files' content with the last applied one; a change seen the same
+    on two ticks `debounce` seconds apart (`cut_off_wait_s` when a changed file ends mid-line)
+    is reloaded once, whether it validates or not (a broken file is reported once, and again
+    only after a further edit)."""
 
     files: Callable[[], Sequence[Path]]
     """The files to watch: the main config and the topic files it lists right now."""
     reload: Reload
     clock: Callable[[], float]
     debounce_s: float = 1.0
+    cut_off_wait_s: float = CUT_OFF_WAIT_S
     enabled: Callable[[], bool] = lambda: True
     notify: Notify | None = None
     applied: Signature | None = None
     _pending: Signature | None = None
     _pending_since: float = 0.0
+    _held: Signature | None = None
     _untold: list[str] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -101,11 +119,21 @@ class ConfigWatcher:
             self._pending = None
             return False
         if current != self._pending:
-            # A new write: wait until the burst has settled.
+            # A new write: wait until the same content is seen again, `debounce` later.
             self._pending, self._pending_since = current, now
             if self.debounce_s > 0:
                 return False
-        if now - self._pending_since < self.debounce_s:
+        waited = now - self._pending_since
+        if waited < self.debounce_s:
+            return False
+        cut_off = looks_cut_off(current, self.applied)
+        if cut_off and waited < max(self.cut_off_wait_s, self.debounce_s):
+            if self._held != current:
+                self._held = current
+                log.info(
+                    "reload.held",
+                    extra={"files": cut_off, "why": "no final newline: still being written?"},
+                )
             return False
         changed = [mark[0] for mark in current if mark not in (self.applied or ())]
         log.info("reload.files_changed", extra={"files": changed})
@@ -114,9 +142,10 @@ class ConfigWatcher:
         if [str(path) for path in files] != [mark[0] for mark in current]:
             # The config now lists other topic files: watch those from here on.
             current = await asyncio.to_thread(file_signature, files)
-        # The stat taken before reading: a write during the reload is seen on the next tick.
+        # The content seen before reading: a write during the reload is seen on the next tick.
         self.applied = current
         self._pending = None
+        self._held = None
         if problems:
             self._untold = [rejected_message(problems)]
             await self._tell_untold()

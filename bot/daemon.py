@@ -446,6 +446,7 @@ async def attach_telegram(
             reload=reload,
             on_delivery=on_delivery,
             source_interval_s=settings.polling.interval,
+            discovery_budget_s=tuning.discovery_budget_s,
             receive_updates=leader,
             options=DeliveryOptions(
                 link_previews=settings.telegram.link_previews,

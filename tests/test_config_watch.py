@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -128,3 +129,53 @@ async def test_switched_off_it_reloads_nothing(tmp_path: Path) -> None:
     topic.write_text("a: 22\n", encoding="utf-8")
     assert not await watcher.tick()
     assert reloads.calls == 0
+
+
+async def test_an_in_place_write_of_the_same_size_and_mtime_is_a_change(tmp_path: Path) -> None:
+    """An editor that writes in place within one mtime tick (or a mount with coarse times)
+    leaves size, inode and mtime as they were: the content still shows the change."""
+    topic = tmp_path / "topic.yaml"
+    topic.write_text("threshold: 0.5\n", encoding="utf-8")
+    before = topic.stat()
+    clock, reloads = Clock(), Reloads()
+    watcher = ConfigWatcher(files=lambda: [topic], reload=reloads, clock=clock, debounce_s=1.0)
+    await watcher.start()
+    with topic.open("r+", encoding="utf-8") as stream:
+        stream.write("threshold: 0.7\n")
+    os.utime(topic, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert topic.stat().st_ino == before.st_ino
+    assert not await watcher.tick()  # seen once: not settled yet
+    clock.now += 1.5
+    assert await watcher.tick()
+    assert reloads.calls == 1
+
+
+async def test_a_file_cut_off_mid_line_waits_until_it_is_finished(tmp_path: Path) -> None:
+    """A topic whose writer paused mid-line (valid YAML, but cut short) is not reloaded while
+    it stays so; finished, it is reloaded once. One cut off for `cut_off_wait_s` is applied."""
+    topic = tmp_path / "topic.yaml"
+    full = "threshold: 0.5\nterms:\n  - unicorn\n  - zebracorn\n"
+    topic.write_text("threshold: 0.5\n", encoding="utf-8")
+    clock, reloads = Clock(), Reloads()
+    watcher = ConfigWatcher(
+        files=lambda: [topic], reload=reloads, clock=clock, debounce_s=1.0, cut_off_wait_s=10.0
+    )
+    await watcher.start()
+    topic.write_text(full[: full.index("zebracorn") + 4], encoding="utf-8")  # "- zebr"
+    for _ in range(5):
+        assert not await watcher.tick()
+        clock.now += 1.5
+    assert reloads.calls == 0
+    topic.write_text(full, encoding="utf-8")
+    assert not await watcher.tick()
+    clock.now += 1.5
+    assert await watcher.tick()
+    assert reloads.calls == 1
+
+    topic.write_text("threshold: 0.6", encoding="utf-8")  # an editor without a final newline
+    assert not await watcher.tick()
+    clock.now += 5
+    assert not await watcher.tick()
+    clock.now += 5.5
+    assert await watcher.tick()
+    assert reloads.calls == 2

@@ -16,6 +16,7 @@ import click
 from bot.cli.common import config_option, config_path, exits_on_bad_input
 from bot.cli.source_report import SELECTOR_KEYS, Preview, print_preview
 from bot.core.models import FetchRequest, HtmlSelectors
+from bot.core.sanitize import clean_line, escape_controls
 from bot.errors import FetchError, InputError, ParseError
 
 if TYPE_CHECKING:
@@ -236,22 +237,23 @@ def add_source(
     try:
         discovery = asyncio.run(discover())
     except FetchError as exc:
-        click.echo(f"not added: {exc}", err=True)
+        click.echo(escape_controls(f"not added: {exc}"), err=True)
         sys.exit(EXIT_NO_ITEMS)
     found = discovery.feed
     if found is None:
-        click.echo(f"not added: no feed found at {url}", err=True)
+        click.echo(escape_controls(f"not added: no feed found at {url}"), err=True)
         for tried, why in discovery.tried:
-            click.echo(f"  tried {tried}: {why}", err=True)
+            click.echo(escape_controls(f"  tried {tried}: {why}"), err=True)
         sys.exit(EXIT_NO_ITEMS)
-    chosen_name = (name or found.parsed.title or urlsplit(found.url).hostname or found.url)[:200]
+    title = clean_line(name or found.parsed.title or "")  # as /addsource stores it
+    chosen_name = (title or urlsplit(found.url).hostname or found.url)[:200]
     store = open_migrated_store(settings)
     try:
         known = list_sources(store.engine)
         taken = {s.url for s in known} | {s.config_url for s in known if s.config_url}
         taken |= {s.url for s in settings.sources}
         if found.url in taken:
-            click.echo(f"not added: {found.url} is already a source", err=True)
+            click.echo(escape_controls(f"not added: {found.url} is already a source"), err=True)
             sys.exit(EXIT_NO_ITEMS)
         spec = SourceSpec(
             name=chosen_name, url=found.url, interval_s=interval_s, topics=wanted_topics
@@ -263,9 +265,12 @@ def add_source(
         click.echo(f"not added: a source named {chosen_name!r} exists already", err=True)
         sys.exit(EXIT_NO_ITEMS)
     if found.how != "the URL itself":
-        click.echo(f"feed found: {found.url} ({found.how})")
+        click.echo(escape_controls(f"feed found: {found.url} ({found.how})"))
     click.echo(
-        f"added source {new_id}: {chosen_name!r} {found.url} ({len(found.parsed.items)} items now)"
+        escape_controls(
+            f"added source {new_id}: {chosen_name!r} {found.url} "
+            f"({len(found.parsed.items)} items now)"
+        )
     )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot.core.models import FetchResult, HtmlSelectors, ParsedFeed
+from bot.core.sanitize import escape_controls
 from bot.parse.articles import ArticleList
 
 if TYPE_CHECKING:
@@ -96,8 +97,15 @@ def _verdict_json(verdict: ItemVerdict) -> dict[str, Any]:
 
 
 def print_preview(preview: Preview) -> None:
-    """The preview for a human: HTTP facts, what was found and how, each item's verdict."""
-    echo = click.echo
+    """The preview for a human: HTTP facts, what was found and how, each item's verdict.
+
+    Every text from the network (URLs, headers, titles, error messages) is shown with its
+    control characters escaped: a feed must not write escape sequences to the terminal.
+    """
+
+    def echo(line: str) -> None:
+        click.echo(escape_controls(line))
+
     echo(f"source: {preview.name or '(not in config)'}  {preview.requested}")
     result = preview.result
     if result is not None:

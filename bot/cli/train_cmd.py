@@ -14,7 +14,7 @@ import click
 
 from bot import __version__
 from bot.cli.common import config_option, config_path, exits_on_bad_input
-from bot.cli.files import replace_files
+from bot.cli.file_writes import replace_files
 from bot.cli.matching_cmds import read_labelled
 from bot.cli.tune_cmd import MIN_ITEMS, feedback_rows, topic_file
 from bot.errors import InputError
@@ -134,8 +134,8 @@ def train(
     if not sources and not feedback:
         raise InputError("train needs FILE... of labelled items, or --feedback")
     settings = load_settings(config_path(config_file), env=os.environ)
-    path, spec, doc = topic_file(settings, topic_id)
-    original = path.read_text(encoding="utf-8")
+    topic = topic_file(settings, topic_id)
+    path, spec, doc, original = topic.path, topic.spec, topic.doc, topic.text
     files: list[tuple[str, bytes, int]] = []
     rows = []
     for source in sources:

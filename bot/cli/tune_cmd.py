@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ import click
 
 from bot.cli.common import config_option, config_path, exits_on_bad_input
 from bot.cli.matching_cmds import read_labelled
-from bot.errors import ConfigError, InputError
+from bot.errors import ConfigError, InputError, Problem
 
 if TYPE_CHECKING:
     from bot.matching.evaluate import Confusion, Labelled
@@ -23,16 +24,32 @@ if TYPE_CHECKING:
 MIN_ITEMS = 10
 
 
-def topic_file(settings: Settings, topic_id: str | None) -> tuple[Path, TopicSpec, YamlDocument]:
-    """The file, spec and parsed document of the chosen topic (default: the first)."""
-    from bot.matching import load_topic
-    from bot.settings.yamlsource import read_yaml
+@dataclass(frozen=True)
+class TopicFile:
+    """A topic file as read once: its text, the document parsed from it, the topic it gives."""
+
+    path: Path
+    text: str
+    doc: YamlDocument
+    spec: TopicSpec
+
+
+def topic_file(settings: Settings, topic_id: str | None) -> TopicFile:
+    """The chosen topic's file (default: the first), read once: the spec, the line map and the
+    text a later rewrite starts from all come from the same bytes."""
+    from bot.matching.loader import topic_from_document
+    from bot.settings.yamlsource import parse_yaml
 
     known = []
     for path in settings.topics:
-        spec = load_topic(path, env=os.environ)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError([Problem(str(path), None, f"cannot read file: {exc}")]) from exc
+        doc = parse_yaml(text, path=str(path), env=os.environ)
+        spec = topic_from_document(doc)
         if topic_id is None or spec.id == topic_id:
-            return path, spec, read_yaml(path, env=os.environ)
+            return TopicFile(path, text, doc, spec)
         known.append(spec.id)
     raise InputError(f"unknown topic {topic_id!r} (topics in the config: {', '.join(known)})")
 
@@ -121,9 +138,9 @@ def tune(
     if not sources and not feedback:
         raise InputError("tune needs FILE... of labelled items, or --feedback")
     settings = load_settings(config_path(config_file), env=os.environ)
-    path, spec, doc = topic_file(settings, topic_id)
+    topic = topic_file(settings, topic_id)
     rows = [row for source in sources for row in read_labelled(source)]
-    judged = feedback_rows(settings, spec.id) if feedback else []
+    judged = feedback_rows(settings, topic.spec.id) if feedback else []
     rows += judged
     positives = sum(row.label for row in rows)
     if len(rows) < MIN_ITEMS or positives < 2 or len(rows) - positives < 2:
@@ -132,29 +149,54 @@ def tune(
             f"(got {len(rows)}: {positives} relevant, {len(rows) - positives} not)"
         )
     described = f"{len(rows) - len(judged)} from files, {len(judged)} from feedback"
-    result = fit(spec, rows, set(doc.lines), progress=lambda m: click.echo(m, err=True))
+    result = fit(topic.spec, rows, set(topic.doc.lines), progress=lambda m: click.echo(m, err=True))
     click.echo(format_result(result, sources=described))
     if not write:
         if result.changes:
-            click.echo(f"not written; --write rewrites {path}")
+            click.echo(f"not written; --write rewrites {topic.path}")
         return
     if not result.changes:
         return
-    original = path.read_text(encoding="utf-8")
     changed = rewrite_numbers(
-        original, doc.lines, {c.knob.loc: c.new for c in result.changes}, path=str(path)
+        topic.text,
+        topic.doc.lines,
+        {c.knob.loc: c.new for c in result.changes},
+        path=str(topic.path),
     )
-    check_rewritten(path, original, changed)
-    click.echo(f"wrote {len(result.changes)} numbers to {path}")
+    write_rewritten(topic, changed)
+    click.echo(f"wrote {len(result.changes)} numbers to {topic.path}")
 
 
-def check_rewritten(path: Path, original: str, changed: str) -> None:
-    """Write the new text, and put the old one back if it no longer loads."""
-    from bot.matching import load_topic
+def write_rewritten(topic: TopicFile, changed: str) -> None:
+    """Replace the topic file with `changed`, or leave it exactly as it is.
 
-    path.write_text(changed, encoding="utf-8")
+    Refused, nothing written, when the new text does not load as a topic (ConfigError), or
+    when the file no longer holds the text tune read (InputError): an edit made during the fit
+    wins, since the numbers were placed by the old text's lines. The file is replaced whole (a
+    temporary file renamed over it), so a failed write (a full disk) leaves the original.
+    """
+    from bot.cli.file_writes import replace_file
+    from bot.matching.loader import topic_from_document
+    from bot.settings.yamlsource import parse_yaml
+
+    path = topic.path
     try:
-        load_topic(path, env=os.environ)
-    except ConfigError:
-        path.write_text(original, encoding="utf-8")
-        raise
+        topic_from_document(parse_yaml(changed, path=str(path), env=os.environ))
+    except ConfigError as exc:
+        why = "not written: with the new numbers the topic would not load"
+        raise ConfigError([Problem(str(path), None, why), *exc.problems]) from exc
+    try:
+        current = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not written: cannot read it again: {exc}") from exc
+    if current != topic.text:
+        raise InputError(
+            f"{path}: not written: the file changed while tune was running; "
+            "run tune again on the file as it is now"
+        )
+    try:
+        replace_file(path, changed.encode("utf-8"))
+    except OSError as exc:
+        raise InputError(
+            f"{path}: not written, the file is unchanged: {exc.strerror or exc}"
+        ) from exc

@@ -30,9 +30,15 @@ CSV_COLUMNS = (
 )
 # Reasons themselves contain "; ", so list cells are joined with something they do not.
 LIST_SEPARATOR = " | "
-# A cell starting with one of these runs as a formula in spreadsheet programs; feed titles
-# come from strangers, so such cells get a leading apostrophe (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets run a cell that starts with = + - @ (or their full-width forms) as a formula,
+# also after spaces, tabs or a line break. Feed titles come from strangers, so, as OWASP's
+# "CSV injection" advice has it, every such start gets an apostrophe: the cell's own, and
+# any after a character a spreadsheet may split cells on (, ; tab | or a line break; a
+# program set up for `;` splits "Heroin seized;=cmd|' /C calc'!A0" into two cells, whatever
+# the quoting). Every data cell is also wrapped in double quotes.
+_TRIGGER = "[=+\\-@\uff1d\uff0b\uff0d\uff20]"
+_FORMULA_AT_START = re.compile(rf"\s*{_TRIGGER}")
+_FORMULA_AFTER_SEPARATOR = re.compile(rf"([,;\t|\r\n]\s*)(?={_TRIGGER})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +102,11 @@ def row_to_json(row: ExportRow) -> dict[str, Any]:
 
 
 def _cell(text: str) -> str:
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    """A cell no spreadsheet runs as a formula, however it splits the line into cells."""
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\g<1>'", text)
+    if text.startswith(("\t", "\r")) or _FORMULA_AT_START.match(text):
+        return "'" + text
+    return text
 
 
 def row_to_csv(row: ExportRow) -> list[str]:
@@ -122,9 +132,9 @@ def row_to_csv(row: ExportRow) -> list[str]:
 def csv_chunks(rows: Iterable[ExportRow]) -> Iterator[str]:
     """The header, then one CRLF-terminated CSV record per row, produced as rows arrive."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    csv.writer(buffer, lineterminator="\r\n").writerow(CSV_COLUMNS)
     yield buffer.getvalue()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     for row in rows:
         buffer.seek(0)
         buffer.truncate()

@@ -6,9 +6,10 @@ takes a token when it sends, so it never needs Telegram to say 429 in steady sta
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 EPSILON = 1e-9
 
@@ -152,11 +153,35 @@ def retry_delay(attempts: int, jitter: float, first_s: float = RETRY_FIRST_S) ->
     return retry_base(attempts, first_s) * (0.8 + 0.4 * jitter)
 
 
+MAX_ZONE_NAME = 64
+"""Longer than any name in the tz database ("America/Argentina/ComodRivadavia" is 32)."""
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    """Every zone the tz database names, by its case-folded name."""
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def zone_name(text: str) -> str | None:
+    """The tz database's own spelling of a zone name given in any case, or None when `text`
+    names no zone: a folder of the database (`Europe`), one of its data files (`tzdata.zi`),
+    a path, or a name longer than any zone's are not zones."""
+    if text.upper() == "UTC":
+        return "UTC"
+    if not text or len(text) > MAX_ZONE_NAME:
+        return None
+    return _zone_names().get(text.casefold())
+
+
 def zone(name: str) -> tzinfo:
     """The named time zone, UTC when the name is unknown."""
+    known = zone_name(name)
+    if known is None or known == "UTC":
+        return UTC
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(known)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return UTC
 
 

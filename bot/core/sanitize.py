@@ -33,6 +33,23 @@ def clean_line(text: str) -> str:
     return " ".join(clean_text(text).split())
 
 
+# What a terminal acts on or reorders: the controls above plus tab, newline and carriage
+# return, the line and paragraph separators, the bidirectional embeddings and isolates; and
+# lone surrogates, which no terminal encoding can print.
+_ACTED_ON = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def escape_controls(text: str) -> str:
+    """`text` for a terminal line, every control character shown as its escape (`\\x1b`), as
+    `repr` would: what a feed put there is visible, and none of it acts on the terminal."""
+    return _ACTED_ON.sub(_escape_one, text)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def clean_link(link: str | None) -> str | None:
     """A link without unwanted characters, or None when it is longer than any real one."""
     if link is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,10 @@ def _style() -> dict[Any, Any]:
         "font.sans-serif": FONTS,
         "svg.fonttype": "none",  # text stays text in SVG: small, sharp, searchable
         "svg.hashsalt": "narcowatch",  # stable element ids, so reports diff cleanly
+        # Names come from feeds (a source's title): a "$" must not switch on mathtext, nor a
+        # local matplotlibrc hand them to LaTeX. Every text in our charts is plain text.
+        "text.parse_math": False,
+        "text.usetex": False,
         "axes.edgecolor": GRID,
         "axes.labelcolor": INK,
         "text.color": INK,
@@ -58,7 +63,13 @@ def _style() -> dict[Any, Any]:
 
 
 def _label(name: str) -> str:
-    return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
+    """A feed-given name on one line: control characters and line breaks become spaces."""
+    flat = " ".join("".join(" " if _is_control(ch) else ch for ch in name).split())
+    return flat if len(flat) <= LABEL_CHARS else flat[: LABEL_CHARS - 1] + "…"
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Zl", "Zp")
 
 
 def draw_per_day(ax: Axes, briefing: Briefing, *, size: float) -> None:
@@ -128,7 +139,14 @@ def draw_ranking(ax: Axes, counts: Sequence[Count], *, size: float, limit: int =
         # Name on the left and count on the right, on one line above the bar: neither
         # runs into the other however long the name or short the bar.
         ax.text(
-            0, y - 0.02, _label(shown_count.name), va="bottom", ha="left", fontsize=size, color=INK
+            0,
+            y - 0.02,
+            _label(shown_count.name),
+            va="bottom",
+            ha="left",
+            fontsize=size,
+            color=INK,
+            parse_math=False,
         )
         ax.text(
             top,

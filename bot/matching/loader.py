@@ -19,14 +19,19 @@ from bot.settings.yamlsource import Loc, YamlDocument, read_yaml, validate_docum
 def load_topic(path: Path, *, env: Mapping[str, str]) -> TopicSpec:
     """A validated topic with its text model's numbers read, or ConfigError naming every
     problem with its file and line."""
-    doc = read_yaml(path, env=env)
+    return topic_from_document(read_yaml(path, env=env))
+
+
+def topic_from_document(doc: YamlDocument) -> TopicSpec:
+    """The validated topic of a parsed topic file, its text model (a file beside it) read, or
+    ConfigError naming every problem."""
     spec = validate_document(TopicSpec, doc)
     problems = check_topic(spec, doc)
     if problems:
         raise ConfigError(problems)
     if spec.model is None:
         return spec
-    model_path = model_file(path, spec.model)
+    model_path = model_file(Path(doc.path), spec.model)
     try:
         data = model_path.read_bytes()
         if spec.model.sha256 is not None and hashlib.sha256(data).hexdigest() != spec.model.sha256:

@@ -29,15 +29,15 @@ def linked_feeds(page: bytes, *, base_url: str) -> list[str]:
     """Absolute URLs of the feeds a page links with `rel="alternate"`, in page order, once."""
     # A linear scan: HTMLParser re-scans unfinished tags, and `<a <a <a ...` took minutes.
     text = page[:_SCAN_LIMIT].decode("utf-8", errors="replace")
-    urls: list[str] = []
+    urls: dict[str, None] = {}  # ordered and linear: a page may link thousands
     for href in _alternate_hrefs(text):
         try:
             url = urldefrag(urljoin(base_url, href)).url
         except ValueError:
             continue
-        if urlsplit(url).scheme in ("http", "https") and url not in urls:
-            urls.append(url)
-    return urls
+        if urlsplit(url).scheme in ("http", "https"):
+            urls[url] = None
+    return list(urls)
 
 
 def _alternate_hrefs(text: str) -> list[str]:

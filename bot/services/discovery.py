@@ -12,6 +12,10 @@ from bot.parse import parse_body
 from bot.parse.discovery import common_feed_urls, linked_feeds
 from bot.parse.sniff import looks_like_html
 from bot.services.ports import Fetcher
+from bot.settings.tuning import DISCOVERY_BUDGET_S
+
+MAX_LINKED_FEEDS = 8
+"""Linked feeds tried from one page; a page may link thousands, and each would be a request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +57,15 @@ async def discover_feed(
     headers: tuple[tuple[str, str], ...] = (),
     allow_private: bool = True,
     parse: Callable[[FetchResult], Awaitable[ParsedFeed]] = parse_off_loop,
+    budget_s: float = DISCOVERY_BUDGET_S,
 ) -> Discovery:
     """The feed at `url`, or the first feed its page links or a usual path serves.
 
     A FetchError for `url` itself propagates; candidates that fail are listed in `tried`.
     `allow_private=False` (a URL from Telegram) holds for every address tried: a page may
     link a feed anywhere. `parse` parses a fetched body (the daemon's runs within a budget).
+    At most MAX_LINKED_FEEDS linked feeds and the usual paths are tried, within `budget_s`
+    seconds after the page: a hostile page cannot make one discovery last or fetch for ever.
     """
     first = await fetcher.fetch(FetchRequest(url, headers=headers, allow_private=allow_private))
     if not is_page(first):
@@ -72,22 +79,44 @@ async def discover_feed(
     tried: list[tuple[str, str]] = [(url, "a web page, not a feed")]
 
     linked = await asyncio.to_thread(linked_feeds, first.body, base_url=first.url)
-    candidates = [(candidate, "linked by the page with rel=alternate") for candidate in linked]
-    candidates += [(candidate, "a usual feed path") for candidate in common_feed_urls(first.url)]
-    seen = {url, first.url}
-    for candidate, how in candidates:
-        if candidate in seen:
-            continue
-        seen.add(candidate)
+    candidates = _candidates(linked, first.url, skip={url, first.url}, tried=tried)
+    deadline = asyncio.get_running_loop().time() + budget_s
+    for index, (candidate, how) in enumerate(candidates):
         try:
-            request = FetchRequest(candidate, headers=headers, allow_private=allow_private)
-            result = await fetcher.fetch(request)
-            if is_page(result):
-                tried.append((candidate, "a web page, not a feed"))
-                continue
-            parsed = await parse(result)
+            async with asyncio.timeout_at(deadline):
+                request = FetchRequest(candidate, headers=headers, allow_private=allow_private)
+                result = await fetcher.fetch(request)
+                if is_page(result):
+                    tried.append((candidate, "a web page, not a feed"))
+                    continue
+                parsed = await parse(result)
+        except TimeoutError:
+            left = len(candidates) - index - 1
+            why = f"discovery stopped after {budget_s:g} s; {left} more not tried"
+            tried.append((candidate, why))
+            break
         except (FetchError, ParseError) as exc:
             tried.append((candidate, str(exc) or type(exc).__name__))
             continue
         return Discovery(FoundFeed(result.url, how, result, parsed), tuple(tried), first)
     return Discovery(None, tuple(tried), first)
+
+
+def _candidates(
+    linked: list[str], page_url: str, *, skip: set[str], tried: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The first MAX_LINKED_FEEDS linked feeds, then the usual paths, each once; a note in
+    `tried` for linked feeds left out."""
+    fresh = [candidate for candidate in linked if candidate not in skip]
+    if len(fresh) > MAX_LINKED_FEEDS:
+        left_out = len(fresh) - MAX_LINKED_FEEDS
+        note = f"{left_out} more linked feeds not tried (at most {MAX_LINKED_FEEDS})"
+        tried.append((fresh[MAX_LINKED_FEEDS], note))
+        fresh = fresh[:MAX_LINKED_FEEDS]
+    candidates = [(candidate, "linked by the page with rel=alternate") for candidate in fresh]
+    seen = skip | set(fresh)
+    for candidate in common_feed_urls(page_url):
+        if candidate not in seen:
+            seen.add(candidate)
+            candidates.append((candidate, "a usual feed path"))
+    return candidates

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.arguments import parse_count, parse_id
-from bot.core.ratelimit import parse_quiet_hours, zone
+from bot.core.ratelimit import parse_quiet_hours, zone_name
 from bot.core.render import (
     MAX_MESSAGE,
     esc,
@@ -234,11 +234,15 @@ class Subscriptions:
             self.store.set_quiet_hours(chat.id, start=None, end=None, timezone="UTC")
             return "Quiet hours off."
         window = parse_quiet_hours(args[0])
-        tz_name = args[1] if len(args) > 1 else "UTC"
+        given = args[1] if len(args) > 1 else "UTC"
         if window is None or len(args) > 2:
             return "Usage: " + USAGE["quiet"]
-        if tz_name != "UTC" and str(zone(tz_name)) != tz_name:
-            return f"Unknown time zone <code>{esc(shorten(tz_name, 60))}</code>."
+        tz_name = zone_name(given)
+        if tz_name is None:
+            return (
+                f"Unknown time zone <code>{esc(shorten(given, 60))}</code>: give a name from the "
+                "tz database, such as Europe/Berlin or Asia/Shanghai.\nUsage: " + USAGE["quiet"]
+            )
         self.store.set_quiet_hours(chat.id, start=window[0], end=window[1], timezone=tz_name)
         return f"Quiet hours {esc(args[0])} ({esc(tz_name)}): alerts wait until they end."
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from bot.core.redaction import url_without_password
 from bot.settings.units import parse_duration, parse_size
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
@@ -142,9 +143,11 @@ class ReloadSettings(Frozen):
 
     watch: bool = True
     check_every: Seconds = Field(default=2.0, ge=0.1, le=3600.0)
-    """A stat of each file this often: works on mounted folders, where inotify may not fire."""
+    """Each file read and hashed this often: works on mounted folders, where inotify may not
+    fire."""
     debounce: Seconds = Field(default=1.0, ge=0.0, le=600.0)
-    """Files must stay unchanged this long before a change applies (editors write in bursts)."""
+    """The same content on two checks this far apart before a change applies (editors write in
+    bursts; a writer may pause)."""
 
 
 class Settings(Frozen):
@@ -165,7 +168,7 @@ class Settings(Frozen):
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
             raise ValueError(
-                f"{value!r} is not a supported database URL "
+                f"{url_without_password(value)!r} is not a supported database URL "
                 "(sqlite:///path.db, postgresql://user@host:port/db)"
             )
         return value

@@ -28,6 +28,9 @@ SHORT_RETRY_AFTER_S = 10.0
 them back to the outbox."""
 DELIVERY_FIRST_RETRY_S = RETRY_FIRST_S
 """The wait after an alert's first transient failure (5xx, network); it doubles after each."""
+DISCOVERY_BUDGET_S = 20.0
+"""Seconds feed discovery may spend on candidates after the page itself: a page linking
+hanging feeds stops here (/addsource, `sources test`, `sources add`)."""
 
 _KNOBS = {
     "NARCOWATCH_TUNE_TELEGRAM_START_RETRY_S": "telegram_start_retry_s",
@@ -35,6 +38,7 @@ _KNOBS = {
     "NARCOWATCH_TUNE_LEADERSHIP_CHECK_S": "leadership_check_s",
     "NARCOWATCH_TUNE_SHORT_RETRY_AFTER_S": "short_retry_after_s",
     "NARCOWATCH_TUNE_DELIVERY_FIRST_RETRY_S": "delivery_first_retry_s",
+    "NARCOWATCH_TUNE_DISCOVERY_BUDGET_S": "discovery_budget_s",
 }
 
 
@@ -47,6 +51,7 @@ class Tuning:
     leadership_check_s: float = LEADERSHIP_CHECK_S
     short_retry_after_s: float = SHORT_RETRY_AFTER_S
     delivery_first_retry_s: float = DELIVERY_FIRST_RETRY_S
+    discovery_budget_s: float = DISCOVERY_BUDGET_S
 
 
 def tuning_from_env(env: Mapping[str, str]) -> Tuning:

@@ -9,11 +9,24 @@ from sqlalchemy import Connection, delete, select, update
 
 from bot.storage.records import ChatInfo, SubscriptionInfo
 from bot.storage.retry import retries_transient
-from bot.storage.tables import CHAT, DIGEST_MODES, FEEDBACK, OUTBOX, SUBSCRIPTION, VERDICTS
+from bot.storage.tables import (
+    CHAT,
+    DIGEST_MODES,
+    FEEDBACK,
+    OUTBOX,
+    SOURCE,
+    SUBSCRIPTION,
+    VERDICTS,
+)
 from bot.storage.transaction import AnyRow, StoreBase
 
 c = CHAT.c
 sub = SUBSCRIPTION.c
+
+MAX_MUTED_SOURCES = 2000
+"""Sources one chat may mute: more than a deployment polls (the target is 1,000)."""
+LARGEST_SOURCE_ID = 2**31 - 1
+"""Source ids are 32-bit integers in PostgreSQL: a larger one names no source."""
 
 
 def chat_info(row: AnyRow) -> ChatInfo:
@@ -165,11 +178,21 @@ class ChatStore(StoreBase):
 
     @retries_transient
     def mute_source(self, chat_id: int, source_id: int, *, muted: bool = True) -> bool:
-        """Stop (or resume) alerts from one source for this chat (the inline button)."""
+        """Stop (or resume) alerts from one source for this chat (the inline button).
+
+        False, and nothing stored, for an unknown chat, a source id no source has (a button
+        can be forged with any id), or a chat that has muted MAX_MUTED_SOURCES already.
+        """
         with self._transaction() as conn:
             current = self._muted_sources(conn, chat_id)
             if current is None:
                 return False
+            if muted and source_id not in current:
+                if not 1 <= source_id <= LARGEST_SOURCE_ID or len(current) >= MAX_MUTED_SOURCES:
+                    return False
+                known = conn.execute(select(SOURCE.c.id).where(SOURCE.c.id == source_id)).first()
+                if known is None:
+                    return False
             wanted = current | {source_id} if muted else current - {source_id}
             conn.execute(update(CHAT).where(c.id == chat_id).values(muted_sources=sorted(wanted)))
         return True

@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
+from bot.core.redaction import url_without_password
 from bot.errors import ConfigError, Problem
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -28,11 +29,11 @@ def normalise_url(url: str, *, origin: str = "database_url") -> URL:
 
     `origin` names where the URL came from (`DATABASE_URL` or `database_url`) for the message.
     """
+    shown = url_without_password(url.strip())
     try:
         parsed = make_url(url.strip())
-    except ArgumentError as exc:
-        raise _bad_url(origin, f"cannot parse database URL {url!r}; {_SUPPORTED}") from exc
-    shown = parsed.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError) as exc:
+        raise _bad_url(origin, f"cannot parse database URL {shown!r}; {_SUPPORTED}") from exc
     if parsed.drivername in _POSTGRES_NAMES:
         if not parsed.database:
             raise _bad_url(origin, f"database URL {shown!r} names no database; {_SUPPORTED}")
@@ -40,6 +41,8 @@ def normalise_url(url: str, *, origin: str = "database_url") -> URL:
     if parsed.drivername in _SQLITE_NAMES:
         if not parsed.database or parsed.database == ":memory:":
             raise _bad_url(origin, f"database URL {shown!r} names no SQLite file; {_SUPPORTED}")
+        if parsed.host or parsed.username:
+            raise _bad_url(origin, f"database URL {shown!r} names a host; {_SUPPORTED}")
         return parsed.set(drivername="sqlite+pysqlite")
     raise _bad_url(origin, f"unsupported database URL {shown!r}; {_SUPPORTED}")
 

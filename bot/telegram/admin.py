@@ -24,6 +24,7 @@ from bot.services.discovery import discover_feed, parse_off_loop
 from bot.services.parse_jobs import ParsedEntries, ParseJob
 from bot.services.ports import Fetcher
 from bot.services.source_health import WatchedSource
+from bot.settings.tuning import DISCOVERY_BUDGET_S
 from bot.telegram.commands import Context, reply
 from bot.telegram.sender import retry_after_seconds
 
@@ -67,6 +68,7 @@ class AdminCommands:
         allow_private: bool,
         interval_s: float,
         clock: Callable[[], datetime],
+        discovery_budget_s: float = DISCOVERY_BUDGET_S,
     ) -> None:
         self.store = store
         self.admins = frozenset(admins)
@@ -76,6 +78,7 @@ class AdminCommands:
         self.allow_private = allow_private
         self.interval_s = interval_s
         self.clock = clock
+        self.discovery_budget_s = discovery_budget_s
 
     async def _parse_fetched(self, result: FetchResult) -> ParsedFeed:
         """Parse a fetched body off the event loop, within the budget when the daemon's worker
@@ -127,7 +130,11 @@ class AdminCommands:
             # Untrusted: the fetcher checks every address it connects to, redirects included,
             # for the page and for every feed address discovery tries.
             discovery = await discover_feed(
-                self.fetcher, url, allow_private=self.allow_private, parse=self._parse_fetched
+                self.fetcher,
+                url,
+                allow_private=self.allow_private,
+                parse=self._parse_fetched,
+                budget_s=self.discovery_budget_s,
             )
         except FetchError as exc:
             return f"Not added: {esc(shorten(str(exc), 300))}"

@@ -78,7 +78,9 @@ class ButtonPresses:
         if not await may_change_settings(update, context):
             await query.answer(ADMIN_ONLY, show_alert=True)
             return
-        await asyncio.to_thread(self.service.mute_source, chat, source)
+        if not await asyncio.to_thread(self.service.mute_source, chat, source):
+            await query.answer(STALE)  # no such source (a forged button), or too many muted
+            return
         await query.answer("Muted: no more alerts from this source here.")
 
     async def unknown(self, update: Update, context: Context) -> None:

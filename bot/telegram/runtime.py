@@ -29,13 +29,14 @@ from bot.services.parse_jobs import ParsedEntries, ParseJob
 from bot.services.ports import Fetcher
 from bot.services.subscriptions import ChatStore, Subscriptions, Topic
 from bot.settings.model import TelegramSettings
-from bot.settings.tuning import TELEGRAM_START_RETRY_S
+from bot.settings.tuning import DISCOVERY_BUDGET_S, TELEGRAM_START_RETRY_S
 from bot.telegram.admin import AdminCommands, SourceAdminStore, SourceRow, send_to_admins
 from bot.telegram.briefing_cmds import BriefingCommands
 from bot.telegram.briefing_job import BriefingJob, BriefingRunStore
 from bot.telegram.callbacks import ButtonPresses
 from bot.telegram.commands import UserCommands
 from bot.telegram.sender import TelegramSender
+from bot.telegram.updates import PerChatUpdates
 
 log = logging.getLogger("narcowatch.telegram")
 
@@ -78,13 +79,15 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(settings: TelegramSettings) -> AnyApplication:
-    """A PTB Application for our loop: our base URL, no JobQueue, no persistence."""
+    """A PTB Application for our loop: our base URL, no JobQueue, no persistence; chats'
+    updates handled side by side, each chat's in order (bot.telegram.updates)."""
     return (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(file_url_for(settings.api_base_url))
         .job_queue(None)
+        .concurrent_updates(PerChatUpdates())
         .build()
     )
 
@@ -138,11 +141,18 @@ async def start_application(application: AnyApplication, *, receive_updates: boo
         )
 
 
+HANDLER_GRACE_S = 2.0
+"""At stop, how long a running command may take before it is cancelled (SIGTERM: 10 s)."""
+
+
 async def stop_application(application: AnyApplication) -> None:
     """The reverse of `start_application`, from wherever it got to."""
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
+        processor = application.update_processor
+        if isinstance(processor, PerChatUpdates):
+            await processor.finish(HANDLER_GRACE_S)
         await application.stop()
     await application.shutdown()
 
@@ -232,6 +242,7 @@ async def telegram_runtime(
     reload: Callable[[], Awaitable[str]] | None = None,
     on_delivery: Callable[[str, float | None], None] | None = None,
     source_interval_s: float = 900.0,
+    discovery_budget_s: float = DISCOVERY_BUDGET_S,
     options: DeliveryOptions | None = None,
     receive_updates: bool = True,
     start_retry_s: float = TELEGRAM_START_RETRY_S,
@@ -255,6 +266,7 @@ async def telegram_runtime(
         allow_private=settings.allow_private_sources,
         interval_s=source_interval_s,
         clock=clock,
+        discovery_budget_s=discovery_budget_s,
     )
     briefings = Briefings(store, clock)
     add_handlers(application, service, admin, BriefingCommands(briefings, service))

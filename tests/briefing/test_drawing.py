@@ -9,7 +9,7 @@ from PIL import Image
 
 from bot.briefing.build import build_briefing, period_ending
 from bot.briefing.model import Briefing, SourceActivity
-from bot.drawing.charts import PNG_SIZE, briefing_png
+from bot.drawing.charts import PNG_SIZE, briefing_png, chart_svgs
 from bot.drawing.messages import caption, stories_message
 from bot.drawing.report import report_html
 from tests.briefing.conftest import END, row
@@ -108,3 +108,33 @@ def test_report_prints_on_a4_and_reflows_on_phones() -> None:
     assert "@page { size: A4" in html
     assert "@media (max-width: 700px)" in html
     assert '<meta name="viewport"' in html
+
+
+MATH = r"Drug $\frac{news$ $\x$ costs"
+"""A feed title that mathtext refuses to parse (an unknown symbol, an open brace)."""
+
+
+def test_dollar_signs_in_feed_names_are_drawn_as_plain_text() -> None:
+    """Source, country and organisation names with `$` draw as written, not as mathtext."""
+    rows = [
+        row(i, "Seizure", source=MATH, entities=[(MATH, "country"), ("$\\alpha$", "organisation")])
+        for i in range(3)
+    ]
+    briefing = build_briefing(rows, period_ending(END, 7), topics=["t"], previous_total=0)
+    assert Image.open(io.BytesIO(briefing_png(briefing))).size == PNG_SIZE
+    svgs = chart_svgs(briefing)
+    assert MATH in svgs["sources"]  # the text itself, unrendered
+    assert MATH in svgs["countries"]
+    assert "$\\alpha$" in svgs["organisations"]
+    page = check_page(report_html(briefing, generated_at=END))
+    assert page.problems == []
+
+
+def test_control_characters_in_feed_names_become_spaces_in_charts() -> None:
+    """A name with a line break and an escape sequence is drawn on one line, without them."""
+    rows = [row(i, "Seizure", source="Wire\nNews\x1b[31m\x00") for i in range(2)]
+    briefing = build_briefing(rows, period_ending(END, 7), topics=["t"], previous_total=0)
+    svg = chart_svgs(briefing)["sources"]
+    assert ">Wire News [31m<" in svg
+    assert "\x1b" not in svg
+    assert "\x00" not in svg

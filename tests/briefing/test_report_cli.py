@@ -206,3 +206,22 @@ def test_report_renders_its_charts_in_chromium_without_a_request(
     control.write_text('<!DOCTYPE html><img src="http://cdn.example/x.png">', encoding="utf-8")
     screenshot(control, tmp_path / "control.png", port)
     assert any("cdn.example" in request for request in page_requests(seen)), seen
+
+
+def test_report_with_a_dollar_sign_source_name_writes_its_page(tmp_path: Path) -> None:
+    """A source titled with `$...$` (from a feed) is shown as written; the report is written."""
+    url = f"sqlite:///{tmp_path / 'narcowatch.db'}"
+    name = r"Drug $\frac{news$ $\x$"
+    store = open_store(url)
+    try:
+        at = datetime.now(UTC) - timedelta(hours=3)
+        store_matches(store, [Stored("China and Myanmar seize heroin", at, source=name)])
+    finally:
+        store.close()
+    config = write_config(tmp_path, [], database_url=url)
+    page = tmp_path / "report.html"
+    result = run_cli("report", "--config", str(config), "--since", "7d", "--output", str(page))
+    assert result.returncode == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    assert check_page(html).problems == []
+    assert html.count(r"Drug $\frac{news$ $\x$") >= 2  # the chart's text and the table

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import REPO, cli_env, free_port, run_cli, write_config
 
 
@@ -100,3 +102,22 @@ def test_poll_without_once_is_refused() -> None:
     result = run_cli("poll")
     assert result.returncode == 2
     assert "--once" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://root:hunter2@db/narcowatch",
+        "sqlite://root:hunter2@db/narcowatch.db",
+        "mysql://nw@db/narcowatch?password=hunter2",
+    ],
+)
+def test_a_bad_database_url_is_shown_without_its_password(tmp_path: Path, url: str) -> None:
+    """check-config and db upgrade name the bad DATABASE_URL with `***` for its password."""
+    config = write_config(tmp_path, [])
+    for command in (["check-config"], ["db", "upgrade"]):
+        result = run_cli(*command, "--config", str(config), env=cli_env(DATABASE_URL=url))
+        assert result.returncode == 2, result.stderr
+        assert "hunter2" not in result.stdout + result.stderr
+        assert "***" in result.stderr
+        assert "Traceback" not in result.stderr

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import resource
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.cli.test_eval_feedback import seed_feedback
 from tests.matching.test_tune import TOPIC
-from tests.support.cli import run_cli, write_config
+from tests.support.cli import REPO, cli_env, run_cli, start_cli, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -124,3 +130,68 @@ def test_tune_bad_lines_and_too_few_items_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "at least 10 labelled items" in result.stderr
     assert topic.read_text(encoding="utf-8") == TOPIC
+
+
+def limit_file_size(limit: int) -> Callable[[], None]:
+    """For preexec_fn: the child cannot write any file past `limit` bytes (EFBIG), as on a
+    full disk. Python ignores SIGXFSZ, so the write fails instead of killing the process."""
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_failed_write_leaves_the_topic_as_it_was(tmp_path: Path) -> None:
+    """--write whose write fails half way (no room past 64 bytes) keeps the original topic,
+    leaves no temporary file, and says that nothing was written."""
+    topic, config = setup(tmp_path)
+    data = labelled(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "tune", str(data), "--write", "--config", str(config)],
+        cwd=REPO,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=limit_file_size(64),
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"{topic}: not written, the file is unchanged: File too large" in result.stderr
+    assert topic.read_text(encoding="utf-8") == TOPIC
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_written_topic_keeps_its_permissions(tmp_path: Path) -> None:
+    """The rewritten file replaces the old one with the same permission bits."""
+    topic, config = setup(tmp_path)
+    topic.chmod(0o640)
+    result = run_cli("tune", str(labelled(tmp_path)), "--write", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert topic.read_text(encoding="utf-8") != TOPIC
+    assert stat.S_IMODE(topic.stat().st_mode) == 0o640
+
+
+EDITED = TOPIC.replace("groups:\n", "groups:\n  birds:\n    weight: 0.4\n    terms: {en: [owl]}\n")
+"""An edit made while tune runs: a group above `animals` moves its lines down."""
+
+
+def test_an_edit_made_during_the_fit_is_kept_and_nothing_is_written(tmp_path: Path) -> None:
+    """The topic changes after tune read it: tune refuses to write (its numbers would land on
+    the old lines) and says why; the edit stays as it was made."""
+    topic, config = setup(tmp_path)
+    fifo = tmp_path / "labelled.fifo"
+    os.mkfifo(fifo)
+    rows = labelled(tmp_path).read_text(encoding="utf-8")
+    process = start_cli("tune", str(fifo), "--write", "--config", str(config))
+    # tune reads the topic, then its FILE: once it opens the pipe, the topic has been read.
+    with fifo.open("w", encoding="utf-8") as pipe:
+        topic.write_text(EDITED, encoding="utf-8")
+        pipe.write(rows)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 2, err
+    assert "threshold" in out  # the fit ran and was shown
+    assert f"{topic}: not written: the file changed while tune was running" in err
+    assert topic.read_text(encoding="utf-8") == EDITED

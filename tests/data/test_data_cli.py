@@ -5,15 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.core.models import HtmlSelectors
+from bot.services.ports import PollSuccess
 from bot.storage import SourceSpec, open_store
 from bot.storage.exports import list_sources
-from tests.data.conftest import AWKWARD_TITLE, Filled
+from tests.data.conftest import AWKWARD_TITLE, Filled, entry, scored
 from tests.data.test_opml import NESTED
 from tests.support.cli import run_cli, write_config
 
@@ -172,3 +173,51 @@ def test_import_of_a_broken_file_exits_2_with_file_and_line(
     assert result.stderr.startswith(f"{opml}{message}")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "narcowatch.db").exists()
+
+
+FORMULA_TITLES = (
+    "Heroin seized;=cmd|' /C calc'!A0",
+    'Seizure, +HYPERLINK("http://x.example")',
+    "Raid\t@SUM(1)",
+    "Ports | -2+3",
+    "Ports;  =1+1",
+    "Arrests\n=1+1",
+)
+
+
+def cells_as_split_by(text: str, delimiter: str) -> list[str]:
+    """Every cell a spreadsheet set up for `delimiter` could see: the file read as CSV with
+    that delimiter, and each line split on it naively, outer quotes and spaces removed."""
+    records = csv.reader(io.StringIO(text), delimiter=delimiter)
+    cells = [cell for record in records for cell in record]
+    cells += [part for line in text.splitlines() for part in line.split(delimiter)]
+    return [cell.strip().strip('"').strip() for cell in cells]
+
+
+def test_export_csv_leaves_no_formula_however_a_spreadsheet_splits_cells(tmp_path: Path) -> None:
+    """Titles with a formula after a `;`, `,`, tab, `|` or line break are exported so that no
+    cell starts with = + - @, split on `,`, `;`, tab or `|`, by a CSV reader or naively."""
+    url = f"sqlite:///{tmp_path / 'nw.db'}"
+    store = open_store(url)
+    try:
+        now = datetime.now(UTC)
+        store.sync_config_sources([SourceSpec(name="Wire", url="https://w.example/f")], now=now)
+        (source,) = store.source_health()
+        entries = [
+            entry(f"k{n}", scored("drugs", 0.8), title=title)
+            for n, title in enumerate(FORMULA_TITLES)
+        ]
+        success = PollSuccess(now=now, next_poll_at=now + timedelta(minutes=15))
+        store.save_poll(source.id, success, entries, alert=True)
+    finally:
+        store.close()
+    config = write_config(tmp_path, [], database_url=url)
+    result = run_cli("export", "--config", str(config), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    records = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    assert {r["title"].replace("'", "") for r in records} == {
+        t.replace("'", "") for t in FORMULA_TITLES
+    }  # the text is all there; only apostrophes were added
+    for delimiter in (",", ";", "\t", "|"):
+        starts = [c for c in cells_as_split_by(result.stdout, delimiter) if c[:1] in "=+-@"]
+        assert starts == [], delimiter

@@ -121,3 +121,25 @@ def test_parse_since_refuses_the_unclear(text: str) -> None:
     """A bare number, a word or an impossible date is refused with a message saying why."""
     with pytest.raises(ValueError, match=r"unit|duration"):
         parse_since(text, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("title", "written"),
+    [
+        ("Heroin seized;=cmd|' /C calc'!A0", "Heroin seized;'=cmd|' /C calc'!A0"),
+        ("Raid, -40% | @once", "Raid, '-40% | '@once"),
+        ("  =1+1", "'  =1+1"),
+        ("\uff1dSUM(1)", "'\uff1dSUM(1)"),
+        ("Bust - 3 arrested, 2+2 kg", "Bust - 3 arrested, 2+2 kg"),
+    ],
+)
+def test_csv_defuses_formulas_after_separators_and_quotes_every_cell(
+    title: str, written: str
+) -> None:
+    """A formula start after `;`, `,` or `|` (plus spaces), after leading spaces, or in its
+    full-width form gets an apostrophe; other text is left alone; every data cell is quoted."""
+    text = "".join(export_chunks([row(title=title)], "csv"))
+    record = next(csv.DictReader(io.StringIO(text, newline="")))
+    assert record["title"] == written
+    data_line = text.split("\r\n")[1]
+    assert data_line.startswith('"1","drugs","0.8125",')

@@ -135,6 +135,17 @@ async def test_each_telegram_fault_gets_its_own_treatment(tmp_path: Path, sqlite
                 deadline_s=30,
                 what="the alert in every chat that can take it",
             )
+            # Telegram has a message a moment before the sender records it as sent (a row
+            # was still `sending` once under load): wait for the records themselves.
+            await wait_for(
+                lambda: (
+                    sum(db.statuses().values()) == len(chats)
+                    and set(db.statuses()) <= {"sent", "failed"}
+                    and not db.chat_state(chats["not_found"])[0]
+                ),
+                deadline_s=15,
+                what="every outbox row recorded as sent or failed",
+            )
             statuses = db.statuses()
             gone = db.chat_state(chats["not_found"])
         finally:

@@ -75,3 +75,25 @@ async def test_a_site_without_any_feed_lists_every_try(
     assert found.feed is None
     assert len(found.tried) == 7
     assert all(why for _, why in found.tried)
+
+
+async def test_hanging_candidates_stop_at_the_discovery_budget(
+    feedserver: FeedServer, fetcher: HttpFetcher
+) -> None:
+    """Twelve linked feeds that never answer: discovery stops at its budget (1 s here, under
+    the fetcher's 2 s timeout), after one of them, and says so."""
+    links = "".join(
+        f'<link rel="alternate" type="application/rss+xml" href="/hang/{n}.xml">' for n in range(12)
+    )
+    site = feedserver.add_feed("/site/", page(links), content_type=HTML)
+    for n in range(12):
+        feedserver.add_feed(f"/hang/{n}.xml", rss_feed(1), delay=60)
+
+    found = await discover_feed(fetcher, site, budget_s=1.0)
+
+    assert found.feed is None
+    assert [r.path for r in feedserver.requests] == ["/site/", "/hang/0.xml"]
+    assert found.tried[-1] == (
+        feedserver.url("/hang/0.xml"),
+        "discovery stopped after 1 s; 13 more not tried",
+    )

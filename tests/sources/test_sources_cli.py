@@ -151,3 +151,49 @@ async def test_sources_test_html_shows_the_detected_list(
     assert links == [
         feedserver.url(f"/press/2026/11/{d:02d}/joint-operation-{d}.html") for d in range(1, 7)
     ]
+
+
+def linking_page(hrefs: list[str]) -> bytes:
+    links = "".join(
+        f'<link rel="alternate" type="application/rss+xml" href="{href}">' for href in hrefs
+    )
+    return f"<!DOCTYPE html><html><head>{links}</head><body><h1>Site</h1></body></html>".encode()
+
+
+async def test_sources_test_tries_a_few_of_thousands_of_linked_feeds(
+    feedserver: FeedServer, tmp_path: Path
+) -> None:
+    """A page linking 3,000 feeds (none there) costs the page, 8 linked feeds and the 6 usual
+    paths, and the output says how many linked feeds were left untried."""
+    page = feedserver.add_feed(
+        "/site/", linking_page([f"/f/{n}.xml" for n in range(3000)]), content_type="text/html"
+    )
+    config = write_config(tmp_path, [])
+    code, out, err = await sources(config, "test", page)
+
+    assert code == 1, err
+    assert len(feedserver.requests) == 1 + 8 + 6
+    assert [r.path for r in feedserver.requests[1:9]] == [f"/f/{n}.xml" for n in range(8)]
+    assert "2992 more linked feeds not tried (at most 8)" in out
+
+
+async def test_discovery_candidates_with_escape_sequences_are_shown_escaped(
+    feedserver: FeedServer, tmp_path: Path
+) -> None:
+    """Linked feed URLs carrying terminal escape sequences are printed with the escapes
+    visible (`\\x1b`) by `sources test` and `sources add`, never raw."""
+    hrefs = ["/a\x1b]0;pwned\x07.xml", "/b\x1b[2J\x1b[31m.xml", "/c\u202eslx.xml"]
+    page = feedserver.add_feed("/site/", linking_page(hrefs), content_type="text/html")
+    private = {"telegram": {"allow_private_sources": True}}
+    config = write_config(tmp_path, [], extra=private)
+
+    code, out, err = await sources(config, "test", page)
+    assert code == 1, err
+    assert "\\x1b]0;pwned\\x07.xml" in out
+    assert "\\x1b[2J\\x1b[31m.xml" in out
+    assert "\\u202eslx.xml" in out
+    code, out, err = await sources(config, "add", page)
+    assert code == 1
+    assert "\\x1b[2J\\x1b[31m.xml" in err
+    for text in (out, err):
+        assert not any(ch in text for ch in "\x1b\x07\u202e")

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.storage import Store, SubscriptionInfo
+from bot.storage import SourceSpec, Store, SubscriptionInfo
+from bot.storage.chats import MAX_MUTED_SOURCES
 
 
 def test_upsert_chat_creates_then_refreshes_and_reactivates(store: Store, now: datetime) -> None:
@@ -54,19 +55,23 @@ def test_subscribe_and_unsubscribe(store: Store, now: datetime) -> None:
 def test_preferences_are_stored_and_validated(store: Store, now: datetime) -> None:
     """Threshold, mute, digest, quiet hours and muted sources are kept; bad values refused."""
     store.upsert_chat(1, type="private", title=None, now=now)
+    store.sync_config_sources(
+        [SourceSpec(name=n, url=f"https://{n}.example/feed") for n in ("a", "b")], now=now
+    )
+    first, second = sorted(s.id for s in store.source_health())
     until = now + timedelta(hours=2)
     assert store.set_threshold(1, 0.6)
     assert store.set_mute(1, until)
     assert store.set_digest(1, "hourly")
     assert store.set_quiet_hours(1, start=22 * 60, end=7 * 60, timezone="Asia/Shanghai")
-    assert store.mute_source(1, 5)
-    assert store.mute_source(1, 3)
-    assert store.mute_source(1, 5, muted=False)
+    assert store.mute_source(1, second)
+    assert store.mute_source(1, first)
+    assert store.mute_source(1, second, muted=False)
     info = store.get_chat(1)
     assert info is not None
     assert (info.threshold, info.muted_until, info.digest) == (0.6, until, "hourly")
     assert (info.quiet_start, info.quiet_end, info.timezone) == (1320, 420, "Asia/Shanghai")
-    assert info.muted_sources == (3,)
+    assert info.muted_sources == (first,)
     with pytest.raises(ValueError, match="between 0 and 1"):
         store.set_threshold(1, 1.5)
     with pytest.raises(ValueError, match="digest must be one of"):
@@ -74,6 +79,29 @@ def test_preferences_are_stored_and_validated(store: Store, now: datetime) -> No
     assert not store.set_threshold(404, 0.5)
     assert not store.mute_source(404, 1)
     assert store.get_chat(404) is None
+
+
+def test_only_existing_sources_are_muted_and_the_list_is_bounded(
+    store: Store, source_id: int, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source id no source has is refused and not stored; a chat mutes at most
+    MAX_MUTED_SOURCES sources; unmuting is always allowed."""
+    store.upsert_chat(1, type="private", title=None, now=now)
+    assert not store.mute_source(1, source_id + 1000)
+    assert not store.mute_source(1, 2**62)
+    assert store.get_chat(1).muted_sources == ()  # type: ignore[union-attr]
+    assert MAX_MUTED_SOURCES >= 1000  # the scale target polls 1,000 sources
+    monkeypatch.setattr("bot.storage.chats.MAX_MUTED_SOURCES", 1)
+    store.sync_config_sources(
+        [SourceSpec(name=n, url=f"https://{n}.example/feed") for n in ("Wire", "Other")], now=now
+    )
+    other = next(s.id for s in store.source_health() if s.name == "Other")
+    assert store.mute_source(1, source_id)
+    assert store.mute_source(1, source_id)  # already muted: still fine
+    assert not store.mute_source(1, other)
+    assert store.mute_source(1, source_id, muted=False)
+    assert store.mute_source(1, other)
+    assert store.get_chat(1).muted_sources == (other,)  # type: ignore[union-attr]
 
 
 def test_feedback_is_one_verdict_per_user_and_match(

@@ -34,6 +34,12 @@ def test_supported_urls_get_the_shipped_driver(url: str, driver: str, database: 
         ("not a url", "cannot parse database URL"),
         ("sqlite://", "names no SQLite file"),
         ("postgresql://nw:hunter2@db:5432/", "names no database"),
+        ("mysql://root:hunter2@localhost/nw", "unsupported database URL 'mysql://root:***@"),
+        ("postgresql://nw:hunter2@db:notaport/nw", "cannot parse database URL"),
+        ("postgresql://nw:hun/ter2@[::1/nw", "cannot parse database URL 'postgresql://nw:***@"),
+        ("postgresql://nw:hun@ter2@db:x/nw", "cannot parse database URL 'postgresql://nw:***@db"),
+        ("postgresql://nw@db:x/nw?sslmode=require&password=hunter2", "password=***"),
+        ("sqlite://nw:hunter2@db/nw.db", "names a host"),
     ],
 )
 def test_bad_urls_are_config_errors_naming_their_origin(url: str, fragment: str) -> None:
@@ -45,6 +51,7 @@ def test_bad_urls_are_config_errors_naming_their_origin(url: str, fragment: str)
     assert problem.line is None
     assert fragment in problem.message
     assert "hunter2" not in str(caught.value)
+    assert "ter2" not in str(caught.value)
 
 
 def test_sqlite_engine_creates_directory_and_sets_pragmas(tmp_path: Path) -> None:

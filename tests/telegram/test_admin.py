@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 
-from bot.fetch import HttpFetcher
+from bot.fetch import FetchLimits, HttpFetcher
 from bot.services.delivery_jobs import DeliveryOptions
 from bot.services.parse_jobs import Budget
 from bot.services.parse_runner import ProcessRunner
 from bot.storage.telegram_queries import TelegramStore
 from bot.telegram.runtime import TelegramRuntime, telegram_runtime
 from tests.support.fake_bot_api import FakeBotApi
-from tests.support.feedserver import feed_server, rss_feed
+from tests.support.feedserver import FeedServer, feed_server, rss_feed
 from tests.telegram.conftest import ADMIN_ID, TOPICS, add_source, settings_for, utc_now
 
 
@@ -194,3 +195,55 @@ async def test_addsource_parses_in_the_worker_pool_within_the_budget(
         await fake.wait_for_text(ADMIN_ID, "parse budget of 0s exceeded")
         assert runner.replaced == 1
     assert tg_store.source_health() == []
+
+
+async def until_requested(server: FeedServer, path: str, within: float = 10.0) -> None:
+    """Wait until the feed server has received a request for `path`."""
+    async with asyncio.timeout(within):
+        while not server.requests_to(path):
+            await asyncio.sleep(0.02)
+
+
+async def test_a_slow_addsource_holds_up_no_other_chat(
+    fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """While /addsource tries a page's 12 hanging feeds, other chats get their answers at once;
+    the admin's next command waits for the /addsource answer (each chat keeps its order), and
+    discovery gives up at its budget."""
+    links = "".join(
+        f'<link rel="alternate" type="application/rss+xml" href="/hang/{n}.xml">' for n in range(12)
+    )
+    async with (
+        HttpFetcher(FetchLimits(timeout_s=30.0), trust_env=False) as fetcher,
+        feed_server() as server,
+        telegram_runtime(
+            settings_for(fake, allow_private_sources=True),
+            tg_store,
+            topics=lambda: TOPICS,
+            clock=utc_now,
+            owner="t",
+            fetcher=fetcher,
+            options=DeliveryOptions(),
+            discovery_budget_s=6.0,
+        ),
+    ):
+        page = server.add_feed(
+            "/site/", f"<html><head>{links}</head></html>".encode(), content_type="text/html"
+        )
+        for n in range(12):
+            server.add_feed(f"/hang/{n}.xml", rss_feed(1), delay=120)
+        await fake.command(f"/addsource {page}", chat_id=ADMIN_ID)
+        await fake.command("/sources", chat_id=ADMIN_ID)
+        await until_requested(server, "/hang/0.xml")
+        await fake.command("/help", chat_id=60)
+        await fake.command("/topics", chat_id=61)
+        await fake.wait_for_text(60, "/subscribe", within=5.0)
+        await fake.wait_for_text(61, "drug-control-cooperation", within=5.0)
+        assert fake.messages_to(ADMIN_ID) == []  # still busy with the hanging feeds
+
+        await fake.wait_for(lambda _: len(fake.messages_to(ADMIN_ID)) == 2, within=30.0)
+        first, second = (m.text for m in fake.messages_to(ADMIN_ID))
+        assert first.startswith("Not added")
+        assert "discovery stopped after 6 s; 13 more not tried" in first
+        assert "0 sources" in second
+    assert len([r for r in server.requests if r.path.startswith("/hang/")]) == 1

@@ -193,3 +193,17 @@ async def test_after_a_crash_between_picture_and_text_only_the_text_goes(
     assert "Top stories" in texts(fake, 64)[0]
     [run] = tg_store.briefing_runs(64)
     assert (run["status"], run["photo_message_id"]) == ("sent", 999)
+
+
+async def test_stats_draws_a_source_named_with_dollar_signs(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """A source titled `Drug $\\frac{news$` (mathtext that cannot parse) still gets a picture."""
+    add_chat(tg_store, 54)
+    publish(tg_store, add_source(tg_store, r"Drug $\frac{news$ $\x$"), 2)
+    fake.enforce_limits = False
+    await fake.command("/stats 7d", chat_id=54)
+    await until(lambda: fake.photos or fake.messages_to(54), fake)
+    assert [m.text for m in fake.messages_to(54)] == []  # not "Sorry, that failed"
+    assert Image.open(io.BytesIO(fake.photos[0].data)).size == PNG_SIZE
+    assert "2 matched items" in fake.photos[0].caption

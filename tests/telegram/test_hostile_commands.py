@@ -101,3 +101,51 @@ async def test_forged_feedback_buttons_are_refused(
     await fake.press(relevant, chat_id=62)
     await fake.wait_for(lambda s: len(fake.callback_answers) >= 6)
     assert tg_store.feedback_counts(match_id)["relevant"] == 1
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["Europe", "x" * 300, "tzdata.zi", "zone1970.tab", "Europe/", "../etc/passwd", "Mars/Olympus"],
+)
+async def test_quiet_with_a_name_that_is_no_time_zone_gets_the_usage(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore, given: str
+) -> None:
+    """A folder of the zone database, one of its data files, a path or a 300-character name:
+    "Unknown time zone" with the usage line, and nothing stored."""
+    add_chat(tg_store, 63)
+    await fake.command(f"/quiet 22:00-07:00 {given}", chat_id=63)
+    reply = await fake.wait_for_text(63, "Usage: /quiet")
+    assert "Unknown time zone" in reply.text
+    assert_valid_message(reply.text)
+    assert tg_store.get_chat(63).quiet_start is None  # type: ignore[union-attr]
+
+
+async def test_quiet_takes_a_zone_name_in_any_case(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """`europe/berlin` is stored as the database spells it, `Europe/Berlin`."""
+    add_chat(tg_store, 64)
+    await fake.command("/quiet 22:00-07:00 europe/berlin", chat_id=64)
+    await fake.wait_for_text(64, "Quiet hours 22:00-07:00 (Europe/Berlin)")
+    chat = tg_store.get_chat(64)
+    assert chat is not None
+    assert (chat.quiet_start, chat.quiet_end, chat.timezone) == (1320, 420, "Europe/Berlin")
+
+
+async def test_forged_mute_source_buttons_store_nothing(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """A mute button for a source id that no source has is answered as stale and stores
+    nothing, however many are pressed; the real button still mutes."""
+    add_chat(tg_store, 65)
+    source = add_source(tg_store)
+    forged = [source + 1, source + 1000, 2**31, 2**40]
+    for source_id in forged * 5:
+        await fake.press(f"ms:{source_id}", chat_id=65)
+    await fake.wait_for(lambda s: len(fake.callback_answers) >= len(forged) * 5)
+    assert all("no longer works" in a.get("text", "") for a in fake.callback_answers)
+    assert tg_store.get_chat(65).muted_sources == ()  # type: ignore[union-attr]
+    await fake.press(f"ms:{source}", chat_id=65)
+    await fake.wait_for(lambda s: len(fake.callback_answers) > len(forged) * 5)
+    assert "Muted" in fake.callback_answers[-1]["text"]
+    assert tg_store.get_chat(65).muted_sources == (source,)  # type: ignore[union-attr]
