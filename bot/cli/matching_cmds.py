@@ -116,10 +116,26 @@ def eval_items(
 
 def read_labelled(source: str) -> list[Labelled]:
     """Labelled items (`"label": 0/1`) of a JSON Lines file; every bad line reported, exit 2."""
+    text, name = read_source(source)
+    return parse_labelled(text, name)
+
+
+def read_bytes(source: str) -> tuple[bytes, str]:
+    """(bytes, name for messages) of a file, or of stdin for '-', read once: what a command
+    records of its input (size, checksum) is then what it read."""
+    if source == STDIN:
+        return sys.stdin.buffer.read(), "<stdin>"
+    try:
+        return Path(source).read_bytes(), source
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc}") from exc
+
+
+def parse_labelled(text: str, name: str) -> list[Labelled]:
+    """Labelled items of JSON Lines text; every bad line reported, exit 2."""
     from bot.matching.evaluate import Labelled
     from bot.matching.scoreio import InputRow, parse_line
 
-    text, name = read_source(source)
     rows: list[Labelled] = []
     problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), start=1):

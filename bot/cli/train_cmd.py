@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -15,7 +14,7 @@ import click
 from bot import __version__
 from bot.cli.common import config_option, config_path, exits_on_bad_input
 from bot.cli.file_writes import replace_files
-from bot.cli.matching_cmds import read_labelled
+from bot.cli.matching_cmds import parse_labelled, read_bytes
 from bot.cli.tune_cmd import MIN_ITEMS, feedback_rows, topic_file
 from bot.errors import InputError
 
@@ -139,8 +138,14 @@ def train(
     files: list[tuple[str, bytes, int]] = []
     rows = []
     for source in sources:
-        labelled = read_labelled(source)
-        data = Path(source).read_bytes() if source != "-" else b""
+        # Read once: the size and checksum recorded are those of the items trained on (and
+        # stdin or a pipe cannot be read twice).
+        data, name = read_bytes(source)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: cannot read: {exc}") from exc
+        labelled = parse_labelled(text, name)
         files.append((source, data, len(labelled)))
         rows += labelled
     judged = feedback_rows(settings, spec.id) if feedback else []

@@ -59,8 +59,10 @@ def _word_chars() -> npt.NDArray[np.bool_]:
 
 
 @cache
-def _powers(size: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
-    """BASE**i and its inverse**i modulo 2**64, for i < size."""
+def _powers() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """BASE**i and its inverse**i modulo 2**64, for i <= MAX_CHARS (built once: one table per
+    text length would hold ~300 MB once a daemon had seen items of every length)."""
+    size = MAX_CHARS + 1
     inverse = _U64(pow(int(_BASE), -1, 2**64))
     with np.errstate(over="ignore"):
         up = np.cumprod(np.full(size, _BASE, dtype=_U64))
@@ -78,7 +80,7 @@ def text_features(text: str, *, bits: int) -> TextFeatures:
     letters = np.concatenate(([False], word & ~hanzi, [False]))
     edges = np.flatnonzero(letters[1:] != letters[:-1])
     starts, stops = edges[0::2], edges[1::2]
-    up, down = _powers(len(points) + 1)
+    up, down = _powers()
     prefix = np.concatenate(([_U64(0)], np.cumsum(points * up[: len(points)])))
     words = (prefix[stops] - prefix[starts]) * down[starts]
     stem_at = starts[stops - starts > STEM]

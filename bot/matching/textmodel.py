@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,14 +134,21 @@ def encode(model_bits: int, bias: float, weights: npt.NDArray[np.float32]) -> by
 
 def decode(data: bytes) -> TextModel:
     """A model from `.npz` bytes; ModelFileError when they are not one this program reads."""
+    if not data.startswith(b"PK"):
+        # np.load would take a bare .npy array, or try pickle and advise loading it unsafely.
+        raise ModelFileError("not a model file: a model is an .npz archive of numpy arrays")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             fields = {name: arrays[name] for name in arrays.files}
-    except (ValueError, OSError, EOFError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise ModelFileError(f"not a model file (.npz of numbers): {exc}") from exc
     missing = {"format", "feature_version", "bits", "bias", "buckets", "weights"} - set(fields)
     if missing:
         raise ModelFileError(f"not a model file: no {', '.join(sorted(missing))}")
+    for name in ("format", "feature_version", "bits", "bias"):
+        kinds = "iuf" if name == "bias" else "iu"
+        if not _numbers(fields[name], kinds, ndim=0):
+            raise ModelFileError(f"model {name} is not a single number of the right kind")
     if int(fields["format"]) != FORMAT:
         raise ModelFileError(
             f"model file format {int(fields['format'])}, this program reads {FORMAT}"
@@ -154,13 +162,21 @@ def decode(data: bytes) -> TextModel:
     if not 8 <= bits <= 24:
         raise ModelFileError(f"model has {bits} feature bits; 8 to 24 are allowed")
     buckets, values = fields["buckets"], fields["weights"]
-    if buckets.shape != values.shape or buckets.ndim != 1:
+    if not _numbers(buckets, "iu", ndim=1) or not _numbers(values, "f", ndim=1):
+        raise ModelFileError("model buckets must be a row of whole numbers, its weights of floats")
+    if buckets.shape != values.shape:
         raise ModelFileError("model buckets and weights differ in shape")
-    if len(buckets) and int(buckets.max()) >= 1 << bits:
-        raise ModelFileError("model has a bucket beyond its feature bits")
+    if len(buckets) and (int(buckets.min()) < 0 or int(buckets.max()) >= 1 << bits):
+        raise ModelFileError(f"model has a bucket outside its 2^{bits} features")
     if not np.isfinite(values).all() or not math.isfinite(float(fields["bias"])):
         raise ModelFileError("model has a weight that is not a finite number")
     weights = np.zeros(1 << bits, dtype=np.float32)
     weights[buckets.astype(np.int64)] = values
     digest = hashlib.sha256(data).hexdigest()
     return TextModel(bits=bits, bias=float(fields["bias"]), weights=weights, digest=digest)
+
+
+def _numbers(value: object, kinds: str, *, ndim: int) -> bool:
+    """Whether an archive member is a numpy array of `ndim` dimensions of these dtype kinds
+    (a member not named .npy comes back as raw bytes)."""
+    return isinstance(value, np.ndarray) and value.ndim == ndim and value.dtype.kind in kinds

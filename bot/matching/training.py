@@ -76,7 +76,8 @@ def fit(examples: Sequence[Example], *, bits: int = BITS, l2: float = L2) -> Fit
     pairs, counts = np.unique(rows * n_cols + cols, return_counts=True)
     owner = pairs // n_cols
     lengths = np.bincount(owner, weights=(counts * row_value[owner]) ** 2)
-    step = 1.0 / (0.25 * (float(lengths.max()) + 1.0) + l2)
+    # (initial=0: items without a single word leave the bias alone to learn.)
+    step = 1.0 / (0.25 * (float(lengths.max(initial=0.0)) + 1.0) + l2)
     w = np.zeros(n_cols)
     b = 0.0
     w_prev, b_prev = w, b

@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.models import Item
+from bot.matching.crossval import tally
 from bot.matching.engine import compile_topics
 from bot.matching.evaluate import Labelled
 from bot.matching.loader import load_topic
+from bot.matching.model_fit import examples
 from bot.matching.spec import TopicSpec
+from bot.matching.textmodel import encode
 from bot.matching.topic_edit import format_number, rewrite_numbers
-from bot.matching.tune import Loc, spec_with, tune
+from bot.matching.training import fit
+from bot.matching.tune import Loc, find_knobs, spec_with, tune, verdicts
 from bot.settings.yamlsource import read_yaml
+from tests.support.textmodels import GATED_TOPIC, write_model_topic
 
 TOPIC = """\
 id: animals
@@ -110,3 +115,44 @@ def test_rewrite_changes_only_the_numbers(tmp_path: Path) -> None:
     )
     assert format_number(0.35) == "0.35"
     assert format_number(2) == "2.0"
+
+
+def memorised(tmp_path: Path) -> tuple[Path, TopicSpec, list[Labelled]]:
+    """Items alike but for one made-up word each, labelled alternately, and a topic whose
+    shipped model was trained on those very items: in sample it knows every label, but no
+    other model can learn them."""
+    items = [
+        Labelled(f"r{n}", "en", n % 2, Item(title=f"Heroin seized jointly, case zq{n}x"))
+        for n in range(24)
+    ]
+    fitted = fit(examples(items, bits=12), bits=12)
+    model = encode(fitted.bits, fitted.bias, fitted.weights)
+    topic = GATED_TOPIC.replace("threshold: 0.5 ", "threshold: 0.7 ")
+    path = write_model_topic(tmp_path, model=model, weight=0.5, topic=topic)
+    return path, load_topic(path, env={}), items
+
+
+def test_with_a_model_the_blend_weight_and_the_gate_are_knobs(tmp_path: Path) -> None:
+    """A topic with a model that writes `model.weight` and `missing_required_factor` has
+    both tuned; without a model the gate factor is not a knob (the gate vetoes anyway)."""
+    path, spec, items = memorised(tmp_path)
+    written = set(read_yaml(path, env={}).lines)
+    names = [knob.name for knob in find_knobs(spec, written, items)]
+    assert {"model.weight", "missing_required_factor"} <= set(names)
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(GATED_TOPIC, encoding="utf-8")
+    written = set(read_yaml(plain, env={}).lines)
+    names = [knob.name for knob in find_knobs(load_topic(plain, env={}), written, items)]
+    assert "model.weight" not in names
+    assert "missing_required_factor" not in names
+
+
+def test_with_a_model_before_is_judged_out_of_fold(tmp_path: Path) -> None:
+    """The shipped model saw the labelled items, so in sample it separates them all; the
+    tuner's 'before' scores each item with a model that never saw it, and shows that it
+    does not."""
+    _, spec, items = memorised(tmp_path)
+    in_sample = tally(items, verdicts(spec, items))
+    assert in_sample.overall.f1 == 1.0
+    result = tune(spec, items, set(read_yaml(tmp_path / "smuggling.yaml", env={}).lines))
+    assert result.before.overall.f1 < 0.7

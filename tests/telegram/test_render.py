@@ -154,3 +154,33 @@ def test_cut_html_keeps_surrogate_pairs_and_entities_whole() -> None:
     for limit in range(10, 40):
         cut = cut_html(text, limit)
         assert_valid_message(cut, limit)
+
+
+MODEL_REASON = "text model +0.21 (“<b>anti drug</b>”, “r&d”): P(relevant) 0.83"
+"""A text model's reason quoting the item's own phrases, which are feed text."""
+
+
+def test_alert_shows_what_the_text_model_added_escaped() -> None:
+    """The alert has a `Text model +0.21 (…)` line with the item's phrases escaped in HTML
+    and as they are in plain text; the probability stays for /why."""
+    score = TopicScore(
+        topic="drug-control-cooperation",
+        score=0.61,
+        matched=True,
+        reasons=("drugs: heroin (evidence 2.0) +0.33", MODEL_REASON, "score 0.61 >= 0.50"),
+    )
+    rendered = render_alert(view(score=score))
+    line = "Text model +0.21 (“&lt;b&gt;anti drug&lt;/b&gt;”, “r&amp;d”)"
+    assert f"\n{line}\n" in rendered.html
+    assert "\nText model +0.21 (“<b>anti drug</b>”, “r&d”)\n" in rendered.plain
+    assert "P(relevant)" not in rendered.html
+    assert_valid_message(rendered.html)
+    why = render_why(view(score=score))
+    assert "• text model +0.21 (“&lt;b&gt;anti drug&lt;/b&gt;”, “r&amp;d”): P(relevant) 0.83" in why
+    assert_valid_message(why)
+
+
+def test_alert_without_a_text_model_has_no_model_line() -> None:
+    """A score with no text-model reason shows no model line."""
+    assert "Text model" not in render_alert(view()).html
+    assert "Text model" not in render_alert(view()).plain

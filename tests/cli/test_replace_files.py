@@ -1,0 +1,76 @@
+"""Replacing a set of files together: all of them or, when a write or the check fails, none."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.cli.file_writes import replace_file, replace_files
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_every_file_is_written_when_the_check_passes(tmp_path: Path) -> None:
+    """Existing files are replaced, new ones created, and the check sees them all."""
+    topic = tmp_path / "topic.yaml"
+    topic.write_bytes(b"old topic\n")
+    seen: dict[str, bytes] = {}
+    replace_files(
+        {topic: b"new topic\n", tmp_path / "m.npz": b"numbers"},
+        check=lambda: seen.update(contents(tmp_path)),
+    )
+    assert contents(tmp_path) == {"m.npz": b"numbers", "topic.yaml": b"new topic\n"}
+    assert seen == contents(tmp_path)
+
+
+def test_a_failed_check_puts_every_file_back(tmp_path: Path) -> None:
+    """The check's error is raised; replaced files hold their old bytes again, files that
+    did not exist are gone, and no temporary file is left."""
+    topic = tmp_path / "topic.yaml"
+    topic.write_bytes(b"old topic\n")
+    record = tmp_path / "m.json"
+    record.write_bytes(b'{"old": true}\n')
+    before = contents(tmp_path)
+
+    def check() -> None:
+        assert contents(tmp_path)["topic.yaml"] == b"broken topic\n"  # written when checked
+        raise CheckFailed("the topic no longer loads")
+
+    with pytest.raises(CheckFailed, match="no longer loads"):
+        replace_files(
+            {topic: b"broken topic\n", tmp_path / "m.npz": b"numbers", record: b"{}"},
+            check=check,
+        )
+    assert contents(tmp_path) == before
+
+
+def test_a_failed_write_puts_the_earlier_files_back(tmp_path: Path) -> None:
+    """A write that fails part way (its folder is missing) undoes the writes before it."""
+    topic = tmp_path / "topic.yaml"
+    topic.write_bytes(b"old topic\n")
+    before = contents(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        replace_files(
+            {topic: b"new topic\n", tmp_path / "missing" / "m.npz": b"numbers"},
+            check=lambda: None,
+        )
+    assert contents(tmp_path) == before
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
+    """Writing beside and renaming keeps the mode the file had (a topic readable by a group)."""
+    topic = tmp_path / "topic.yaml"
+    topic.write_bytes(b"old\n")
+    os.chmod(topic, 0o640)
+    replace_file(topic, b"new\n")
+    assert topic.read_bytes() == b"new\n"
+    assert stat.S_IMODE(topic.stat().st_mode) == 0o640

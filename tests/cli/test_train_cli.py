@@ -1,0 +1,364 @@
+"""`narcowatch train` through the real CLI, and a topic's text model as check-config and
+score see it."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bot.matching.textmodel import decode
+from tests.cli.test_eval_feedback import seed_feedback
+from tests.support.cli import run_cli, start_cli, write_config
+from tests.support.textmodels import GATED_TOPIC, line_of, train_model, write_model_topic
+
+pytestmark = pytest.mark.slow
+
+EN_CITIES = ("Vientiane", "Bangkok", "Yangon", "Hanoi", "Manila", "Jakarta", "Dhaka", "Kabul")
+RU_CITIES = ("Москве", "Душанбе", "Бишкеке", "Ташкенте", "Алматы", "Минске")
+
+
+def labelled_rows() -> list[dict[str, Any]]:
+    """Relevant items meet counterparts, unrelated ones are a farmer's find: the rules see
+    heroin in both and no cooperation word in either; the words tell them apart."""
+    rows: list[dict[str, Any]] = []
+    for n, city in enumerate(EN_CITIES):
+        rows.append(
+            {
+                "id": f"en-p{n}",
+                "lang": "en",
+                "label": 1,
+                "title": f"Heroin talks with counterparts in {city}",
+                "summary": f"Officials from {city} met their counterparts about heroin routes.",
+            }
+        )
+        rows.append(
+            {
+                "id": f"en-n{n}",
+                "lang": "en",
+                "label": 0,
+                "title": f"Heroin found by a farmer near {city}",
+                "summary": f"A farmer near {city} found a bag of heroin in a field.",
+            }
+        )
+    for n, city in enumerate(RU_CITIES):
+        rows.append(
+            {
+                "id": f"ru-p{n}",
+                "lang": "ru",
+                "label": 1,
+                "title": f"Переговоры о героине с коллегами в {city}",
+            }
+        )
+        rows.append(
+            {"id": f"ru-n{n}", "lang": "ru", "label": 0, "title": f"Фермер нашёл героин в {city}"}
+        )
+    return rows
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def setup(tmp_path: Path, topic: str = GATED_TOPIC, **config: Any) -> tuple[Path, Path]:
+    """The small topic and a config naming it."""
+    path = tmp_path / "smuggling.yaml"
+    path.write_text(topic, encoding="utf-8")
+    return path, write_config(tmp_path, [], extra={"topics": [str(path)]}, **config)
+
+
+def figures(stdout: str, row: str) -> list[float]:
+    """The nine numbers of one row of train's table: as it stands, rules alone, with the
+    model (precision, recall, F1 each)."""
+    found = re.search(rf"^{row}\s+((?:\d\.\d{{3}}\s*){{9}})$", stdout, re.M)
+    assert found is not None, stdout
+    return [float(x) for x in found.group(1).split()]
+
+
+def test_train_prints_cross_validated_figures_per_language_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    """Without --write, train prints before and after per language and the fitted blend, and
+    leaves every file as it was."""
+    topic, config = setup(tmp_path)
+    data = write_jsonl(tmp_path / "labelled.jsonl", labelled_rows())
+    result = run_cli("train", str(data), "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "28 labelled items (28 from files, 0 from feedback); 5-fold" in result.stdout
+    for row in ("en", "ru", "overall"):
+        _, _, _, _, _, rules_f1, _, _, model_f1 = figures(result.stdout, row)
+        assert rules_f1 == 0.0  # the gate cuts every item: no cooperation word
+        assert model_f1 > 0.9
+    assert re.search(
+        r"score = 0\.\d\d x rules \+ 0\.\d\d x model; threshold 0\.\d\d", result.stdout
+    )
+    assert "training 5 models for cross-validation" in result.stderr
+    assert f"not written; --write writes {tmp_path / 'smuggling.model.npz'}" in result.stdout
+    assert topic.read_text(encoding="utf-8") == GATED_TOPIC
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "labelled.jsonl",
+        "narcowatch.yaml",
+        "smuggling.yaml",
+    ]
+
+
+def test_train_write_ships_numbers_with_provenance_and_the_topic_uses_them(
+    tmp_path: Path,
+) -> None:
+    """--write writes the .npz and its provenance (files, command, cross-validated figures,
+    no item text), names the model with its sha256 in the topic, which still loads; `score`
+    then says what the model added; training again rewrites the same block."""
+    topic, config = setup(tmp_path)
+    rows = labelled_rows()
+    data = write_jsonl(tmp_path / "labelled.jsonl", rows)
+    result = run_cli("train", str(data), "--write", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    model_path = tmp_path / "smuggling.model.npz"
+    record_path = tmp_path / "smuggling.model.json"
+    model = model_path.read_bytes()
+    digest = hashlib.sha256(model).hexdigest()
+    assert f"wrote {model_path}" in result.stdout
+
+    text = topic.read_text(encoding="utf-8")
+    assert text.startswith(GATED_TOPIC.split("threshold:")[0])
+    assert "model:\n  file: smuggling.model.npz\n  weight: 0." in text
+    assert f"  sha256: {digest}\n" in text
+    assert decode(model).digest == digest
+
+    facts = json.loads(record_path.read_text(encoding="utf-8"))
+    raw = data.read_bytes()
+    assert facts["files"] == [
+        {
+            "path": str(data),
+            "bytes": len(raw),
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "items": len(rows),
+        }
+    ]
+    assert facts["command"] == f"narcowatch train {data} --write --config {config}"
+    assert facts["topic"] == "smuggling"
+    assert facts["items"] == len(rows)
+    assert facts["model"]["sha256"] == digest
+    with_model = facts["cross_validated"]["with_model"]
+    assert with_model["en"]["f1"] == figures(result.stdout, "en")[8]
+    assert with_model["ru"]["items"] == 2 * len(RU_CITIES)
+    assert facts["cross_validated"]["rules_alone"]["overall"]["f1"] == 0.0
+
+    # Numbers only: no title (nor any word of one) in the record or in the archive.
+    record = record_path.read_text(encoding="utf-8").casefold()
+    with zipfile.ZipFile(io.BytesIO(model)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    assert sorted(members) == [
+        "bias.npy",
+        "bits.npy",
+        "buckets.npy",
+        "feature_version.npy",
+        "format.npy",
+        "weights.npy",
+    ]
+    with np.load(io.BytesIO(model), allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype.kind in "iuf" for name in arrays.files)
+    for row in rows:
+        for said in (row["title"], row.get("summary", "")):
+            for word in [said, *said.split()]:
+                if len(word) < 5 or word.casefold() in ("heroin",):
+                    continue
+                assert word.casefold() not in record, word
+                assert word.encode() not in model
+                assert all(word.encode() not in body for body in members.values()), word
+    for word in ("counterparts", "farmer", "коллегами"):
+        assert word not in record
+
+    checked = run_cli("check-config", "--config", str(config))
+    assert checked.returncode == 0, checked.stderr
+    item = {
+        "id": "x",
+        "title": "Heroin talks with counterparts in Lima",
+        "summary": "Officials from Lima met their counterparts about heroin routes.",
+        "lang": "en",
+    }
+    other = {"id": "y", "title": "Weather is mild"}
+    scored = run_cli(
+        "score", "--config", str(config), stdin=f"{json.dumps(item)}\n{json.dumps(other)}\n"
+    )
+    assert scored.returncode == 0, scored.stderr
+    first, second = (json.loads(line) for line in scored.stdout.splitlines())
+    assert (first["id"], second["id"]) == ("x", "y")
+    assert first["matched"] is True
+    assert first["text_model"]["probability"] > 0.8
+    assert first["text_model"]["added"] > 0
+    assert "counterparts" in first["text_model"]["phrases"]
+    assert any(r.startswith("text model +0.") for r in first["reasons"])
+    assert "text_model" not in second  # nothing of the topic found: the model is not asked
+
+    again = run_cli("train", str(data), "--write", "--config", str(config))
+    assert again.returncode == 0, again.stderr
+    rewritten = topic.read_text(encoding="utf-8")
+    assert rewritten.count("\nmodel:\n") == 1
+    assert rewritten.count("sha256:") == 1
+    digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+    assert f"  sha256: {digest}\n" in rewritten
+    assert run_cli("check-config", "--config", str(config)).returncode == 0
+
+
+def test_train_counts_subscribers_verdicts_and_reads_items_from_stdin(tmp_path: Path) -> None:
+    """--feedback adds the stored Relevant / Not relevant verdicts; items read from stdin
+    are recorded with their real size and checksum; the provenance says how many of each."""
+    database_url = f"sqlite:///{tmp_path / 'nw.db'}"
+    seed_feedback(database_url)  # three judged alerts of drug-control-cooperation
+    topic_text = GATED_TOPIC.replace("id: smuggling", "id: drug-control-cooperation")
+    _, config = setup(tmp_path, topic_text, database_url=database_url)
+    raw = write_jsonl(tmp_path / "labelled.jsonl", labelled_rows()).read_bytes()
+    result = run_cli(
+        "train", "-", "--feedback", "--write", "--config", str(config), stdin=raw.decode()
+    )
+    assert result.returncode == 0, result.stderr
+    assert "31 labelled items (28 from files, 3 from feedback)" in result.stdout
+    facts = json.loads((tmp_path / "smuggling.model.json").read_text(encoding="utf-8"))
+    assert facts["feedback_verdicts"] == 3
+    assert facts["items"] == 31
+    assert facts["files"] == [
+        {"path": "-", "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "items": 28}
+    ]
+
+
+BAD_INPUT = [
+    ("few", [{"title": "heroin", "label": 1}, {"title": "x", "label": 0}], "at least 10"),
+    (
+        "one label",
+        [{"title": f"heroin talks {n}", "label": 1} for n in range(12)],
+        "two or more of each label (got 12: 12 relevant, 0 not)",
+    ),
+    ("bad line", [{"title": "heroin", "label": 1}, {"title": "x", "label": "yes"}], ':2: "label"'),
+]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"), [(r, m) for _, r, m in BAD_INPUT], ids=[n for n, _, _ in BAD_INPUT]
+)
+def test_bad_training_input_exits_2_and_writes_nothing(
+    tmp_path: Path, rows: list[dict[str, Any]], message: str
+) -> None:
+    """Too few items, one label only or a bad line: exit 2 with the reason; nothing written."""
+    topic, config = setup(tmp_path)
+    data = write_jsonl(tmp_path / "bad.jsonl", rows)
+    result = run_cli("train", str(data), "--write", "--config", str(config))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert topic.read_text(encoding="utf-8") == GATED_TOPIC
+    assert not list(tmp_path.glob("smuggling.model.*"))
+
+
+def test_train_without_input_exits_2() -> None:
+    """No FILE and no --feedback: exit 2 with the usage."""
+    result = run_cli("train")
+    assert result.returncode == 2
+    assert "train needs FILE... of labelled items, or --feedback" in result.stderr
+
+
+def open_fifo_for_writing(fifo: Path, process: subprocess.Popen[str]) -> int:
+    """The write end of `fifo`, once the CLI has opened it for reading (the event that says
+    it has read the topic file and is reading its items)."""
+    while True:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+        else:
+            os.set_blocking(fd, True)
+            return fd
+        try:
+            process.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            continue
+        raise AssertionError(f"train exited before reading its items: {process.stderr}")
+
+
+def test_train_refuses_to_write_when_the_topic_changed_meanwhile(tmp_path: Path) -> None:
+    """Someone edits the topic while the model trains: train exits 2 rather than write over
+    the edit, and leaves the edit and no model behind."""
+    topic, config = setup(tmp_path)
+    fifo = tmp_path / "items.fifo"
+    os.mkfifo(fifo)
+    process = start_cli("train", str(fifo), "--write", "--config", str(config))
+    try:
+        fd = open_fifo_for_writing(fifo, process)
+        edited = GATED_TOPIC.replace("title: Smuggling cooperation", "title: Edited meanwhile")
+        topic.write_text(edited, encoding="utf-8")
+        with os.fdopen(fd, "w", encoding="utf-8") as items:
+            items.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in labelled_rows()))
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 2, stderr
+    assert f"{topic} changed while the model was trained: run train again" in stderr
+    assert "with the new model (cv)" in stdout
+    assert topic.read_text(encoding="utf-8") == edited
+    assert not list(tmp_path.glob("smuggling.model.*"))
+
+
+@pytest.mark.parametrize(
+    ("spoil", "checksum", "message"),
+    [
+        (lambda model: model.unlink(), True, "No such file or directory"),
+        (lambda model: model.write_bytes(b"garbage"), False, "not a model file"),
+        (
+            lambda model: model.write_bytes(train_model(["a zebra"], ["a tractor"])),
+            True,
+            "its sha256 differs from the one this topic names",
+        ),
+    ],
+    ids=["missing", "corrupt", "changed"],
+)
+def test_check_config_names_the_model_file_line(
+    tmp_path: Path, spoil: Any, checksum: bool, message: str
+) -> None:
+    """A missing, corrupt or changed model file fails check-config with exit 2 and a
+    file:line message at the topic's `model.file` line."""
+    topic = write_model_topic(tmp_path, checksum=checksum)
+    config = write_config(tmp_path, [], extra={"topics": [str(topic)]})
+    assert run_cli("check-config", "--config", str(config)).returncode == 0
+    model = tmp_path / "models" / "smuggling.npz"
+    spoil(model)
+    result = run_cli("check-config", "--config", str(config))
+    assert result.returncode == 2
+    line = line_of(topic, "  file:")
+    assert f"{topic}:{line}: model file {model}: " in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_names_a_mandate_of_an_unknown_group(tmp_path: Path) -> None:
+    """An entity's mandate naming a group the topic lacks: exit 2 at that line."""
+    topic = GATED_TOPIC + (
+        "entities:\n"
+        "  items:\n"
+        "    - name: Narcotics Board\n"
+        "      type: organisation\n"
+        "      international: true\n"
+        "      mandate: {narcotics: 1.0}\n"
+        "      aliases: {en: [Narcotics Board]}\n"
+    )
+    path, config = setup(tmp_path, topic)
+    result = run_cli("check-config", "--config", str(config))
+    assert result.returncode == 2
+    line = line_of(path, "      mandate:")
+    assert (
+        f"{path}:{line}: entity 'Narcotics Board' mandate names unknown group 'narcotics'"
+        in result.stderr
+    )
