@@ -16,7 +16,7 @@ from bot.cli.common import config_option, config_path, exits_on_bad_input
 from bot.cli.file_writes import replace_files
 from bot.cli.matching_cmds import parse_labelled, read_bytes
 from bot.cli.tune_cmd import MIN_ITEMS, feedback_rows, topic_file
-from bot.errors import InputError
+from bot.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     from bot.matching.crossval import Metrics
@@ -125,6 +125,7 @@ def train(
 ) -> None:
     """Fit a topic's text model to labelled items by cross-validation (see docs/topics.md)."""
     from bot.matching import load_topic
+    from bot.matching.loader import with_model
     from bot.matching.model_fit import train as fit
     from bot.matching.textmodel import encode
     from bot.matching.topic_edit import rewrite_numbers, set_model
@@ -133,8 +134,15 @@ def train(
     if not sources and not feedback:
         raise InputError("train needs FILE... of labelled items, or --feedback")
     settings = load_settings(config_path(config_file), env=os.environ)
-    topic = topic_file(settings, topic_id)
+    topic = topic_file(settings, topic_id, model=False)
     path, spec, doc, original = topic.path, topic.spec, topic.doc, topic.text
+    try:
+        spec = with_model(spec, doc)
+    except ConfigError as exc:
+        # A missing, stale or damaged model is what training replaces: say so, go on.
+        click.echo(f"{exc}\nthe topic's current model is left out; training a new one", err=True)
+        if spec.model is not None:
+            spec = spec.model_copy(update={"model": spec.model.model_copy(update={"loaded": None})})
     files: list[tuple[str, bytes, int]] = []
     rows = []
     for source in sources:

@@ -34,10 +34,11 @@ class TopicFile:
     spec: TopicSpec
 
 
-def topic_file(settings: Settings, topic_id: str | None) -> TopicFile:
+def topic_file(settings: Settings, topic_id: str | None, *, model: bool = True) -> TopicFile:
     """The chosen topic's file (default: the first), read once: the spec, the line map and the
-    text a later rewrite starts from all come from the same bytes."""
-    from bot.matching.loader import topic_from_document
+    text a later rewrite starts from all come from the same bytes. With `model=False` its
+    text model is not read."""
+    from bot.matching.loader import rules_of, topic_from_document
     from bot.settings.yamlsource import parse_yaml
 
     known = []
@@ -47,7 +48,7 @@ def topic_file(settings: Settings, topic_id: str | None) -> TopicFile:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError([Problem(str(path), None, f"cannot read file: {exc}")]) from exc
         doc = parse_yaml(text, path=str(path), env=os.environ)
-        spec = topic_from_document(doc)
+        spec = topic_from_document(doc) if model else rules_of(doc)
         if topic_id is None or spec.id == topic_id:
             return TopicFile(path, text, doc, spec)
         known.append(spec.id)

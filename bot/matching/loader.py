@@ -25,10 +25,22 @@ def load_topic(path: Path, *, env: Mapping[str, str]) -> TopicSpec:
 def topic_from_document(doc: YamlDocument) -> TopicSpec:
     """The validated topic of a parsed topic file, its text model (a file beside it) read, or
     ConfigError naming every problem."""
+    return with_model(rules_of(doc), doc)
+
+
+def rules_of(doc: YamlDocument) -> TopicSpec:
+    """The validated topic of a parsed topic file, its text model not read (`train` makes a
+    new one whatever state the old file is in)."""
     spec = validate_document(TopicSpec, doc)
     problems = check_topic(spec, doc)
     if problems:
         raise ConfigError(problems)
+    return spec
+
+
+def with_model(spec: TopicSpec, doc: YamlDocument) -> TopicSpec:
+    """The topic with its text model's numbers read from the file it names (ConfigError
+    naming the `model.file` line when the file is missing, changed or not a model)."""
     if spec.model is None:
         return spec
     model_path = model_file(Path(doc.path), spec.model)

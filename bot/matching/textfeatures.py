@@ -8,7 +8,6 @@ folded text: a Python loop over every word would cost more than the whole rule m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -16,7 +15,7 @@ import numpy.typing as npt
 
 from bot.matching.normalize import CJK_START
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 """Bumped whenever the features change: a model trained on other features is refused."""
 MAX_CHARS = 6_000
 """The model reads this much of an item (headline first); an article's lead says enough, and a
@@ -28,28 +27,54 @@ _U64 = np.uint64
 _BASE = _U64(0x100000001B3)  # odd, so it has an inverse modulo 2**64
 _MIX = _U64(0x9E3779B97F4A7C15)
 _PAIR = _U64(0xC2B2AE3D27D4EB4F)
-# One salt per kind of feature, so that a word and a pair of words never share a bucket on
-# purpose.
-WORD, STEM_KIND, PAIR, HANZI = (_U64(s) for s in (0x51, 0x52, 0x53, 0x54))
+# A salt per kind of feature (words have none), so that a word and a pair of words never
+# share a bucket on purpose.
+STEM_KIND, PAIR, HANZI = (_U64(s) for s in (0x52, 0x53, 0x54))
+_ZERO = np.zeros(1, dtype=_U64)
 
 IntArray = npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True, slots=True)
 class TextFeatures:
-    """The features of one text, with where each occurs (for explanations)."""
+    """The features of one text: a bucket per occurrence (a word said twice is there twice),
+    and where each occurs, worked out only when an explanation asks."""
 
-    ids: IntArray
-    """The bucket of every feature occurrence (a word said twice is there twice)."""
-    starts: IntArray
-    stops: IntArray
-    """text[starts[i]:stops[i]] is the phrase behind ids[i]."""
+    __slots__ = ("_hanzi_at", "_long", "_starts", "_stops", "ids")
+
+    def __init__(
+        self,
+        ids: IntArray,
+        starts: IntArray,
+        stops: IntArray,
+        long: npt.NDArray[np.bool_] | None = None,
+        hanzi_at: IntArray | None = None,
+    ) -> None:
+        self.ids = ids
+        self._starts, self._stops = starts, stops
+        self._long, self._hanzi_at = long, hanzi_at
 
     @property
     def value(self) -> float:
         """What one occurrence weighs: the vector of counts, divided by the square root of
         their number, so that long and short texts weigh alike."""
         return 1.0 / float(np.sqrt(len(self.ids))) if len(self.ids) else 0.0
+
+    @property
+    def starts(self) -> IntArray:
+        """Where the phrase behind each id starts."""
+        if self._long is None:
+            return self._starts
+        s, hanzi = self._starts, self._hanzi_at
+        return np.concatenate((s, s[self._long], s[:-1], hanzi if hanzi is not None else s[:0]))
+
+    @property
+    def stops(self) -> IntArray:
+        """Where the phrase behind each id stops (a stem is shown as its whole word)."""
+        if self._long is None:
+            return self._stops
+        e, hanzi = self._stops, self._hanzi_at
+        tail = hanzi + 2 if hanzi is not None else e[:0]
+        return np.concatenate((e, e[self._long], e[1:], tail))
 
 
 @cache
@@ -76,27 +101,29 @@ def text_features(text: str, *, bits: int) -> TextFeatures:
     text = text[:MAX_CHARS]
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     word = np.take(_word_chars(), points, mode="clip")
-    hanzi = word & (points >= ord(CJK_START))
-    letters = np.concatenate(([False], word & ~hanzi, [False]))
-    edges = np.flatnonzero(letters[1:] != letters[:-1])
+    plain = text.isascii()  # most items: no Chinese to look for
+    if not plain:
+        hanzi = word & (points >= ord(CJK_START))
+        word &= ~hanzi
+    padded = np.zeros(len(word) + 2, dtype=bool)
+    padded[1:-1] = word
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
     starts, stops = edges[0::2], edges[1::2]
     up, down = _powers()
-    prefix = np.concatenate(([_U64(0)], np.cumsum(points * up[: len(points)])))
+    prefix = np.cumsum(points * up[: len(points)])
+    prefix = np.concatenate((_ZERO, prefix))
     words = (prefix[stops] - prefix[starts]) * down[starts]
-    stem_at = starts[stops - starts > STEM]
-    stems = (prefix[stem_at + STEM] - prefix[stem_at]) * down[stem_at]
-    at = np.flatnonzero(hanzi[:-1] & hanzi[1:])
-    hashes = np.concatenate(
-        (
-            words ^ WORD,
-            stems ^ STEM_KIND,
-            (words[:-1] * _PAIR + words[1:]) ^ PAIR,
-            (points[at] * _PAIR + points[at + 1]) ^ HANZI,
-        )
-    )
-    return TextFeatures(
-        ids=((hashes * _MIX) >> _U64(64 - bits)).astype(np.int64),
-        starts=np.concatenate((starts, stem_at, starts[:-1], at)),
-        # A stem is shown as the word it was cut from.
-        stops=np.concatenate((stops, stops[stops - starts > STEM], stops[1:], at + 2)),
-    )
+    long = stops - starts > STEM
+    stem_at = starts[long]
+    parts = [
+        words,
+        ((prefix[stem_at + STEM] - prefix[stem_at]) * down[stem_at]) ^ STEM_KIND,
+        (words[:-1] * _PAIR + words[1:]) ^ PAIR,
+    ]
+    hanzi_at = None
+    if not plain:
+        hanzi_at = np.flatnonzero(hanzi[:-1] & hanzi[1:])
+        parts.append((points[hanzi_at] * _PAIR + points[hanzi_at + 1]) ^ HANZI)
+    hashes = np.concatenate(parts)
+    ids = ((hashes * _MIX) >> _U64(64 - bits)).astype(np.int64)
+    return TextFeatures(ids, starts, stops, long, hanzi_at)

@@ -51,34 +51,46 @@ class TextModel:
 
     def probability(self, found: TextFeatures) -> float:
         """P(relevant) from the text alone."""
-        if not len(found.ids):
+        return self._probability(found, self.weights[found.ids])
+
+    def _probability(self, found: TextFeatures, weights: npt.NDArray[np.float32]) -> float:
+        if not len(weights):
             return _sigmoid(self.bias)
-        logit = self.bias + float(self.weights[found.ids].sum(dtype=np.float64)) * found.value
-        return _sigmoid(logit)
+        return _sigmoid(self.bias + float(weights.sum(dtype=np.float64)) * found.value)
 
     def phrases(self, found: TextFeatures, text: str, *, up: bool) -> list[str]:
         """The item's phrases that pushed the probability most up (or down), strongest first."""
-        if not len(found.ids):
+        return self._phrases(found, self.weights[found.ids], text, up=up)
+
+    def _phrases(
+        self, found: TextFeatures, weights: npt.NDArray[np.float32], text: str, *, up: bool
+    ) -> list[str]:
+        if not len(weights):
             return []
-        push = self.weights[found.ids] if up else -self.weights[found.ids]
-        wanted = 4 * PHRASES  # a few spare: repeats and short words are skipped
+        push = weights if up else -weights
+        wanted = 3 * PHRASES  # a few spare: repeats and short words are skipped
         order = np.argpartition(-push, wanted)[:wanted] if len(push) > wanted else push.argsort()
         order = order[np.argsort(-push[order], kind="stable")]
         said: list[str] = []
-        for i in order.tolist():
-            if push[i] <= 0 or len(said) == PHRASES:
+        strengths = push[order].tolist()
+        starts, stops = found.starts[order].tolist(), found.stops[order].tolist()
+        for k, strength in enumerate(strengths):
+            if strength <= 0 or len(said) == PHRASES:
                 break
-            phrase = " ".join(text[found.starts[i] : found.stops[i]].split())
+            phrase = " ".join(text[starts[k] : stops[k]].split())
             if _telling(phrase) and phrase not in said:
                 said.append(phrase)
         return said
 
 
 def _telling(phrase: str) -> bool:
-    """Whether a phrase is worth showing: not a short function word ("to", "и") or a number."""
+    """Whether a phrase is worth showing: it has a word of four letters or more (not "to",
+    "и", "for the") or two Chinese characters, and is not a number."""
     if not phrase or phrase.isdigit():
         return False
-    return len(phrase) >= 2 if phrase[0] >= "\u2e80" else len(phrase) >= 4
+    if phrase[0] >= "\u2e80":
+        return len(phrase) >= 2
+    return any(len(word) >= 4 and not word.isdigit() for word in phrase.split())
 
 
 def _sigmoid(x: float) -> float:
@@ -109,10 +121,11 @@ class Blend:
 def blend(model: TextModel, text: str, rule_score: float, weight: float) -> Blend:
     """The rule score blended with the model's probability, and the phrases behind the change."""
     found = model.features(text)
-    probability = model.probability(found)
+    weights = model.weights[found.ids]  # looked up once for the sum and the explanation
+    probability = model._probability(found, weights)
     score = (1.0 - weight) * rule_score + weight * probability
     added = score - rule_score
-    phrases = model.phrases(found, text, up=added >= 0) if abs(added) >= 0.005 else []
+    phrases = model._phrases(found, weights, text, up=added >= 0) if abs(added) >= 0.005 else []
     return Blend(probability, score, added, tuple(phrases))
 
 

@@ -362,3 +362,19 @@ def test_check_config_names_a_mandate_of_an_unknown_group(tmp_path: Path) -> Non
         f"{path}:{line}: entity 'Narcotics Board' mandate names unknown group 'narcotics'"
         in result.stderr
     )
+
+
+def test_train_replaces_a_model_file_that_no_longer_loads(tmp_path: Path) -> None:
+    """A damaged model file (or one from an older program) is what training replaces: train
+    says it leaves it out, writes a new one, and the topic loads again."""
+    topic = write_model_topic(tmp_path, checksum=True)
+    config = write_config(tmp_path, [], extra={"topics": [str(topic)]})
+    model = tmp_path / "models" / "smuggling.npz"
+    model.write_bytes(b"PK\x03\x04 not a model")
+    assert run_cli("check-config", "--config", str(config)).returncode == 2
+    data = write_jsonl(tmp_path / "labelled.jsonl", labelled_rows())
+    result = run_cli("train", str(data), "--write", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "the topic's current model is left out; training a new one" in result.stderr
+    assert decode(model.read_bytes()).digest == hashlib.sha256(model.read_bytes()).hexdigest()
+    assert run_cli("check-config", "--config", str(config)).returncode == 0
