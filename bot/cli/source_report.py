@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot.core.models import FetchResult, HtmlSelectors, ParsedFeed
-from bot.parse.articles import ArticleList
 
 if TYPE_CHECKING:
+    from bot.parse.articles import ArticleList
     from bot.services.discovery import Discovery
     from bot.services.source_preview import ItemVerdict
 
