@@ -96,7 +96,8 @@ def mention_kind(text: str, start: int, stop: int, *, name: str) -> int:
     nationality, origin or destination (PASSIVE), or otherwise as a state acting (ACTS)."""
     # Each pattern runs only where the character next to the mention lets it match at all:
     # an item names many countries, and these few regexes were most of its scoring time.
-    stop = word_end(text, stop)
+    if stop < len(text) and text[stop].isalpha():
+        stop = word_end(text, stop)
     after = text[stop : stop + 1]
     if after in _AGENCY_AFTER_FIRST and _AGENCY_AFTER.match(text[stop : stop + 48]) is not None:
         return ACTS_AS_AGENCY  # "the Colombian National Police": a force, not a nationality
@@ -139,20 +140,38 @@ def passive_cue(text: str, start: int) -> re.Match[str] | None:
             return None
     elif not (last == "\n" and text.endswith(_ZH_CUES, low, start - 1)):  # `$` before "\n"
         # The cue is the last word before the name, or the one before a "the".
-        words = text[low:start].split()
-        if not words:
+        end = _word_stop(text, low, start - 1)
+        if end < 0:
             return None
-        if not _may_end_cue(words[-1]) and not (
-            words[-1] == "the" and len(words) > 1 and _may_end_cue(words[-2])
+        if not _may_end_cue(text, low, end) and not (
+            text.endswith("the", low, end)
+            and (end - 3 == low or text[end - 4].isspace())  # the word is "the"
+            and (before := _word_stop(text, low, end - 4)) >= 0
+            and _may_end_cue(text, low, before)
         ):
             return None
     return _PASSIVE_BEFORE.search(text, low, start)
 
 
-def _may_end_cue(word: str) -> bool:
-    return word.endswith(_CUE_ENDINGS) or (
-        not word.isascii() and any(stem in word for stem in _CUE_STEMS)
-    )
+def _word_stop(text: str, low: int, at: int) -> int:
+    """Where the word ends that is last at or before `at`, over white space; -1 if none
+    starts at or after `low`."""
+    while at >= low and text[at].isspace():
+        at -= 1
+    return at + 1 if at >= low else -1
+
+
+def _may_end_cue(text: str, low: int, end: int) -> bool:
+    """Whether the word of text[low:end] that ends at `end` can end a cue."""
+    if text.endswith(_CUE_ENDINGS, low, end):
+        return True
+    if text.isascii():
+        return False
+    begin = end - 1
+    while begin > low and not text[begin - 1].isspace():
+        begin -= 1
+    word = text[begin:end]
+    return not word.isascii() and any(stem in word for stem in _CUE_STEMS)
 
 
 def is_passive(text: str, start: int, stop: int, *, name: str) -> bool:
@@ -210,13 +229,20 @@ def cast(mentions: Sequence[Mention], text: str) -> Cast:
             found.agencies.add(country)
             continue
         folded_name = mention.name.casefold()
-        kinds = {mention_kind(text, s, e, name=folded_name) for s, e in mention.spans}
-        if kinds == {PASSIVE}:
+        passive, through_agency = bool(mention.spans), False
+        for start, stop in mention.spans:
+            kind = mention_kind(text, start, stop, name=folded_name)
+            if kind == ACTS_AS_AGENCY:
+                passive, through_agency = False, True
+                break  # acting through an agency: what the other mentions are changes nothing
+            if kind != PASSIVE:
+                passive = False
+        if passive:
             if country not in found.passive:
                 found.passive.append(country)
             continue
         found.acting.setdefault(country, []).append(mention.name)
-        if ACTS_AS_AGENCY in kinds:
+        if through_agency:
             found.agencies.add(country)
     found.passive = [c for c in found.passive if c not in found.acting]
     return found

@@ -39,13 +39,30 @@ class InputRow:
 
 
 def _first_object(text: str) -> bool:
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                return isinstance(json.loads(line), dict)
-            except ValueError:
-                return False
-    return False
+    line = _first_line(text)
+    if line is None:
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _first_line(text: str) -> str | None:
+    """The first line that is not blank, without splitting all of a large input: a line
+    followed by another within the part read is whole."""
+    size = 4096
+    while True:
+        lines = text[:size].splitlines()
+        for index, line in enumerate(lines):
+            if line.strip():
+                if index < len(lines) - 1 or size >= len(text):
+                    return line
+                break
+        else:
+            if size >= len(text):
+                return None
+        size *= 4
 
 
 def plain_item(text: str) -> InputRow:

@@ -32,7 +32,8 @@ def proximity(
 ) -> tuple[str, tuple[int, int]] | None:
     """Where hits of every given group come together: in one sentence, or within `window`
     words; None when they never do. Returns how, and the span that shows it."""
-    marks = sorted((start, stop, group) for group, hits in enumerate(spans) for start, stop in hits)
+    marks = [(start, stop, group) for group, hits in enumerate(spans) for start, stop in hits]
+    marks.sort()
     wanted = len(spans)
     best: tuple[int, tuple[int, int]] | None = None
     counts = [0] * wanted

@@ -10,10 +10,12 @@ import json
 import re
 
 import pytest
+import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.models import EntityHit, Item, TermHit, TopicScore
+from bot.core.sanitize import _UNWANTED, clean_text
 from bot.matching import Matcher
 from bot.matching.actors import (
     _AGENCY_AFTER,
@@ -23,11 +25,17 @@ from bot.matching.actors import (
     _PEOPLE,
     ACTS,
     ACTS_AS_AGENCY,
+    COUNTRY,
     PASSIVE,
+    PLACE,
+    Cast,
+    Mention,
+    cast,
     mention_kind,
     word_end,
 )
-from bot.matching.scoreio import score_line, score_row
+from bot.matching.engine import required_literal
+from bot.matching.scoreio import _first_object, score_line, score_row
 from tests.fuzz.strategies import NASTY
 
 # The cue before a mention as it was written before the gates in `passive_cue`.
@@ -108,6 +116,35 @@ def test_gated_cues_read_every_mention_as_the_plain_regexes_do(text: str) -> Non
             ), (text, start, stop, own)
 
 
+def plain_cast(mentions: list[Mention], text: str) -> Cast:
+    """cast as it was: every mention of a country read, the kinds compared as a set."""
+    found = Cast()
+    for mention in mentions:
+        assert mention.country is not None
+        name = mention.name.casefold()
+        kinds = {plain_mention_kind(text, s, e, name=name) for s, e in mention.spans}
+        if kinds == {PASSIVE}:
+            if mention.country not in found.passive:
+                found.passive.append(mention.country)
+            continue
+        found.acting.setdefault(mention.country, []).append(mention.name)
+        if ACTS_AS_AGENCY in kinds:
+            found.agencies.add(mention.country)
+    found.passive = [c for c in found.passive if c not in found.acting]
+    return found
+
+
+@settings(max_examples=300)
+@given(texts, st.sampled_from([COUNTRY, PLACE]))
+def test_cast_stops_reading_a_country_only_where_the_answer_is_known(text: str, role: str) -> None:
+    """A country named several times (or not at all): the actors of the plain reading."""
+    spans: dict[str, list[tuple[int, int]]] = {name: [] for name in NAMES}
+    for start, stop, name in every_mention(text):
+        spans[name].append((start, stop))
+    mentions = [Mention(name, role, name.upper(), found) for name, found in spans.items()]
+    assert cast(mentions, text) == plain_cast(mentions, text)
+
+
 def test_gated_cues_at_every_position_of_news_like_text() -> None:
     """Every start and length in text that packs cues, names and line breaks together."""
     text = (
@@ -150,9 +187,7 @@ scores = st.builds(
     topic=names,
     score=st.floats(allow_nan=True, allow_infinity=True) | st.integers(-3, 3),
     matched=st.booleans(),
-    terms=st.lists(st.builds(TermHit, names, names, st.integers(0, 10**6)), max_size=4).map(
-        tuple
-    ),
+    terms=st.lists(st.builds(TermHit, names, names, st.integers(0, 10**6)), max_size=4).map(tuple),
     entities=st.lists(st.builds(EntityHit, names, names), max_size=4).map(tuple),
     reasons=st.lists(names, max_size=4).map(tuple),
 )
@@ -180,3 +215,75 @@ def test_score_lines_of_real_scores(matcher: Matcher, title: str, body: str) -> 
     """Scores the matcher builds (quotes, reasons in three scripts) come out as json.dumps."""
     for score in matcher.score(Item(title=title, summary=body)):
         assert score_line("id-1", score) == plain_score_line("id-1", score)
+
+
+PIECES = ["joint ", "ab", "a", "b", " ", "|", "(", ")", "(?:", "[", "]", "[^", "]", "*", "+", "?",
+          "{1,2}", "\\", ".", "«к", "x", "^", "$", "(?i)"]  # fmt: skip
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(st.sampled_from(PIECES), min_size=1, max_size=10).map("".join),
+    st.lists(
+        st.sampled_from(["joint ", "a", "b", "ab", " ", "x", "«к", "|", "]", "("]), max_size=12
+    ).map("".join),
+)
+def test_every_regex_match_starts_with_its_required_literal(pattern: str, text: str) -> None:
+    """Where a literal is said to start every match, every RE2 match does start with it."""
+    try:
+        compiled = re2.compile(pattern.encode("utf-8"))
+    except re2.error:
+        return
+    literal = required_literal(compiled.pattern)
+    if literal is None:
+        return
+    for match in compiled.finditer(text.encode("utf-8")):
+        assert match.group().decode("utf-8").startswith(literal), (pattern, text, literal)
+
+
+def plain_first_object(text: str) -> bool:
+    """Whether the first non-blank line is a JSON object, found by splitting every line."""
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                return isinstance(json.loads(line), dict)
+            except ValueError:
+                return False
+    return False
+
+
+LINE_BREAKS = ["\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", " \n", "\t"]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.sampled_from(['{"title": "a"}', "[1]", "x", "", "  ", '{"t', 'itle": 1}'])
+        | st.text(max_size=5),
+        max_size=6,
+    ),
+    st.lists(st.sampled_from(LINE_BREAKS), min_size=6, max_size=6),
+    st.integers(0, 5000),
+)
+def test_first_line_is_found_as_by_splitting_every_line(
+    lines: list[str], breaks: list[str], padding: int
+) -> None:
+    """JSON Lines or not is told by the same first line, blank lines and odd breaks before it
+    (some as many as fill the first part read) and a large input after it."""
+    text = " " * padding + "".join(a + b for a, b in zip(lines, breaks, strict=False))
+    for whole in (text, text + "\n" + '{"title": "x"}\n' * 2000):
+        assert _first_object(whole) == plain_first_object(whole)
+
+
+@given(st.text() | st.sampled_from(NASTY))
+def test_clean_text_keeps_printable_text_as_it_is(text: str) -> None:
+    """Text without unwanted characters is returned whole; other text loses just those."""
+    assert clean_text(text) == _UNWANTED.sub("", text)
+
+
+@pytest.mark.parametrize("blank", [" ", "\n", "\r\n"])
+def test_first_line_across_the_end_of_the_part_read(blank: str) -> None:
+    """A first line cut by the end of the first part read is read whole."""
+    for count in range(4060 // len(blank), 4100 // len(blank)):
+        text = blank * count + '{"title": "a"}\n{"title": "b"}\n'
+        assert _first_object(text) == plain_first_object(text) is True
