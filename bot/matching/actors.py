@@ -199,6 +199,9 @@ class Cast:
         """The actors as a reader checks them: "United States (DEA), Kenya"."""
         parts = []
         for country, names in islice(self.acting.items(), limit):
+            if len(names) == 1 and names[0] == country:  # the country itself, most often
+                parts.append(country)
+                continue
             via = [n for n in names if n != country]
             parts.append(f"{country} ({', '.join(via[:2])})" if via else country)
         return ", ".join(parts)

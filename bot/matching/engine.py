@@ -55,7 +55,7 @@ def scan(automaton: Any, folded: Folded) -> list[RawHit]:
 
 def regex_hits(topic: CompiledTopic, text: str) -> list[Hit]:
     """Hits of the topic's regex terms; RE2 works on UTF-8, so offsets are mapped back."""
-    literals = [required_literal(pattern.pattern) for pattern, _ in topic.regexes]
+    literals = regex_literals(topic.regexes)
     if all(literal is not None for literal in literals):
         # Each regex starts with words of its own: one whose words are not in the text
         # cannot match (a substring test costs a twentieth of an RE2 search).
@@ -80,6 +80,12 @@ def regex_hits(topic: CompiledTopic, text: str) -> list[Hit]:
         return hits
     chars = char_offsets(data, {offset for start, stop, _, _ in hits for offset in (start, stop)})
     return [(chars[start], chars[stop], kind, ref) for start, stop, kind, ref in hits]
+
+
+@lru_cache(maxsize=64)
+def regex_literals(regexes: tuple[tuple[Any, int], ...]) -> tuple[str | None, ...]:
+    """The leading words of each of a topic's regex terms (see `required_literal`)."""
+    return tuple(required_literal(pattern.pattern) for pattern, _ in regexes)
 
 
 @lru_cache(maxsize=1024)

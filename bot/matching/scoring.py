@@ -94,7 +94,8 @@ def _actor_evidence(topic: CompiledTopic, found: Evidence, actors: Cast) -> str 
     for ref in found.entity_order:
         if topic.entities[ref].role in (AGENCY, BODY):
             found.group_spans[group] += found.entity_spans.get(ref, [])
-    names = [*actors.describe().split(", ")[:3], *actors.bodies[:1]]
+    # describe(3) starts as describe() does, and its first three pieces are the same.
+    names = [*actors.describe(3).split(", ")[:3], *actors.bodies[:1]]
     found.group_refs[group].append("actors " + " + ".join(names))
     return names[0]
 
@@ -181,14 +182,21 @@ def score_topic(topic: CompiledTopic, found: Evidence, text: str) -> TopicScore:
 
 
 def _term_hits(topic: CompiledTopic, found: Evidence) -> tuple[TermHit, ...]:
+    """The terms found, by group in topic order (exclusions last), most frequent first."""
     terms, names = topic.terms, topic.group_names
-    hits = [
-        term_hit(terms[ref].name, names[g] if (g := terms[ref].group) >= 0 else "exclusion", count)
-        for ref, count in found.term_counts.items()
-    ]
-    order = {name: i for i, name in enumerate(names)}
-    hits.sort(key=lambda h: (order.get(h.group, len(order)), -h.count))
-    return tuple(hits)
+    # Sorted on tuples the C way rather than through a key function per hit; the running
+    # number keeps the order of terms that tie, as a stable sort did.
+    last = names.index("exclusion") if "exclusion" in names else len(names)
+    keyed: list[tuple[int, int, int, TermHit]] = []
+    for ref, count in found.term_counts.items():
+        term = terms[ref]
+        group = term.group
+        label = names[group] if group >= 0 else "exclusion"
+        keyed.append(
+            (group if group >= 0 else last, -count, len(keyed), term_hit(term.name, label, count))
+        )
+    keyed.sort()
+    return tuple([hit for *_, hit in keyed])
 
 
 # Hits are frozen values, and an item lists dozens: each is built once per process (a frozen
