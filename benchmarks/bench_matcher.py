@@ -10,6 +10,7 @@ Bars (SPEC 5): >= 10,000 items/s on one core, and no slower than 2x a bare pyaho
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -325,6 +326,9 @@ def main() -> int:
     parser.add_argument("--skip-cli", action="store_true")
     args = parser.parse_args()
 
+    # Bytecode as an installed package has it (the image compiles it at install time): with
+    # PYTHONDONTWRITEBYTECODE set, every `narcowatch score` would compile its modules again.
+    compileall.compile_dir(ROOT / "bot", quiet=1)
     matcher = compile_topics([load_topic(TOPIC, env=os.environ)])
     keys = matcher.pattern_keys()
     print(f"patterns: {len(keys)} (every term, alias and spelling of the default topic)")
