@@ -462,22 +462,27 @@ def _clause(
 def make_dense_items(
     count: int, *, seed: int = 11, size: int = 1500, filler: int = FILLER
 ) -> list[Item]:
-    """Deterministic entity-dense items of about `size` bytes, 60/20/20 en/zh/ru, with
-    `filler` more ordinary words in each clause."""
+    """Deterministic entity-dense items of `size` bytes (give or take a word), 60/20/20
+    en/zh/ru: a headline clause with two ordinary words added, then clauses with `filler`
+    more each, the last one cut where the size is reached."""
     rng = random.Random(seed)
     items = []
     for _ in range(count):
         lang = rng.choices(["en", "zh", "ru"], weights=[6, 2, 2])[0]
         words, shapes, joiner = _LANGS[lang]
         end = "。" if lang == "zh" else ". "
-        title = _clause(rng, words, rng.choice(shapes), joiner, filler)
+        title = _clause(rng, words, rng.choice(shapes), joiner, 2)
+        room = size - len(title.encode("utf-8")) - 1
         parts: list[str] = []
         used = 0
-        while used < size - len(title.encode("utf-8")):
+        while used < room:
             clause = _clause(rng, words, rng.choice(shapes), joiner, filler)
             if lang != "zh":
                 clause = clause[0].upper() + clause[1:]
             parts.append(clause + end)
             used += len(parts[-1].encode("utf-8"))
-        items.append(Item(title=title, summary="".join(parts).strip(), lang=lang))
+        body = "".join(parts).encode("utf-8")[:room].decode("utf-8", "ignore")
+        if lang != "zh":
+            body = body.rsplit(" ", 1)[0]  # no word cut in half
+        items.append(Item(title=title, summary=body.strip(), lang=lang))
     return items
