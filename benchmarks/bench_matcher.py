@@ -1,6 +1,8 @@
 """Matcher speed: the default topic on 10,000 generated ~1.5 KB news items vs a bare scan.
 
-Run: .venv/bin/python benchmarks/bench_matcher.py [--items N] [--skip-cli]
+Run: .venv/bin/python benchmarks/bench_matcher.py [--items N] [--mode plain|dense|both]
+[--skip-cli]. Two kinds of item: news-like prose (half of it about nothing we watch) and
+entity-dense text (benchmarks/dense_items.py: many terms, countries, agencies and bodies).
 Bars (SPEC 5): >= 10,000 items/s on one core, and no slower than 2x a bare pyahocorasick scan
 (lowercase, iterate, count hits) of the same texts for the same patterns.
 """
@@ -8,6 +10,7 @@ Bars (SPEC 5): >= 10,000 items/s on one core, and no slower than 2x a bare pyaho
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -25,6 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core.models import Item  # noqa: E402
 from bot.matching import Matcher, compile_topics, load_topic  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dense_items import make_dense_items  # noqa: E402
 
 TOPIC = ROOT / "config" / "topics" / "drug-control-cooperation.yaml"
 
@@ -252,18 +258,12 @@ def time_bare_cli(items: list[Item], keys: list[str]) -> float:
         return child_cpu() - started
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=3, help="best of this many rounds")
-    parser.add_argument("--skip-cli", action="store_true")
-    args = parser.parse_args()
-
-    matcher = compile_topics([load_topic(TOPIC, env=os.environ)])
-    items = make_items(args.items)
+def run_mode(
+    name: str, items: list[Item], matcher: Matcher, keys: list[str], args: argparse.Namespace
+) -> bool:
+    """Measure one kind of item in process and through the CLI; whether the bars are met."""
     size = sum(len(f"{i.title}\n{i.summary}".encode()) for i in items) / len(items)
     texts = [f"{i.title}\n{i.summary}" for i in items]
-    keys = matcher.pattern_keys()
     bare = bare_automaton(keys)
     matcher.score(items[0])  # warm up
 
@@ -277,10 +277,9 @@ def main() -> int:
         bare_s = min(bare_s, seconds)
     ours, plain = len(items) / ours_s, len(items) / bare_s
 
-    print(f"items: {len(items)}, mean size {size:.0f} bytes, languages en/zh/ru 60/20/20")
-    print(f"patterns: {len(keys)} (every term, alias and spelling of the default topic)")
+    print(f"== {name}: {len(items)} items, mean size {size:.0f} bytes, en/zh/ru 60/20/20")
     print(f"matcher:   {ours:10,.0f} items/s  ({matched} matched)")
-    print(f"bare scan: {plain:10,.0f} items/s  ({hits} raw hits)")
+    print(f"bare scan: {plain:10,.0f} items/s  ({hits} raw hits, {hits / len(items):.0f} per item)")
     for lang in ("en", "zh", "ru"):
         subset = [i for i in items if i.lang == lang]
         seconds, _ = matcher_run(matcher, subset)
@@ -289,22 +288,64 @@ def main() -> int:
             f"  {lang}: matcher {len(subset) / seconds:9,.0f} items/s, "
             f"bare {len(subset) / bare_seconds:9,.0f} items/s"
         )
-    ratio = bare_s / ours_s
-    print(f"ratio: the matcher takes {1 / ratio if ratio else 0:.2f}x the bare scan's time")
-    ok = ours >= 10_000 and ours_s <= 2.0 * bare_s
-    print(f"bars (>= 10,000 items/s; <= 2x the bare scan): {'met' if ok else 'NOT MET'}")
+    ratio = ours_s / bare_s
+    print(f"ratio: the matcher takes {ratio:.2f}x the bare scan's time")
+    ok = ours >= 10_000 or name == "dense"  # the items/s bar is for news as it comes
+    ok = ok and ratio <= 2.0
+    if args.skip_cli:
+        return ok
+    # CPU time, best of a few runs of each (process start included), interleaved.
+    seconds, bare_cli = float("inf"), float("inf")
+    for _ in range(args.rounds):
+        seconds = min(seconds, time_cli(items))
+        bare_cli = min(bare_cli, time_bare_cli(items, keys))
+    cli_ratio = seconds / bare_cli
+    print(
+        f"narcowatch score, {len(items)} JSON lines: {seconds:.2f} s CPU, "
+        f"{len(items) / seconds:,.0f} items/s (process start included)"
+    )
+    print(
+        f"bare scan-and-print of the same lines: {bare_cli:.2f} s CPU, "
+        f"{len(items) / bare_cli:,.0f} items/s"
+    )
+    print(f"ratio: narcowatch score takes {cli_ratio:.2f}x the bare scan-and-print (bar: 2.0x)")
+    return ok and cli_ratio <= 2.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3, help="best of this many rounds")
+    parser.add_argument(
+        "--mode",
+        choices=("plain", "dense", "both"),
+        default="both",
+        help="plain: news-like prose, half of it about nothing we watch; dense: entity-dense "
+        "text of drug-cooperation news (many terms, countries, agencies, bodies per item)",
+    )
+    parser.add_argument("--skip-cli", action="store_true")
+    args = parser.parse_args()
+
+    # Bytecode as an installed package has it (the image compiles it at install time): with
+    # PYTHONDONTWRITEBYTECODE set, every `narcowatch score` would compile its modules again.
+    compileall.compile_dir(ROOT / "bot", quiet=1)
+    matcher = compile_topics([load_topic(TOPIC, env=os.environ)])
+    keys = matcher.pattern_keys()
+    print(f"patterns: {len(keys)} (every term, alias and spelling of the default topic)")
+    ok = True
+    if args.mode in ("plain", "both"):
+        ok = run_mode("plain", make_items(args.items), matcher, keys, args) and ok
+    if args.mode in ("dense", "both"):
+        ok = run_mode("dense", make_dense_items(args.items), matcher, keys, args) and ok
     if not args.skip_cli:
-        # CPU time, best of a few runs of each (process start included).
-        seconds = min(time_cli(items) for _ in range(args.rounds))
-        bare_cli = min(time_bare_cli(items, keys) for _ in range(args.rounds))
+        start = min(time_cli(make_items(1)) for _ in range(args.rounds))
+        bare_start = min(time_bare_cli(make_items(1), keys) for _ in range(args.rounds))
         print(
-            f"narcowatch score, {len(items)} JSON lines: {seconds:.2f} s CPU"
-            " (process start included)"
+            f"process start (1 item): narcowatch score {start:.3f} s CPU, "
+            f"bare scan-and-print {bare_start:.3f} s CPU"
         )
-        print(f"bare scan-and-print of the same lines: {bare_cli:.2f} s CPU")
-        cli_ratio = seconds / bare_cli
-        print(f"ratio: narcowatch score takes {cli_ratio:.2f}x the bare scan-and-print (bar: 2.0x)")
-        ok = ok and cli_ratio <= 2.0
+    verdict = "met" if ok else "NOT MET"
+    print(f"bars (>= 10,000 items/s on plain news; <= 2x the bare scan): {verdict}")
     return 0 if ok else 1
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -34,6 +33,8 @@ def load(config_file: str | None) -> Configuration:
 @exits_on_bad_input
 def run(config_file: str | None) -> None:
     """Run the daemon: scheduler, fetchers, matcher, delivery, Telegram bot, health server."""
+    import asyncio
+
     from bot.daemon import install_stop_signals, run_daemon
     from bot.ops.health import HealthListenError
     from bot.process_lock import AlreadyRunningError
@@ -59,6 +60,8 @@ def run(config_file: str | None) -> None:
 @exits_on_bad_input
 def poll(once: bool, config_file: str | None) -> None:
     """Poll every enabled source once; print a summary (ok/failed, new items, matches)."""
+    import asyncio
+
     from rich.console import Console
 
     from bot.core.sanitize import clean_line

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -86,6 +85,8 @@ async def run_preview(
     config: Configuration, preview: Preview, source: SourceSettings | None
 ) -> None:
     """Fetch once, parse (discovering the feed behind a page), score; fills `preview`."""
+    import asyncio
+
     from bot.fetch import HttpFetcher
     from bot.fetch.limits import limits_for
     from bot.matching import compile_topics
@@ -180,6 +181,8 @@ def test_source(
     if chosen is None and source is not None and source.selectors is not None:
         chosen = HtmlSelectors(**source.selectors.model_dump())
     preview = Preview(url, source.name if source else None, chosen_type, chosen)
+    import asyncio
+
     asyncio.run(run_preview(config, preview, source))
     if as_json:
         click.echo(json.dumps(preview.as_json(), ensure_ascii=False, indent=2))
@@ -233,6 +236,8 @@ def add_source(
             # only unless telegram.allow_private_sources, so discovery obeys the same rule.
             private = settings.telegram.allow_private_sources
             return await discover_feed(fetcher, url.strip(), allow_private=private)
+
+    import asyncio
 
     try:
         discovery = asyncio.run(discover())

@@ -10,9 +10,9 @@ import click
 
 from bot.core.models import FetchResult, HtmlSelectors, ParsedFeed
 from bot.core.sanitize import escape_controls
-from bot.parse.articles import ArticleList
 
 if TYPE_CHECKING:
+    from bot.parse.articles import ArticleList
     from bot.services.discovery import Discovery
     from bot.services.source_preview import ItemVerdict
 

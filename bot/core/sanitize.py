@@ -25,6 +25,8 @@ _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\
 
 def clean_text(text: str) -> str:
     """`text` without characters a database, Telegram or a terminal must not get."""
+    if text.isprintable():  # every unwanted character is unprintable: nothing to remove
+        return text
     return _UNWANTED.sub("", text)
 
 

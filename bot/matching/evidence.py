@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import itemgetter
 
 from bot.matching.compiler import BLOCK, ENTITY, EXCLUSION, GROUP, CompiledTopic, Target
 
@@ -35,24 +36,33 @@ def topic_hits(raw: list[RawHit], index: int, extra: list[Hit], *, single: bool)
     Regex hits (`extra`) span several words on purpose ("joint ... operation"), so they do not
     hide the literal terms inside them: "joint anti-drug operation" still counts "anti-drug".
     """
-    hits: list[Hit] = [
-        (start, stop, kind, ref)
-        for start, stop, targets in raw
-        for topic, kind, ref in targets
-        if single or topic == index
-    ]
+    if single:
+        hits: list[Hit] = [
+            (start, stop, kind, ref) for start, stop, targets in raw for _, kind, ref in targets
+        ]
+    else:
+        hits = [
+            (start, stop, kind, ref)
+            for start, stop, targets in raw
+            for topic, kind, ref in targets
+            if topic == index
+        ]
     if not hits and not extra:
         return hits
-    hits.sort(key=lambda h: (h[0], -h[1]))
+    # By start, the longer first where two start together, else in the order found: two
+    # stable sorts by C keys (a key function building a tuple per hit took twice as long).
+    hits.sort(key=_STOP, reverse=True)
+    hits.sort(key=_START)
     kept: list[Hit] = []
-    reach, last = -1, (-1, -1)
+    keep = kept.append
+    reach = last_start = -1
     for hit in hits:
-        span = (hit[0], hit[1])
-        if span == last:
-            kept.append(hit)  # the same words may be a term and an entity alias at once
-        elif hit[1] > reach:
-            kept.append(hit)
-            reach, last = hit[1], span
+        start, stop = hit[0], hit[1]
+        if stop == reach and start == last_start:
+            keep(hit)  # the same words may be a term and an entity alias at once
+        elif stop > reach:
+            keep(hit)
+            reach, last_start = stop, start
         # else: inside a longer match ("drug" in "drug trafficking"): the longer one counts
     if extra:
         # Kept spans start and end in increasing order, so the one starting last at or before
@@ -60,13 +70,17 @@ def topic_hits(raw: list[RawHit], index: int, extra: list[Hit], *, single: bool)
         # a 1.4 MB item made thousands of each and took seconds).
         starts = [h[0] for h in kept]
         kept += [hit for hit in extra if not _inside(hit, kept, starts)]
-        kept.sort(key=lambda h: (h[0], -h[1]))
-    blocks = sorted((s, e) for s, e, kind, _ in kept if kind == BLOCK)
+        kept.sort(key=_STOP, reverse=True)
+        kept.sort(key=_START)
+    blocks = sorted([(s, e) for s, e, kind, _ in kept if kind == BLOCK])
     if blocks:
         block_starts = [s for s, _ in blocks]
         furthest = list(accumulate((e for _, e in blocks), max))
         kept = [h for h in kept if h[2] != BLOCK and not _overlaps(h, block_starts, furthest)]
     return kept
+
+
+_START, _STOP = itemgetter(0), itemgetter(1)
 
 
 def _inside(hit: Hit, spans: list[Hit], starts: list[int]) -> bool:
@@ -90,40 +104,49 @@ def gather(topic: CompiledTopic, hits: list[Hit], title_end: int) -> Evidence:
         group_spans=[[] for _ in range(n_groups)],
         group_refs=[[] for _ in range(n_groups)],
     )
-    term_counts = found.term_counts
-    entity_seen: dict[int, int] = {}
+    # Everything read in the loop is a local: a dense item has a hundred hits.
+    terms, entities = topic.terms, topic.entities
+    groups, group_spans, group_refs = found.groups, found.group_spans, found.group_refs
+    term_counts, entity_spans, entity_order = (
+        found.term_counts,
+        found.entity_spans,
+        found.entity_order,
+    )
+    exclusion = found.exclusion
     for start, stop, kind, ref in hits:
         factor = boost if start < title_end else 1.0
         if kind in (GROUP, EXCLUSION):
-            term = topic.terms[ref]
+            term = terms[ref]
             seen = term_counts.get(ref, 0)
             term_counts[ref] = seen + 1
             amount = term.weight * factor * (repeat if seen else 1.0)
             if kind == EXCLUSION:
-                found.exclusion += amount
+                exclusion += amount
                 continue
-            found.groups[term.group] += amount
-            found.group_spans[term.group].append((start, stop))
+            group = term.group
+            groups[group] += amount
+            group_spans[group].append((start, stop))
             if not seen:
-                found.group_refs[term.group].append(term.name)
+                group_refs[group].append(term.name)
         elif kind == ENTITY:
-            entity = topic.entities[ref]
-            seen = entity_seen.get(ref, 0)
-            entity_seen[ref] = seen + 1
-            if not seen:
-                found.entity_order.append(ref)
-                found.entity_spans[ref] = [(start, stop)]
+            entity = entities[ref]
+            spans = entity_spans.get(ref)
+            if spans is None:
+                entity_order.append(ref)
+                entity_spans[ref] = [(start, stop)]
+                amount = entity.weight * factor
             else:
-                found.entity_spans[ref].append((start, stop))
-            amount = entity.weight * factor * (repeat if seen else 1.0)
+                spans.append((start, stop))
+                amount = entity.weight * factor * repeat
             for group in entity.groups:
-                found.groups[group] += amount
-                found.group_spans[group].append((start, stop))
-                if not seen:
-                    found.group_refs[group].append(entity.name)
-            if entity.mandate and not seen:
+                groups[group] += amount
+                group_spans[group].append((start, stop))
+                if spans is None:
+                    group_refs[group].append(entity.name)
+            if entity.mandate and spans is None:
                 for group, given in entity.mandate:
-                    found.groups[group] += given  # once, wherever it is named
-                    found.group_spans[group].append((start, stop))
-                    found.group_refs[group].append(f"{entity.name} (mandate)")
+                    groups[group] += given  # once, wherever it is named
+                    group_spans[group].append((start, stop))
+                    group_refs[group].append(f"{entity.name} (mandate)")
+    found.exclusion = exclusion
     return found

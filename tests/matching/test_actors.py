@@ -218,3 +218,32 @@ def test_a_place_named_like_another_country_is_left_out() -> None:
     names = {e.name for e in place_gazetteer().entities}
     assert "Georgia" not in names
     assert {"Sinaloa", "Kachin"} <= names
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "acting"),
+    [
+        (
+            "Гражданина Украины экстрадировали из Польши в Казахстан",
+            "Его обвиняют в сбыте наркотиков.",
+            "Poland, Kazakhstan",
+        ),
+        (
+            "Suspect extradited from Spain to Colombia",
+            "The drug trafficker was extradited from Spain to face charges in Colombia.",
+            "Spain, Colombia",
+        ),
+        (
+            "Сотрудники из Таджикистана и России изъяли героин",
+            "Совместная операция.",
+            "Tajikistan, Russia",
+        ),
+    ],
+)
+def test_a_country_that_sends_a_suspect_or_its_officers_acts(
+    matcher: Matcher, title: str, body: str, acting: str
+) -> None:
+    """A suspect extradited "from" a country was sent by it, and officers "from" a country act
+    for it, in Russian ("из", the cue that takes the space before it) as in English."""
+    result = score(matcher, title, body)
+    assert any(r.startswith(f"actors that counted: {acting}") for r in result.reasons)
