@@ -31,7 +31,7 @@ def _cells(c: Confusion) -> str:
 def format_result(result: TrainResult, *, sources: str) -> str:
     """Figures per language: the topic as it stands, the rules alone, and with the new model
     (cross-validated); then the numbers that go with the model."""
-    columns = [("as it stands", result.before), ("rules alone", result.rules)]
+    columns = [("as it stands*", result.before), ("rules alone", result.rules)]
     columns.append(("with the new model (cv)", result.after))
     head = "".join(f"   {name:>20}" for name, _ in columns)
     sub = "".join(f"   {'P':>6} {'R':>6} {'F1':>6}" for _ in columns)
@@ -50,6 +50,7 @@ def format_result(result: TrainResult, *, sources: str) -> str:
         f"{'':<8}{sub}",
         *(row(lang, by_lang(lang)) for lang in metrics.by_lang),
         row("overall", lambda m: m.overall),
+        "* with its current model, which may have been trained on these very items",
         "",
         f"blend fitted on all items: score = {1 - result.weight:.2f} x rules + "
         f"{result.weight:.2f} x model; threshold {result.threshold:.2f}",
