@@ -187,11 +187,12 @@ def bare_scan(automaton: ahocorasick.Automaton, texts: list[str]) -> tuple[float
 
 
 def matcher_run(matcher: Matcher, items: list[Item]) -> tuple[float, int]:
-    """CPU seconds to score every item, and how many matched."""
+    """CPU seconds to score every item (64 at a time, as `score` and the parse workers do),
+    and how many matched."""
     started = time.process_time()
     matched = 0
-    for item in items:
-        matched += matcher.score(item)[0].matched
+    for start in range(0, len(items), 64):
+        matched += sum(s[0].matched for s in matcher.score_many(items[start : start + 64]))
     return time.process_time() - started, matched
 
 

@@ -18,6 +18,7 @@ from bot.matching.evidence import Hit, RawHit, gather, topic_hits
 from bot.matching.normalize import CJK_START, Folded, fold_item
 from bot.matching.scoring import nothing_found, score_topic
 from bot.matching.spec import TopicSpec
+from bot.matching.textmodel import Reading
 
 
 def scan(automaton: Any, folded: Folded) -> list[RawHit]:
@@ -166,9 +167,21 @@ class Matcher:
 
     def score(self, item: Item) -> list[TopicScore]:
         """One score per topic, in topic order."""
-        folded = fold_item(item)
-        raw = scan(self._automaton, folded)
-        return [self._score(i, topic, folded, raw) for i, topic in enumerate(self._topics)]
+        return self.score_many([item])[0]
+
+    def score_many(self, items: Sequence[Item]) -> list[list[TopicScore]]:
+        """One score per topic for each item, in order: as `score` gives them, but the topics'
+        text models read all the items together (a tenth of the cost per item)."""
+        folded = [fold_item(item) for item in items]
+        raws = [scan(self._automaton, f) for f in folded]
+        readings = [self._readings(topic, folded, raws) for topic in self._topics]
+        return [
+            [
+                self._score(t, topic, folded[i], raws[i], readings[t].get(i))
+                for t, topic in enumerate(self._topics)
+            ]
+            for i in range(len(items))
+        ]
 
     def score_for(self, item: Item, topic_id: str) -> TopicScore:
         """The score of one topic (KeyError for an unknown id)."""
@@ -177,10 +190,27 @@ class Matcher:
             raise KeyError(topic_id)
         folded = fold_item(item)
         raw = scan(self._automaton, folded)
-        return self._score(index, self._topics[index], folded, raw)
+        return self._score(index, self._topics[index], folded, raw, None)
+
+    @staticmethod
+    def _readings(
+        topic: CompiledTopic, folded: Sequence[Folded], raws: Sequence[list[RawHit]]
+    ) -> dict[int, Reading]:
+        """The topic's text model's readings of the items in which anything was found."""
+        model = topic.spec.model.loaded if topic.spec.model is not None else None
+        if model is None:
+            return {}
+        wanted = [i for i, raw in enumerate(raws) if raw]
+        readings = model.read([folded[i].text for i in wanted])
+        return dict(zip(wanted, readings, strict=True))
 
     def _score(
-        self, index: int, topic: CompiledTopic, folded: Folded, raw: list[RawHit]
+        self,
+        index: int,
+        topic: CompiledTopic,
+        folded: Folded,
+        raw: list[RawHit],
+        reading: Reading | None,
     ) -> TopicScore:
         hits = topic_hits(raw, index, [], single=self._single)
         if not hits:
@@ -192,7 +222,7 @@ class Matcher:
             if extra:
                 hits = topic_hits(raw, index, extra, single=self._single)
         found = gather(topic, hits, folded.title_end)
-        return score_topic(topic, found, folded.text)
+        return score_topic(topic, found, folded.text, reading)
 
 
 def compile_topics(topics: Sequence[TopicSpec]) -> Matcher:

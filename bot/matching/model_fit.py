@@ -76,13 +76,18 @@ def examples(rows: Sequence[Labelled], *, bits: int = BITS) -> list[Example]:
 
 
 def out_of_fold(
-    rows: Sequence[Labelled], fold_of: Sequence[int], folds: int, *, l2: float = L2
+    rows: Sequence[Labelled],
+    fold_of: Sequence[int],
+    folds: int,
+    *,
+    l2: float = L2,
+    bits: int = BITS,
 ) -> list[float]:
     """Each row's probability from a model trained on the other folds."""
     probabilities = [0.0] * len(rows)
     for k in range(folds):
         train = [row for row, f in zip(rows, fold_of, strict=True) if f != k]
-        fitted = fit(examples(train), l2=l2)
+        fitted = fit(examples(train, bits=bits), bits=bits, l2=l2)
         for i, row in enumerate(rows):
             if fold_of[i] == k:
                 folded = fold_item(row.item)

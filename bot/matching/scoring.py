@@ -11,7 +11,7 @@ from bot.matching.actors import AGENCY, BODY, OTHER, Cast, Mention, cast
 from bot.matching.compiler import CompiledTopic
 from bot.matching.evidence import Evidence
 from bot.matching.normalize import CJK_START
-from bot.matching.textmodel import blend
+from bot.matching.textmodel import Reading, blend
 
 _SENTENCE_END = re.compile(r"[。！？；\n]|[.!?;](?=\s)")
 
@@ -108,7 +108,9 @@ def _actor_evidence(topic: CompiledTopic, found: Evidence, actors: Cast) -> str 
     return names[0]
 
 
-def score_topic(topic: CompiledTopic, found: Evidence, text: str) -> TopicScore:
+def score_topic(
+    topic: CompiledTopic, found: Evidence, text: str, reading: Reading | None = None
+) -> TopicScore:
     """Weighted groups + proximity + cross-border actors - exclusions, in [0, 1]."""
     spec = topic.spec
     reasons: list[str] = []
@@ -179,7 +181,9 @@ def score_topic(topic: CompiledTopic, found: Evidence, text: str) -> TopicScore:
         # The rules' verdict is evidence, not a gate: the text model may lift an item whose
         # drug or cooperation side is said in words no group lists, or sink one it has seen
         # go wrong, and the blend decides.
-        mixed = blend(model, text, total, spec.model.weight)
+        if reading is None:
+            (reading,) = model.read([text])
+        mixed = blend(reading, total, spec.model.weight)
         contribution = ModelPart(mixed.probability, mixed.added, mixed.phrases)
         reasons.append(mixed.reason())
         total = mixed.score

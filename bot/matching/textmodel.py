@@ -11,13 +11,20 @@ import hashlib
 import io
 import math
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.core.models import MODEL_REASON
-from bot.matching.textfeatures import FEATURE_VERSION, TextFeatures, text_features
+from bot.matching.textfeatures import (
+    FEATURE_VERSION,
+    Batch,
+    TextFeatures,
+    read_texts,
+    text_features,
+)
 
 FORMAT = 1
 """Version of the file layout (the arrays and their meaning)."""
@@ -51,26 +58,39 @@ class TextModel:
 
     def probability(self, found: TextFeatures) -> float:
         """P(relevant) from the text alone."""
-        return self._probability(found, self.weights[found.ids])
-
-    def _probability(self, found: TextFeatures, weights: npt.NDArray[np.float32]) -> float:
-        if not len(weights):
+        if not len(found.ids):
             return _sigmoid(self.bias)
+        weights = self.weights[found.ids]
         return _sigmoid(self.bias + float(weights.sum(dtype=np.float64)) * found.value)
+
+    def read(self, texts: Sequence[str]) -> list[Reading]:
+        """What the model makes of each folded text: P(relevant), and the phrases behind it
+        when asked. The texts are read together (numpy's cost per call shared by all)."""
+        readings: list[Reading] = []
+        for batch in read_texts(texts, bits=self.bits):
+            sums = np.bincount(batch.owner, weights=self.weights[batch.ids], minlength=batch.size)
+            counts = np.maximum(batch.count, 1)
+            logits = self.bias + sums / np.sqrt(counts)
+            probabilities = 0.5 * (1.0 + np.tanh(0.5 * logits))
+            readings += [Reading(self, batch, i, p) for i, p in enumerate(probabilities.tolist())]
+        return readings
 
     def phrases(self, found: TextFeatures, text: str, *, up: bool) -> list[str]:
         """The item's phrases that pushed the probability most up (or down), strongest first."""
-        return self._phrases(found, self.weights[found.ids], text, up=up)
-
-    def _phrases(
-        self, found: TextFeatures, weights: npt.NDArray[np.float32], text: str, *, up: bool
-    ) -> list[str]:
-        if not len(weights):
+        if not len(found.ids):
             return []
+        weights = self.weights[found.ids]
         push = weights if up else -weights
-        wanted = 3 * PHRASES  # a few spare: repeats and short words are skipped
-        order = np.argpartition(-push, wanted)[:wanted] if len(push) > wanted else push.argsort()
-        order = order[np.argsort(-push[order], kind="stable")]
+        # A phrase shorter than four letters is rarely worth showing (see _telling): its
+        # occurrences compete only when nothing longer pushed.
+        push = np.where(found.stops - found.starts >= 4, push, push * 1e-3)
+        wanted = 3 * PHRASES  # a few spare: repeats and "for the" are skipped
+        if len(push) > 4 * wanted:  # a long text: only its strongest few are sorted
+            order = np.argpartition(-push, wanted)[:wanted]
+        else:
+            order = np.arange(len(push))
+        # Strongest first; among equals, the one said first.
+        order = order[np.lexsort((found.starts[order], -push[order]))][:wanted]
         said: list[str] = []
         strengths = push[order].tolist()
         starts, stops = found.starts[order].tolist(), found.stops[order].tolist()
@@ -81,6 +101,21 @@ class TextModel:
             if _telling(phrase) and phrase not in said:
                 said.append(phrase)
         return said
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The model's reading of one text of a batch."""
+
+    model: TextModel
+    batch: Batch
+    index: int
+    probability: float
+
+    def phrases(self, *, up: bool) -> list[str]:
+        """The text's phrases that pushed the probability most up (or down)."""
+        found = self.batch.features(self.index)
+        return self.model.phrases(found, self.batch.text_of(self.index), up=up)
 
 
 def _telling(phrase: str) -> bool:
@@ -118,14 +153,12 @@ class Blend:
         return f"{MODEL_REASON}{self.added:+.2f}{said}: P(relevant) {self.probability:.2f}"
 
 
-def blend(model: TextModel, text: str, rule_score: float, weight: float) -> Blend:
+def blend(reading: Reading, rule_score: float, weight: float) -> Blend:
     """The rule score blended with the model's probability, and the phrases behind the change."""
-    found = model.features(text)
-    weights = model.weights[found.ids]  # looked up once for the sum and the explanation
-    probability = model._probability(found, weights)
+    probability = reading.probability
     score = (1.0 - weight) * rule_score + weight * probability
     added = score - rule_score
-    phrases = model._phrases(found, weights, text, up=added >= 0) if abs(added) >= 0.005 else []
+    phrases = reading.phrases(up=added >= 0) if abs(added) >= 0.005 else []
     return Blend(probability, score, added, tuple(phrases))
 
 

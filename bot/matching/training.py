@@ -15,9 +15,10 @@ import numpy.typing as npt
 
 from bot.matching.textfeatures import TextFeatures
 
-BITS = 18
-"""2**18 buckets: few collisions among the ~50,000 features of a thousand items, 1 MB of
-float32 in memory, and only the non-zero ones in the file."""
+BITS = 16
+"""2**16 buckets: 256 KB of float32, small enough to stay in the processor's cache beside the
+automaton (2**18 cost a third more time per item in the matcher, from cache misses alone),
+and as good: cross-validated mean F1 0.968 at 14, 16 and 18 bits on the labelled sets."""
 L2 = 0.002
 """Penalty on the squared weights (per unit of item weight), chosen by cross-validation
 on the labelled sets: weaker fits the training outlets' wording, stronger learns little."""
@@ -60,6 +61,8 @@ def fit(examples: Sequence[Example], *, bits: int = BITS, l2: float = L2) -> Fit
     row_value = np.array([e.features.value for e in examples])
     values = np.repeat(row_value, sizes)
     columns, cols = np.unique(buckets, return_inverse=True)
+    if len(columns) and int(columns[-1]) >= 1 << bits:
+        raise ValueError(f"features hashed to {int(columns[-1])}, beyond {bits} bits")
     n_rows, n_cols = len(examples), len(columns)
 
     def margins(w: npt.NDArray[np.float64], b: float) -> npt.NDArray[np.float64]:

@@ -91,8 +91,12 @@ def parse_entries(job: ParseJob) -> ParsedEntries:
 def score_entries(
     entries: Sequence[StoredEntry], scorer: Scorer, topics: tuple[str, ...] | None
 ) -> list[StoredEntry]:
-    """Each entry with the topics it matched (see `with_matches`)."""
-    return [with_matches(entry, scorer, topics) for entry in entries]
+    """Each entry with the topics it matched (see `with_matches`); the items are scored
+    together (the topics' text models read them in one go)."""
+    scored = scorer.score_many([entry.item for entry in entries])
+    return [
+        with_scores(entry, scores, topics) for entry, scores in zip(entries, scored, strict=True)
+    ]
 
 
 class ThreadRunner:
@@ -146,10 +150,15 @@ def with_matches(entry: StoredEntry, scorer: Scorer, topics: tuple[str, ...] | N
     """The entry with the topic scores that matched, limited to the source's topics, and for a
     match the fingerprint that finds the same story from other sources (only matched items
     are ever compared, so the others are spared the cost)."""
+    return with_scores(entry, scorer.score(entry.item), topics)
+
+
+def with_scores(
+    entry: StoredEntry, scores: Sequence[TopicScore], topics: tuple[str, ...] | None
+) -> StoredEntry:
+    """The entry with those of its `scores` that matched (see `with_matches`)."""
     matched: tuple[TopicScore, ...] = tuple(
-        score
-        for score in scorer.score(entry.item)
-        if score.matched and (topics is None or score.topic in topics)
+        score for score in scores if score.matched and (topics is None or score.topic in topics)
     )
     if not matched:
         return entry

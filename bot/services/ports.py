@@ -21,6 +21,10 @@ class Scorer(Protocol):
 
     def score(self, item: Item) -> list[TopicScore]: ...
 
+    def score_many(self, items: Sequence[Item]) -> list[list[TopicScore]]:
+        """Each item's scores, as `score` gives them (read together where that is cheaper)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class StoredEntry:

@@ -55,6 +55,9 @@ class NoScores:
     def score(self, item: object) -> list[object]:
         return []
 
+    def score_many(self, items: list[object]) -> list[list[object]]:
+        return [[] for _ in items]
+
 
 async def test_a_poll_that_cannot_even_record_its_failure_is_logged_not_lost_in_a_task(
     clock: Clock, caplog: pytest.LogCaptureFixture

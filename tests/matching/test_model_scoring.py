@@ -11,7 +11,7 @@ import pytest
 from bot.core.models import Item, TopicScore
 from bot.matching import Matcher, compile_topics, load_topic
 from bot.matching.scoreio import score_row
-from tests.support.textmodels import GATED_TOPIC, write_model_topic
+from tests.support.textmodels import GATED_TOPIC, RELEVANT, UNRELATED, write_model_topic
 
 GATED = "Heroin talks with counterparts in Lima"
 """The drug side only (no cooperation word): the gate cuts it; the model knows the words."""
@@ -53,8 +53,11 @@ def test_a_confident_model_lifts_an_item_the_gate_cut(
     assert found is not None, line
     assert float(found.group(1)) > 0.3
     phrases = re.findall(r"“([^”]+)”", found.group(2))
-    assert "counterparts" in phrases
+    # Every word of the relevant titles but the shared "heroin" weighs the same in this
+    # model: the phrases are some of them, each the item's own and learned from relevant items.
+    assert phrases
     assert all(p in GATED.casefold() for p in phrases)
+    assert all(learned_from(p, RELEVANT, not_in=UNRELATED) for p in phrases)
     assert result.model is not None
     assert result.model.phrases == tuple(phrases)
     assert result.score == pytest.approx(0.4 * plain.score + 0.6 * result.model.probability)
@@ -67,7 +70,15 @@ def test_the_model_sinks_an_item_it_learned_is_unrelated(with_model: Matcher) ->
     assert not result.matched
     assert result.model is not None
     assert result.model.added < 0
-    assert "farmer" in result.model.phrases
+    assert result.model.phrases
+    assert all(learned_from(p, UNRELATED, not_in=RELEVANT) for p in result.model.phrases)
+
+
+def learned_from(phrase: str, titles: tuple[str, ...], *, not_in: tuple[str, ...]) -> bool:
+    """Whether the phrase occurs in some of `titles` and in none of `not_in`."""
+    said = [t.casefold() for t in titles]
+    other = [t.casefold() for t in not_in]
+    return any(phrase in t for t in said) and not any(phrase in t for t in other)
 
 
 def test_without_a_model_the_gate_still_vetoes(tmp_path: Path) -> None:

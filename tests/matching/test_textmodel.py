@@ -163,14 +163,14 @@ def test_the_phrases_follow_the_direction_the_score_moved() -> None:
     the words that pulled down; a move under half a hundredth names none."""
     model = model_of({"counterparts": 4.0, "farmer": -4.0})
     text = "counterparts and a farmer talk"
-    up = blend(model, text, 0.1, 0.5)
+    up = blend(model.read([text])[0], 0.1, 0.5)
     assert up.added > 0
     assert up.phrases == ("counterparts",)
     assert up.score == pytest.approx(0.5 * 0.1 + 0.5 * up.probability)
-    down = blend(model, text, 0.95, 0.5)
+    down = blend(model.read([text])[0], 0.95, 0.5)
     assert down.added < 0
     assert down.phrases == ("farmer",)
-    still = blend(model, text, up.probability, 0.5)
+    still = blend(model.read([text])[0], up.probability, 0.5)
     assert abs(still.added) < 0.005
     assert still.phrases == ()
     assert still.reason() == f"text model +0.00: P(relevant) {up.probability:.2f}"
@@ -179,7 +179,7 @@ def test_the_phrases_follow_the_direction_the_score_moved() -> None:
 def test_the_reason_says_what_the_model_added_and_why() -> None:
     """The reason line reads `text model +0.21 (“a”, “b”): P(relevant) 0.83`."""
     model = model_of({"counterparts": 3.0, "customs": 2.0}, bias=-1.0)
-    mixed = blend(model, "customs counterparts", 0.2, 0.4)
+    mixed = blend(model.read(["customs counterparts"])[0], 0.2, 0.4)
     assert mixed.reason() == (
         f"text model {mixed.added:+.2f} (“counterparts”, “customs”): "
         f"P(relevant) {mixed.probability:.2f}"
