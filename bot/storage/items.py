@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, exists, select, tuple_, update
 from sqlalchemy.exc import StatementError
 
 from bot.core.models import NewMatch, TopicScore
+from bot.search.analyze import document
 from bot.services.ports import PollSuccess, RefusedItem, StoredEntry
 from bot.storage.retry import describe_refusal, is_transient, retries_transient
 from bot.storage.stories import (
@@ -46,6 +47,7 @@ def _item_row(source_id: int, entry: StoredEntry, now: datetime) -> dict[str, An
         "lang": item.lang,
         "fetched_at": now,
         "fingerprint": entry.fingerprint,
+        "search_text": document(item),
     }
 
 

@@ -155,6 +155,9 @@ class Item(TableModel, table=True):
     # SimHash of the text as a signed 64-bit integer; items of one story share story_id.
     fingerprint: int | None = Field(default=None, sa_type=BigInteger)
     story_id: int | None = Field(default=None, sa_type=Integer, index=True)
+    # The item's words as the search index holds them (bot.search.analyze.document), written
+    # with the item; the database keeps the index in step with it (bot/storage/search.py).
+    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
 class Match(TableModel, table=True):
