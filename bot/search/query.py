@@ -71,7 +71,9 @@ def parse_query(words: Sequence[str]) -> Query:
     """The query of the given words (each may be a phrase); ValueError naming what is wrong."""
     typed = " ".join(words)
     if len(typed) > MAX_QUERY_CHARS:
-        raise ValueError(f"the query is too long ({len(typed)} characters, at most {MAX_QUERY_CHARS})")
+        raise ValueError(
+            f"the query is too long ({len(typed)} characters, at most {MAX_QUERY_CHARS})"
+        )
     terms: list[Term] = []
     for word in words:
         tokens = query_tokens(word)

@@ -79,7 +79,9 @@ def tsquery(query: Query) -> str:
     """The PostgreSQL tsquery text: each term a phrase (`'a' <-> 'b':*`), terms joined by &."""
     phrases = (
         " <-> ".join(
-            "'" + token.text.replace("\\", "\\\\").replace("'", "''") + "'"
+            "'"
+            + token.text.replace("\\", "\\\\").replace("'", "''")
+            + "'"
             + (":*" if token.prefix else "")
             for token in term.tokens
         )
@@ -124,9 +126,7 @@ class SearchQueries(StoreBase):
             s.name.label("source"),
         )
         if self._postgres:
-            query = func.to_tsquery(
-                literal_column("'simple'::regconfig"), tsquery(request.query)
-            )
+            query = func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(request.query))
             stmt = (
                 select(*columns)
                 .select_from(ITEM.join(SOURCE, s.id == i.source_id))
@@ -140,12 +140,16 @@ class SearchQueries(StoreBase):
                 .select_from(
                     _FTS.join(ITEM, i.id == _FTS.c.rowid).join(SOURCE, s.id == i.source_id)
                 )
-                .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=fts5_match(request.query)))
+                .where(
+                    text(f"{FTS_TABLE} MATCH :match").bindparams(match=fts5_match(request.query))
+                )
             )
             key = _FTS.c.rowid
             best = _FTS.c.rank
         if floor is not None and request.since is not None:
-            stmt = stmt.where(key >= floor, func.coalesce(i.published, i.fetched_at) >= request.since)
+            stmt = stmt.where(
+                key >= floor, func.coalesce(i.published, i.fetched_at) >= request.since
+            )
         if request.topic is not None:
             stmt = stmt.where(exists().where(m.item_id == i.id, m.topic == request.topic))
         if request.exclude_sources:
