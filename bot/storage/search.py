@@ -7,13 +7,15 @@ store writes it with the item), and each database keeps it in step by itself:
   index) and the triggers `item_search_insert`, `item_search_update` and `item_search_delete`
   on `item`. A later migration that rebuilds `item` (batch mode) drops those triggers and
   must create them again.
-- PostgreSQL: the generated column `item.search_vector`, `to_tsvector('simple', search_text)`,
-  in the GIN index `ix_item_search_vector`. Built in, so no extension is needed.
+- PostgreSQL: `item.search_text` is stored as its tsvector (`to_tsvector('simple', ...)`,
+  bot.storage.tables.SearchDocument), in the GIN index `ix_item_search_text`. Built in, so
+  no extension is needed, and the text itself is not kept twice.
 
 Documents are already analysed, so both split them only on spaces, and a query is built from
 the same tokens (bot.search.query): a term is a phrase of consecutive tokens, terms are ANDed.
 Newest first reads the index in descending item id (order of storing), so a query that
-matches half the archive still stops after `limit` hits.
+matches half the archive still stops after `limit` hits; best first ranks the 2,000 newest
+hits (RANK_WINDOW), so its cost is bounded too.
 """
 
 from __future__ import annotations
@@ -41,26 +43,37 @@ from bot.storage.tables import ITEM, MATCH, SOURCE
 from bot.storage.transaction import AnyRow, StoreBase
 
 FTS_TABLE = "item_search"
-VECTOR_COLUMN = "search_vector"
-VECTOR_INDEX = "ix_item_search_vector"
+GIN_INDEX = "ix_item_search_text"
+
+RANK_WINDOW = 2000
+"""Best first ranks this many of the newest items holding the words (see _statement)."""
 
 i, m, s = ITEM.c, MATCH.c, SOURCE.c
 _FTS = table(FTS_TABLE, column("rowid"), column("rank"))
-_VECTOR: ColumnElement[Any] = literal_column(f"item.{VECTOR_COLUMN}")
+_COLUMNS = (i.id, i.title, i.link, i.published, i.fetched_at, i.source_id, s.name.label("source"))
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Alembic's filter: False for the search index's tables, column and index, which the
-    migrations make by hand (tables.py cannot describe an FTS5 table or a generated tsvector)."""
+    """Alembic's filter: False for the search index's tables and index, which the migration
+    makes by hand (tables.py cannot describe an FTS5 table, nor an index of one back end)."""
     if name is None:
         return True
     if type_ == "table":
         return name != FTS_TABLE and not name.startswith(f"{FTS_TABLE}_")
-    if type_ == "column":
-        return name != VECTOR_COLUMN
     if type_ == "index":
-        return name != VECTOR_INDEX
+        return name != GIN_INDEX
     return True
+
+
+def _join_from(postgres: bool) -> Any:
+    """Item with its source; on SQLite reached from the FTS5 table, which drives the scan."""
+    if postgres:
+        return ITEM.join(SOURCE, s.id == i.source_id)
+    return _FTS.join(ITEM, i.id == _FTS.c.rowid).join(SOURCE, s.id == i.source_id)
+
+
+def _tsquery(query: Query) -> ColumnElement[Any]:
+    return func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(query))
 
 
 def fts5_match(query: Query) -> str:
@@ -96,7 +109,8 @@ class SearchQueries(StoreBase):
     @retries_transient
     def search_items(self, request: SearchRequest) -> list[SearchHit]:
         """Items containing every term, newest first (by when they were stored) or best first
-        (by the index's relevance: BM25 on SQLite, ts_rank_cd on PostgreSQL)."""
+        (the index's relevance, BM25 on SQLite, ts_rank_cd on PostgreSQL, among the
+        RANK_WINDOW newest such items)."""
         with self._reading() as conn:
             floor = None
             if request.since is not None:
@@ -116,36 +130,41 @@ class SearchQueries(StoreBase):
         return [_hit(row, matches.get(row.id, ())) for row in rows]
 
     def _statement(self, request: SearchRequest, floor: int | None) -> Select[Any]:
-        columns = (
-            i.id,
-            i.title,
-            i.link,
-            i.published,
-            i.fetched_at,
-            i.source_id,
-            s.name.label("source"),
-        )
+        """Newest first: the matching rows in descending id, `limit` of them. Best first: the
+        RANK_WINDOW newest of those, ranked, so that the cost stays bounded however many
+        items a word is in."""
+        newest = self._matching(request, floor)
+        if request.order == "newest":
+            return newest.add_columns(*_COLUMNS).limit(request.limit)
         if self._postgres:
-            query = func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(request.query))
-            stmt = (
-                select(*columns)
-                .select_from(ITEM.join(SOURCE, s.id == i.source_id))
-                .where(_VECTOR.op("@@")(query))
-            )
-            key: ColumnElement[Any] = i.id
-            best: ColumnElement[Any] = func.ts_rank_cd(_VECTOR, query).desc()
+            query = _tsquery(request.query)
+            window = newest.limit(RANK_WINDOW).subquery("window")
+            relevance: ColumnElement[Any] = func.ts_rank_cd(i.search_text, query).desc()
         else:
-            stmt = (
-                select(*columns)
-                .select_from(
-                    _FTS.join(ITEM, i.id == _FTS.c.rowid).join(SOURCE, s.id == i.source_id)
-                )
-                .where(
-                    text(f"{FTS_TABLE} MATCH :match").bindparams(match=fts5_match(request.query))
-                )
+            # FTS5 works out `rank` (BM25) only for the rows the window returns.
+            window = newest.add_columns(_FTS.c.rank).limit(RANK_WINDOW).subquery("window")
+            relevance = window.c.rank
+        return (
+            select(*_COLUMNS)
+            .select_from(
+                window.join(ITEM, i.id == window.c.item_id).join(SOURCE, s.id == i.source_id)
             )
+            .order_by(relevance, i.id.desc())
+            .limit(request.limit)
+        )
+
+    def _matching(self, request: SearchRequest, floor: int | None) -> Select[Any]:
+        """Ids of the items that hold every term and pass the filters, newest first."""
+        if self._postgres:
+            key: ColumnElement[Any] = i.id
+            stmt = select(i.id.label("item_id")).where(
+                i.search_text.op("@@")(_tsquery(request.query))
+            )
+        else:
             key = _FTS.c.rowid
-            best = _FTS.c.rank
+            match = text(f"{FTS_TABLE} MATCH :match").bindparams(match=fts5_match(request.query))
+            stmt = select(_FTS.c.rowid.label("item_id")).where(match)
+        stmt = stmt.select_from(_join_from(self._postgres))
         if floor is not None and request.since is not None:
             stmt = stmt.where(
                 key >= floor, func.coalesce(i.published, i.fetched_at) >= request.since
@@ -154,8 +173,7 @@ class SearchQueries(StoreBase):
             stmt = stmt.where(exists().where(m.item_id == i.id, m.topic == request.topic))
         if request.exclude_sources:
             stmt = stmt.where(i.source_id.not_in(request.exclude_sources))
-        order = [key.desc()] if request.order == "newest" else [best, key.desc()]
-        return stmt.order_by(*order).limit(request.limit)
+        return stmt.order_by(key.desc())
 
     def _matches(self, conn: Connection, ids: Sequence[int]) -> dict[int, list[TopicMatch]]:
         found: dict[int, list[TopicMatch]] = {}

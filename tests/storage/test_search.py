@@ -116,6 +116,18 @@ def test_best_first_puts_the_most_relevant_first(
     assert found(store, "methamphetamine", order="best") == ["dense", "passing"]
 
 
+def test_best_first_ranks_the_newest_window(
+    store: Store, source_id: int, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Best first ranks only the RANK_WINDOW newest hits, so its cost has a bound."""
+    monkeypatch.setattr("bot.storage.search.RANK_WINDOW", 2)
+    dense = "Ephedrine ephedrine ephedrine"
+    poll(store, source_id, now, stored("old-dense", dense, "Ephedrine precursor ephedrine."))
+    poll(store, source_id, now, stored("passing", "Markets", "Prices, and ephedrine once."))
+    poll(store, source_id, now, stored("newer", "Ephedrine case", "Ephedrine in court."))
+    assert found(store, "ephedrine", order="best") == ["newer", "passing"]
+
+
 def test_hits_say_which_topics_they_matched(
     store: Store, source_id: int, now: datetime, score
 ) -> None:
@@ -171,7 +183,7 @@ def indexed(store: Store, token: str) -> set[int]:
         if store.engine.dialect.name == "sqlite":
             sql = "SELECT rowid FROM item_search WHERE item_search MATCH :q"
             return set(conn.execute(text(sql), {"q": f'"{token}"'}).scalars())
-        sql = "SELECT id FROM item WHERE search_vector @@ to_tsquery('simple', :q)"
+        sql = "SELECT id FROM item WHERE search_text @@ to_tsquery('simple', :q)"
         return set(conn.execute(text(sql), {"q": token}).scalars())
 
 
@@ -227,7 +239,7 @@ def test_query_reads_the_index(store: Store, source_id: int, now: datetime) -> N
         else:
             conn.execute(text("SET LOCAL enable_seqscan = off"))  # a 50-row table invites one
             plan = " ".join(row[0] for row in conn.execute(text(f"EXPLAIN {compiled}")))
-            assert "ix_item_search_vector" in plan
+            assert "ix_item_search_text" in plan
 
 
 # The item table as revision 0006 left it (no search_text), for rows stored before 0007.

@@ -1,8 +1,8 @@
 """Full-text search: item.search_text, backfilled, and an index over it on each database.
 
-SQLite: an FTS5 table (external content, unicode61 tokens) kept in step by triggers.
-PostgreSQL: a generated tsvector column with a GIN index (built in; no extension needed).
-See bot/storage/search.py for why the documents are analysed in Python first.
+SQLite: search_text is text, indexed by an FTS5 table (external content, unicode61 tokens)
+that triggers keep in step. PostgreSQL: search_text is a tsvector, in a GIN index (built in;
+no extension needed). See bot/storage/search.py for why documents are analysed in Python.
 
 Revision ID: 0007
 Revises: 0006
@@ -11,8 +11,11 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from bot.core.models import Item
 from bot.search.analyze import document
@@ -39,18 +42,16 @@ SQLITE_INDEX = (
     "VALUES ('delete', old.id, old.search_text); "
     "INSERT INTO item_search(rowid, search_text) VALUES (new.id, new.search_text); END",
 )
-POSTGRES_INDEX = (
-    "ALTER TABLE item ADD COLUMN search_vector tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_text)) STORED",
-    "CREATE INDEX ix_item_search_vector ON item USING gin (search_vector)",
-)
+POSTGRES_INDEX = ("CREATE INDEX ix_item_search_text ON item USING gin (search_text)",)
 
 
 def upgrade() -> None:
-    op.add_column("item", sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
     connection = op.get_bind()
+    postgres = connection.dialect.name == "postgresql"
+    kind = postgresql.TSVECTOR() if postgres else sa.Text()
+    op.add_column("item", sa.Column("search_text", kind, nullable=False, server_default=""))
     _backfill(connection)
-    if connection.dialect.name == "sqlite":
+    if not postgres:
         create, *statements = SQLITE_INDEX
         _create_fts5(connection, create)
     else:
@@ -67,7 +68,15 @@ def _backfill(connection: sa.Connection) -> None:
         sa.column("title", sa.Text),
         sa.column("summary", sa.Text),
         sa.column("content", sa.Text),
-        sa.column("search_text", sa.Text),
+        sa.column("search_text"),
+    )
+    document_of: sa.ColumnElement[Any] = sa.bindparam("doc")
+    if connection.dialect.name == "postgresql":
+        document_of = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), document_of)
+    write = (
+        item.update()
+        .where(item.c.id == sa.bindparam("item_id"))
+        .values(search_text=document_of)
     )
     last = 0
     while True:
@@ -80,11 +89,11 @@ def _backfill(connection: sa.Connection) -> None:
         if not rows:
             return
         connection.execute(
-            item.update().where(item.c.id == sa.bindparam("item_id")),
+            write,
             [
                 {
                     "item_id": row.id,
-                    "search_text": document(
+                    "doc": document(
                         Item(title=row.title or "", summary=row.summary or "", content=row.content or "")
                     ),
                 }
@@ -116,7 +125,6 @@ def downgrade() -> None:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
         connection.exec_driver_sql("DROP TABLE IF EXISTS item_search")
     else:
-        op.drop_index("ix_item_search_vector", table_name="item")
-        op.drop_column("item", "search_vector")
+        op.drop_index("ix_item_search_text", table_name="item")
     with op.batch_alter_table("item") as batch:
         batch.drop_column("search_text")
