@@ -12,11 +12,12 @@ checked against the analyser). Then prints:
 - latency (p50 / p95 of --runs, after a warm-up) of Store.search_items, newest first and best
   first, for query kinds: two common English words, a rare word, a Chinese word (in a run
   without spaces), a Russian inflected form, a word in half the items, and the first with
-  --since 30d. Baseline, same run: the same query without the index (LIKE on the document,
-  newest first: it stops early for common words, reads the whole table for rare ones);
+  --since 30d. Baseline, same run: the same words without the index (LIKE on title and
+  summary, newest first: it stops early for common words, reads the whole table for rare ones);
 - what the index adds to the database size (the search_text column and the index);
-- what it adds to the poll cycle's write time: Store.save_poll of 50 new items, 60 times (after 5 to warm up), with
-  the index, then after dropping it (and with no document to compute), on the same database.
+- what it adds to the poll cycle's write time: Store.save_poll of 50 new items, 60 times
+  (after 5 to warm up) with the index, then as many after dropping it (and with no document
+  to compute), on the same database.
 
 Target from issue 19: under 200 ms for a two-word query.
 """
