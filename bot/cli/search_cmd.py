@@ -9,6 +9,7 @@ import click
 
 from bot.cli.common import config_option, exits_on_bad_input
 from bot.cli.data_cmds import STDOUT, load, open_migrated_store, utc_now, write_chunks
+from bot.search.query import MAX_LIMIT, ORDERS
 
 if TYPE_CHECKING:
     from bot.search.hits import SearchHit
@@ -20,11 +21,15 @@ if TYPE_CHECKING:
 @click.option("--since", default=None, help="Only items of this period: 30d, 12h, or 2026-01-01.")
 @click.option("--topic", "topic", default=None, help="Only items that matched this topic.")
 @click.option(
-    "--limit", type=click.IntRange(1, 500), default=20, show_default=True, help="Most items shown."
+    "--limit",
+    type=click.IntRange(1, MAX_LIMIT),
+    default=20,
+    show_default=True,
+    help="Most items shown.",
 )
 @click.option(
     "--sort",
-    type=click.Choice(["newest", "best"]),
+    type=click.Choice(ORDERS),
     default="newest",
     show_default=True,
     help="Newest stored first, or best first (the index's relevance ranking).",
@@ -58,7 +63,7 @@ def search(
     request = SearchRequest(
         query,
         limit=limit,
-        order="best" if sort == "best" else "newest",
+        order="best" if sort == "best" else "newest",  # one of ORDERS, as mypy can tell
         since=since_at,
         topic=topic,
     )

@@ -88,6 +88,9 @@ def _pieces(folded: str) -> list[str]:
     """The words of folded text, each run of CJK characters apart (a piece from U+2E80 on)."""
     if folded.isascii():
         return _ASCII_WORD.findall(folded)
+    # A mark left over after NFKC (no precomposed letter: İ folds to i + U+0307) would split
+    # the word; on a Latin letter it goes, as the accents of é and ñ go in stem_words.
+    folded = _LATIN_MARKS.sub("", folded)
     return _PIECE.findall(_NOT_WORD.sub(" ", folded))
 
 

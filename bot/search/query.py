@@ -6,9 +6,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from bot.search.analyze import Token, query_tokens
+if TYPE_CHECKING:
+    from bot.search.analyze import Token
 
 MAX_TERMS = 12
 MAX_QUERY_CHARS = 400
@@ -69,6 +70,9 @@ def split_words(text: str) -> list[str]:
 
 def parse_query(words: Sequence[str]) -> Query:
     """The query of the given words (each may be a phrase); ValueError naming what is wrong."""
+    # Imported here: the analyser loads the matcher's folding, which `--help` does not need.
+    from bot.search.analyze import query_tokens
+
     typed = " ".join(words)
     if len(typed) > MAX_QUERY_CHARS:
         raise ValueError(

@@ -49,6 +49,7 @@ def test_english_is_stemmed_and_folded() -> None:
         "drug cooperating anti drug mexico"
     )
     assert tokens("ＣＯＯＰＥＲＡＴＩＯＮ") == tokens("cooperation")
+    assert tokens("İstanbul Ǆemal") == tokens("istanbul dzemal")
     assert tokens("police") != tokens("policy")
 
 

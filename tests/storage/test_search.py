@@ -288,3 +288,59 @@ def test_migration_indexes_items_stored_before_it(database_url: str, now: dateti
         assert found(store, "禁毒合作") == ["1"]
     finally:
         engine.dispose()
+
+
+ODD_WORDS = (
+    "ǅemal",
+    "İstanbul",
+    "ﬁnance",
+    "𝐁𝐨𝐥𝐝",
+    "٣٤",
+    "Ⅻ",
+    "x²",
+    "ｶﾀｶﾅ",
+    "ー々〇",
+    "한국어",
+    "𒀀",
+    "a\u0301b",
+    "ok'; DROP",
+    '"*',
+    "NEAR(",
+    "-x",
+    "a:b",
+    "\\'",
+)
+
+
+def test_any_letters_are_searchable_without_errors(
+    store: Store, source_id: int, now: datetime
+) -> None:
+    """Words of any script, ligatures, digits of other scripts and query-syntax characters
+    neither break the query on either database nor stop an item being found by them."""
+    poll(
+        store,
+        source_id,
+        now,
+        *(stored(f"k{n}", f"Odd {word} item") for n, word in enumerate(ODD_WORDS)),
+    )
+    for n, word in enumerate(ODD_WORDS):
+        try:
+            hits = found(store, word)
+        except ValueError:
+            continue  # nothing searchable in it, as the user is told
+        assert f"k{n}" in hits, word
+
+
+def test_search_reads_while_a_writer_holds_the_lock(sqlite_url: str, now: datetime) -> None:
+    """On SQLite a search takes no write lock, so it answers while the poller writes."""
+    from bot.storage import open_store
+
+    store = open_store(sqlite_url)
+    try:
+        store.sync_config_sources([SourceSpec(name="Wire", url="https://w.example/f")], now=now)
+        poll(store, store.source_health()[0].id, now, stored("k", "Khat trade"))
+        with store.engine.connect() as writer, writer.begin():  # BEGIN IMMEDIATE: the lock
+            writer.execute(update(ITEM).values(lang="en"))
+            assert found(store, "khat") == ["k"]
+    finally:
+        store.close()
