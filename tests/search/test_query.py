@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.search.analyze import Token
 from bot.search.query import MAX_QUERY_CHARS, MAX_TERMS, parse_query, split_words
+from bot.storage.search import fts5_match, tsquery
 
 
 def test_quotes_keep_a_phrase_together() -> None:
@@ -49,3 +54,18 @@ def test_limits_are_named() -> None:
         parse_query(["x" * (MAX_QUERY_CHARS + 1)])
     with pytest.raises(ValueError, match=f"at most {MAX_TERMS}"):
         parse_query([f"w{n}" for n in range(MAX_TERMS + 1)])
+
+
+@given(st.text(max_size=60))
+def test_any_typed_text_is_a_valid_index_query_or_a_clear_error(typed: str) -> None:
+    """Whatever a user types is refused with ValueError or becomes an FTS5 query that SQLite
+    accepts (tokens are quoted; operators and quotes typed are only text)."""
+    try:
+        query = parse_query(split_words(typed))
+    except ValueError:
+        return
+    with sqlite3.connect(":memory:") as db:
+        db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 0')")
+        db.execute("INSERT INTO t VALUES ('some words')")
+        db.execute("SELECT rowid FROM t WHERE t MATCH ?", (fts5_match(query),)).fetchall()
+    assert tsquery(query).count("(") == len(query.terms)
