@@ -42,7 +42,13 @@ SQLITE_INDEX = (
     "VALUES ('delete', old.id, old.search_text); "
     "INSERT INTO item_search(rowid, search_text) VALUES (new.id, new.search_text); END",
 )
-POSTGRES_INDEX = ("CREATE INDEX ix_item_search_text ON item USING gin (search_text)",)
+POSTGRES_INDEX = (
+    "CREATE INDEX ix_item_search_text ON item USING gin (search_text)",
+    # Word frequencies for the planner: with the default sample a word in 0.01% of the items
+    # looks like one in 0.2%, and the planner walks the items newest first for it (a second
+    # on a million items) instead of asking the GIN index (10 ms).
+    "ALTER TABLE item ALTER COLUMN search_text SET STATISTICS 1000",
+)
 
 
 def upgrade() -> None:
