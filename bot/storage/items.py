@@ -14,6 +14,7 @@ from bot.core.models import NewMatch, TopicScore
 from bot.search.analyze import document
 from bot.services.ports import PollSuccess, RefusedItem, StoredEntry
 from bot.storage.retry import describe_refusal, is_transient, retries_transient
+from bot.storage.search import index_items
 from bot.storage.stories import (
     NewMatchRow,
     StoryLink,
@@ -181,6 +182,18 @@ class ItemStore(StoreBase):
             by_key.setdefault(entry.key, entry)  # the first of a repeated key wins
         if not by_key:
             return []
+        inserted = self._insert_rows(conn, source_id, by_key, now, on_refused)
+        index_items(conn, [item_id for item_id, _ in inserted])
+        return inserted
+
+    def _insert_rows(
+        self,
+        conn: Connection,
+        source_id: int,
+        by_key: Mapping[str, StoredEntry],
+        now: datetime,
+        on_refused: RefusedItem | None,
+    ) -> list[tuple[int, StoredEntry]]:
         stmt = self._insert_ignoring(ITEM, ["source_id", "key"]).returning(ITEM.c.id, ITEM.c.key)
         # One statement for the whole poll; when the database refuses it, each item again in a
         # savepoint of its own, so that one bad item costs only itself.
