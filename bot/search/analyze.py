@@ -126,19 +126,23 @@ def document(item: Item) -> str:
 def query_tokens(words: str) -> tuple[Token, ...]:
     """The tokens of what a user typed, to be found one after the other (a phrase).
 
-    Stems as in documents; a CJK run as its bigrams (one character: a prefix, so it is found
-    inside the bigrams that start with it). A trailing `*` makes the last token a prefix.
+    Stems as in documents. A CJK run is its bigrams; where another piece follows it, the run
+    ends there in a matching document too, so its last character follows as in documents. A
+    run that ends the query may go on in a document: one character is then a prefix (found
+    at the start of the bigrams). A trailing `*` makes the last token a prefix.
     """
     text = words.strip()
     prefix = text.endswith("*")
+    pieces = _pieces(fold(text.rstrip("*")))
     tokens: list[Token] = []
-    for piece in _pieces(fold(text.rstrip("*"))):
+    for n, piece in enumerate(pieces):
+        last = n == len(pieces) - 1
         if piece[0] < CJK_START:
             tokens.append(Token(stem_words([piece])[0]))
-        elif len(piece) == 1:
-            tokens.append(Token(piece, prefix=True))
-        else:
-            tokens.extend(Token(pair) for pair in _bigrams(piece))
+            continue
+        tokens.extend(Token(pair) for pair in _bigrams(piece))
+        if len(piece) == 1 or not last:
+            tokens.append(Token(piece[-1], prefix=last))
     if prefix and tokens:
         tokens[-1] = Token(tokens[-1].text, prefix=True)
     return tuple(tokens)

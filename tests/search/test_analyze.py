@@ -36,6 +36,13 @@ def test_queries_use_the_same_bigrams() -> None:
     assert query_tokens("毒") == (Token("毒", prefix=True),)
 
 
+def test_a_run_followed_by_more_ends_as_in_documents() -> None:
+    """Inside a phrase a CJK run that another piece follows ends with its last character, as
+    the document's run does there, so the next piece stays adjacent."""
+    assert query_tokens("禁毒sco") == (Token("禁毒"), Token("毒"), Token("sco"))
+    assert query_tokens("禁 合作") == (Token("禁"), Token("合作"))
+
+
 def test_russian_forms_share_one_stem() -> None:
     """Inflected Russian forms are one token in documents and queries alike."""
     forms = ("наркотрафик", "наркотрафика", "наркотрафиком", "Наркотрафику", "НАРКОТРАФИКЕ")
@@ -68,6 +75,7 @@ def test_mixed_scripts_split_at_the_script_change() -> None:
     """Latin next to Chinese without a space is two pieces; digits stay whole."""
     assert tokens("SCO禁毒 2017年") == ["sco", "禁毒", "毒", "2017", "年"]
     assert query_tokens("sco禁") == (Token("sco"), Token("禁", prefix=True))
+    assert query_tokens("禁毒2017") == (Token("禁毒"), Token("毒"), Token("2017"))
 
 
 def test_trailing_star_makes_a_prefix() -> None:

@@ -21,6 +21,7 @@ ARTICLES = {
     "ru": ("Борьба с наркотрафиком в Центральной Азии", "Страны ОДКБ договорились."),
     "ru2": ("Объём наркотрафика снизился", "<p>По данным <b>МВД</b>, за год.</p>"),
     "noise": ("Weather today: sunny", "<p class='drugs'>No news.</p>"),
+    "sco": ("上合组织SCO禁毒SCO会议", ""),
 }
 
 
@@ -64,10 +65,14 @@ def articles(store: Store, source_id: int, now: datetime) -> Store:
     ("words", "keys"),
     [
         ("禁毒合作", {"zh", "zh-hant"}),  # inside a sentence without spaces; traditional too
-        ("禁毒", {"zh", "zh-hant"}),  # two characters
-        ("毒", {"zh", "zh-hant"}),  # one character
+        ("禁毒", {"zh", "zh-hant", "sco"}),  # two characters
+        ("毒", {"zh", "zh-hant", "sco"}),  # one character
         ("合作 加强", {"zh", "zh-hant"}),
         ("跨境毒品", {"zh", "zh-hant"}),  # in the summary
+        ("老挝加强禁毒", {"zh"}),
+        ('"禁毒 双方"', set()),  # a phrase: words between them
+        ('"sco 禁毒"', {"sco"}),  # Latin then Chinese, in order
+        ("禁毒sco", {"sco"}),
         ("наркотрафик", {"ru", "ru2"}),  # finds наркотрафиком and наркотрафика
         ("НАРКОТРАФИКОМ", {"ru", "ru2"}),  # and the other way round, any case
         ("ОДКБ", {"ru"}),
