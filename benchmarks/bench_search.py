@@ -419,9 +419,17 @@ def write_cost(store: Store, now: datetime, corpus: Corpus, polls: int = 60) -> 
             made.append(StoredEntry(key=key, canonical_link=None, title_hash=title_hash, item=item))
         return made
 
+    fts_times: list[float] = []
+
+    def timed_index(conn: Any, ids: Any) -> None:
+        start = time.perf_counter()
+        index_items(conn, ids)
+        fts_times.append(time.perf_counter() - start)
+
     def save(indexed: bool) -> float:
         batch = entries()
         success = PollSuccess(now=now, next_poll_at=now + timedelta(minutes=15))
+        item_rows.index_items = timed_index  # type: ignore[assignment]
         if not indexed:
             item_rows.document = lambda item: ""  # type: ignore[assignment]
             item_rows.index_items = lambda conn, ids: None  # type: ignore[assignment]
@@ -456,6 +464,9 @@ def write_cost(store: Store, now: datetime, corpus: Corpus, polls: int = 60) -> 
         f"+{with_index - without:.1f} ({best_with - best_without:.1f}) ms per poll, of which "
         f"computing the 50 documents {analyse:.1f} ms (best)"
     )
+    if sqlite:
+        fts_median, fts_best = statistics.median(fts_times) * 1000, min(fts_times) * 1000
+        print(f"    of which adding them to the FTS5 table {fts_median:.1f} ({fts_best:.1f}) ms")
 
 
 # --- main ----------------------------------------------------------------------------------
