@@ -78,21 +78,21 @@ def hit_lines(n: int, hit: SearchHit) -> str:
 
 
 def render_hits(query: Query, hits: Sequence[SearchHit], *, more: bool, days: int | None) -> str:
-    """The reply: a heading, then as many whole hits as fit in one message."""
+    """The reply: a heading, then as many whole hits as fit in one message (one always does:
+    its title, source and link are capped)."""
     period = f" in the last {days}d" if days is not None else ""
     asked = esc(shorten(query.text, 100))
     if not hits:
         return f"🔎 Nothing stored{period} has all of: <b>{asked}</b>."
     entries = [hit_lines(n, hit) for n, hit in enumerate(hits, start=1)]
-    for shown in range(len(entries), 0, -1):
+
+    def message(shown: int) -> str:
         items = "stored item" if shown == 1 else "stored items"
-        count = (
-            f"{shown} {items}"
-            if shown == len(entries) and not more
-            else f"the newest {shown} {items}"
-        )
-        heading = f"🔎 <b>{asked}</b>{period}: {count}, newest first"
-        text = "\n".join([heading, *entries[:shown]])
-        if tg_length(text) <= MAX_MESSAGE:
-            return text
-    return f"🔎 <b>{asked}</b>{period}: found, but the titles are too long to show."
+        whole = shown == len(entries) and not more
+        count = f"{shown} {items}" if whole else f"the newest {shown} {items}"
+        return "\n".join([f"🔎 <b>{asked}</b>{period}: {count}, newest first", *entries[:shown]])
+
+    shown = len(entries)
+    while shown > 1 and tg_length(message(shown)) > MAX_MESSAGE:
+        shown -= 1
+    return message(shown)
