@@ -1,7 +1,7 @@
 """Full-text search: item.search_text, backfilled, and an index over it on each database.
 
-SQLite: search_text is text, indexed by an FTS5 table (external content, unicode61 tokens)
-that triggers keep in step. PostgreSQL: search_text is a tsvector, in a GIN index (built in;
+SQLite: search_text is text, indexed by an FTS5 table (external content, unicode61 tokens):
+the store adds the items it inserts, triggers follow deletes and updates. PostgreSQL: search_text is a tsvector, in a GIN index (built in;
 no extension needed). See bot/storage/search.py for why documents are analysed in Python.
 
 Revision ID: 0007
@@ -32,8 +32,8 @@ SQLITE_INDEX = (
     "CREATE VIRTUAL TABLE item_search USING fts5(search_text, content='item', "
     "content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
     "INSERT INTO item_search(item_search) VALUES ('rebuild')",
-    # No insert trigger: FTS5 writes its pending index at every savepoint, which a trigger
-    # opens per row, so 50 new items cost 12 ms instead of 1. The store indexes the items it
+    # No insert trigger: FTS5 writes its pending index out at every savepoint, which a trigger
+    # opens per row, so 50 new items cost 4 to 12 ms instead of 1. The store indexes the items it
     # inserts in one statement (bot.storage.search.index_items); deletes, rarer, and updates
     # go through triggers.
     "CREATE TRIGGER item_search_delete AFTER DELETE ON item BEGIN "
