@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -28,7 +28,10 @@ from bot.matching.normalize import CJK_START, fold, fold_item
 
 MAX_TOKENS = 16_000
 """Tokens indexed per item: PostgreSQL keeps word positions up to 16,383 (phrases after that
-would not match), and a hostile feed's megabyte of text costs no more than a long article."""
+would not match)."""
+MAX_TEXT_CHARS = 100_000
+"""Characters of an item's text (markup included) that are analysed: more than MAX_TOKENS
+tokens take in any language, so a hostile megabyte costs no more than a long article."""
 
 # Punctuation and symbols become spaces first, so that a run of characters from U+2E80 on is
 # a run of CJK letters (the matcher's notion of CJK script), and the rest are words.
@@ -120,7 +123,14 @@ def document_tokens(folded: str) -> list[str]:
 
 def document(item: Item) -> str:
     """An item's search document: the tokens of its title and text, joined by spaces."""
-    return " ".join(document_tokens(fold_item(item).text))
+    summary = item.summary[:MAX_TEXT_CHARS]
+    limited = replace(
+        item,
+        title=item.title[:MAX_TEXT_CHARS],
+        summary=summary,
+        content=item.content[: MAX_TEXT_CHARS - len(summary)],
+    )
+    return " ".join(document_tokens(fold_item(limited).text))
 
 
 def query_tokens(words: str) -> tuple[Token, ...]:

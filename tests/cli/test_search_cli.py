@@ -12,10 +12,14 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from bot.core.models import Item, TopicScore
+from bot.services.ports import PollSuccess, StoredEntry
+from bot.storage import SourceSpec, open_store
 from tests.support.cli import run_cli, write_config
 from tests.support.feedserver import feed_server
 
-pytestmark = pytest.mark.slow
+# Up to eight CLI starts per test: a loaded 2-core machine takes more than the default 120 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 TOPIC = "drug-control-cooperation"
 
 # (guid, title, summary): the first one is stored by the first (baseline) poll, the rest by
@@ -92,12 +96,28 @@ async def test_search_finds_items_in_three_languages(tmp_path: Path, database_ur
     assert matched["link"] == "https://news.example/en"
 
 
-async def test_search_prints_readable_lines_and_refuses_bad_input(
-    tmp_path: Path, sqlite_url: str
-) -> None:
+def test_search_prints_readable_lines_and_refuses_bad_input(tmp_path: Path) -> None:
     """Without --json each hit is its date, what it matched, title, source and link; a query
     without words and a bad --since exit 2 naming the problem."""
-    config = await polled_config(tmp_path, sqlite_url)
+    config = write_config(tmp_path, [])
+    store = open_store(f"sqlite:///{tmp_path / 'narcowatch.db'}")
+    try:
+        now = datetime.now(UTC)
+        store.sync_config_sources([SourceSpec(name="Wire", url="https://wire.example/f")], now=now)
+        entries = [
+            StoredEntry(
+                key=guid,
+                canonical_link=None,
+                title_hash=guid,
+                item=Item(title=title, summary=summary, link=f"https://news.example/{guid}"),
+                matches=(TopicScore(TOPIC, 1.0, True),) if guid == "ru" else (),
+            )
+            for guid, title, summary in ITEMS
+        ]
+        success = PollSuccess(now=now, next_poll_at=now)
+        store.save_poll(store.source_health()[0].id, success, entries, alert=True)
+    finally:
+        store.close()
     result = run_cli("search", "НАРКОТРАФИКОМ", "--config", str(config))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

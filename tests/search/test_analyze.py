@@ -6,7 +6,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.models import Item
-from bot.search.analyze import MAX_TOKENS, Token, document, document_tokens, query_tokens
+from bot.search.analyze import (
+    MAX_TEXT_CHARS,
+    MAX_TOKENS,
+    Token,
+    document,
+    document_tokens,
+    query_tokens,
+)
 
 
 def tokens(title: str, summary: str = "") -> list[str]:
@@ -85,9 +92,14 @@ def test_trailing_star_makes_a_prefix() -> None:
 
 
 def test_documents_are_capped() -> None:
-    """A huge text is indexed up to MAX_TOKENS tokens (PostgreSQL keeps positions up to 16383)."""
+    """A huge text is indexed up to MAX_TOKENS tokens (PostgreSQL keeps positions up to 16383),
+    and only its first MAX_TEXT_CHARS characters are read at all."""
     assert len(document_tokens("word " * (MAX_TOKENS + 500))) == MAX_TOKENS
     assert len(document_tokens("禁毒" * MAX_TOKENS)) == MAX_TOKENS
+    full = Item(title="Big", summary="x" * MAX_TEXT_CHARS, content="zebra")
+    assert document(full).split(" ") == ["big", "x" * MAX_TEXT_CHARS]
+    room = Item(title="Big", summary="x" * (MAX_TEXT_CHARS - 10), content="zebra")
+    assert document(room).split(" ")[-1] == "zebra"
 
 
 @given(st.text(max_size=300))
