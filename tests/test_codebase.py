@@ -75,6 +75,7 @@ def test_readme_documents_every_config_key() -> None:
         "health",
         "db upgrade",
         "report",
+        "search",
     ],
 )
 def test_readme_documents_every_command(command: str) -> None:

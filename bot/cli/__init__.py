@@ -11,6 +11,7 @@ from bot.cli.data_cmds import sources
 from bot.cli.db_cmds import db
 from bot.cli.matching_cmds import backtest, eval_items, score, seed_terms
 from bot.cli.report_cmds import report
+from bot.cli.search_cmd import search
 from bot.cli.source_cmds import SOURCE_COMMANDS
 from bot.cli.train_cmd import train
 from bot.cli.tune_cmd import tune
@@ -35,6 +36,7 @@ for command in (
     health,
     db,
     report,
+    search,
 ):
     main.add_command(command)
 for command in DATA_COMMANDS:

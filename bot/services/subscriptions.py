@@ -24,6 +24,7 @@ from bot.core.render import (
 )
 from bot.services.delivery_jobs import alert_view
 from bot.services.delivery_ports import ChatSettings, OutboxAlert
+from bot.services.search import SEARCH_USAGE
 from bot.services.source_health import WatchedSource, status_line
 from bot.settings.units import format_duration, parse_duration
 
@@ -41,6 +42,7 @@ USAGE = {
     "quiet": "/quiet &lt;HH:MM-HH:MM|off&gt; [time zone] — hold alerts during these hours",
     "recent": "/recent [n] — your last n alerts (default 5, at most 20)",
     "why": "/why &lt;alert id&gt; — why an alert matched",
+    "search": SEARCH_USAGE,
     "status": "/status — this chat's settings and the service's state",
     "stats": "/stats [7d|30d|90d] — a picture of the period for your topics",
     "briefing": "/briefing &lt;weekly [day] [HH:MM]|daily [HH:MM]|off&gt; — a scheduled "

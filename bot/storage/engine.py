@@ -18,6 +18,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 _POSTGRES_NAMES = ("postgresql", "postgres", "postgresql+psycopg")
 _SQLITE_NAMES = ("sqlite", "sqlite+pysqlite")
 _SUPPORTED = "use sqlite:///path.db or postgresql://user@host:port/db"
+READ_ONLY = "narcowatch_read_only"
+"""Execution option for a connection whose transactions only read (see _sqlite_on_begin)."""
 
 
 def _bad_url(origin: str, message: str) -> ConfigError:
@@ -106,7 +108,12 @@ def _use_wal(cursor: Any) -> None:
 def _sqlite_on_begin(connection: Connection) -> None:
     # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT)
     # when another writer got in between; taking the write lock up front makes it wait instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # One that only reads (the READ_ONLY execution option) takes no lock, so a search does not
+    # hold up the poller's writes: in WAL mode readers and a writer run side by side.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -16,6 +16,7 @@ from bot.storage.items import ItemStore
 from bot.storage.migrate import upgrade_engine
 from bot.storage.outbox import OutboxStore
 from bot.storage.retry import retries_transient
+from bot.storage.search import SearchQueries
 from bot.storage.sources import SourceStore
 from bot.storage.tables import META
 
@@ -24,7 +25,14 @@ if TYPE_CHECKING:
 
 
 class Store(
-    SourceStore, ItemStore, OutboxStore, ChatStore, HealthStore, BriefingQueries, BriefingRuns
+    SourceStore,
+    ItemStore,
+    OutboxStore,
+    ChatStore,
+    HealthStore,
+    BriefingQueries,
+    BriefingRuns,
+    SearchQueries,
 ):
     """Sync storage API; the async daemon calls it through asyncio.to_thread.
 

@@ -23,7 +23,11 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import registry
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlmodel import Field, SQLModel
 
 # Named constraints, so later migrations (batch mode on SQLite) can find them on every back end.
@@ -69,6 +73,43 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class _Document(ColumnElement[str]):
+    """A search document as it is written: as is, or made a tsvector on PostgreSQL."""
+
+    inherit_cache = True
+
+    def __init__(self, value: BindParameter[str]) -> None:
+        self.value = value
+        self.type = value.type
+
+
+@compiles(_Document)
+def _document_as_text(element: _Document, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.value, **kw)
+
+
+@compiles(_Document, "postgresql")
+def _document_as_vector(element: _Document, compiler: SQLCompiler, **kw: Any) -> str:
+    # Split on the spaces only: the analyser made the tokens (see bot/storage/search.py).
+    return f"to_tsvector('simple'::regconfig, {compiler.process(element.value, **kw)})"
+
+
+class SearchDocument(TypeDecorator[str]):
+    """An item's search document (bot.search.analyze): text on SQLite, where an FTS5 table
+    indexes it; on PostgreSQL only its tsvector is stored, which a GIN index indexes."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(TSVECTOR())
+        return dialect.type_descriptor(Text())
+
+    def bind_expression(self, bindvalue: BindParameter[str]) -> ColumnElement[str]:
+        return _Document(bindvalue)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -155,6 +196,11 @@ class Item(TableModel, table=True):
     # SimHash of the text as a signed 64-bit integer; items of one story share story_id.
     fingerprint: int | None = Field(default=None, sa_type=BigInteger)
     story_id: int | None = Field(default=None, sa_type=Integer, index=True)
+    # The item's words as the search index holds them (bot.search.analyze.document), written
+    # with the item; the database keeps the index in step with it (bot/storage/search.py).
+    search_text: str = Field(
+        default="", sa_type=SearchDocument, sa_column_kwargs={"server_default": ""}
+    )
 
 
 class Match(TableModel, table=True):

@@ -9,7 +9,7 @@ from typing import Any, TypeAlias, TypeVar
 from sqlalchemy import Connection, Engine, Row, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.storage.engine import is_postgres
+from bot.storage.engine import READ_ONLY, is_postgres
 
 T = TypeVar("T")
 
@@ -42,6 +42,14 @@ class StoreBase:
         # On SQLite the engine opens it with BEGIN IMMEDIATE (see engine.py): one writer at once.
         with self._engine.begin() as connection:
             yield connection
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A transaction that only reads: on SQLite it takes no write lock (plain BEGIN)."""
+        with self._engine.connect() as connection:
+            connection.execution_options(**{READ_ONLY: True})
+            with connection.begin():
+                yield connection
 
     def _insert_ignoring(
         self, table: Table, conflict: Sequence[str]

@@ -27,6 +27,7 @@ from bot.services.delivery_jobs import DeliveryOptions
 from bot.services.delivery_ports import DeliveryStore
 from bot.services.parse_jobs import ParsedEntries, ParseJob
 from bot.services.ports import Fetcher
+from bot.services.search import ChatSearch, SearchStore
 from bot.services.subscriptions import ChatStore, Subscriptions, Topic
 from bot.settings.model import TelegramSettings
 from bot.settings.tuning import DISCOVERY_BUDGET_S, TELEGRAM_START_RETRY_S
@@ -35,6 +36,7 @@ from bot.telegram.briefing_cmds import BriefingCommands
 from bot.telegram.briefing_job import BriefingJob, BriefingRunStore
 from bot.telegram.callbacks import ButtonPresses
 from bot.telegram.commands import UserCommands
+from bot.telegram.search_cmds import SearchCommands
 from bot.telegram.sender import TelegramSender
 from bot.telegram.updates import PerChatUpdates
 
@@ -53,6 +55,7 @@ BOT_COMMANDS = (
     ("quiet", "Quiet hours, e.g. /quiet 22:00-07:00"),
     ("recent", "Your latest alerts"),
     ("why", "Why an alert matched"),
+    ("search", "Search stored items, e.g. /search 禁毒合作 30d"),
     ("status", "This chat's settings"),
     ("stats", "A picture of the last 7d, 30d or 90d"),
     ("briefing", "Weekly or daily briefing, e.g. /briefing weekly mon 09:00"),
@@ -60,7 +63,13 @@ BOT_COMMANDS = (
 
 
 class TelegramStorePort(
-    DeliveryStore, ChatStore, SourceAdminStore, BriefingStore, BriefingRunStore, Protocol
+    DeliveryStore,
+    ChatStore,
+    SourceAdminStore,
+    BriefingStore,
+    BriefingRunStore,
+    SearchStore,
+    Protocol,
 ):
     """Everything the Telegram side stores: `bot.storage.telegram_queries.TelegramStore`."""
 
@@ -97,11 +106,13 @@ def add_handlers(
     service: Subscriptions,
     admin: AdminCommands,
     briefings: BriefingCommands | None = None,
+    search: SearchCommands | None = None,
 ) -> None:
     """Every command and button handler, plus an error handler that keeps the bot polite."""
     for handler in [
         *UserCommands(service).handlers(),
         *(briefings.handlers() if briefings is not None else ()),
+        *(search.handlers() if search is not None else ()),
         *admin.handlers(),
         *ButtonPresses(service).handlers(),
     ]:
@@ -269,7 +280,13 @@ async def telegram_runtime(
         discovery_budget_s=discovery_budget_s,
     )
     briefings = Briefings(store, clock)
-    add_handlers(application, service, admin, BriefingCommands(briefings, service))
+    add_handlers(
+        application,
+        service,
+        admin,
+        BriefingCommands(briefings, service),
+        SearchCommands(ChatSearch(store, clock), service),
+    )
     sender = TelegramSender(application.bot)
     worker = DeliveryWorker(
         store,

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from bot.storage.engine import create_engine_for
+from bot.storage.search import include_name
 from bot.storage.tables import METADATA
 
 
@@ -18,6 +19,7 @@ def run_on(connection: Connection) -> None:
         target_metadata=METADATA,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
