@@ -102,4 +102,5 @@ def score_row(ident: str, score: TopicScore) -> dict[str, Any]:
         "terms": [{"term": t.term, "group": t.group, "count": t.count} for t in score.terms],
         "entities": [{"name": e.name, "type": e.type} for e in score.entities],
         "reasons": list(score.reasons),
+        "actors": list(score.actors),
     }

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from bot.core.models import EntityHit, TermHit, TopicScore
+from bot.matching.actor_ids import actor_ids
 from bot.matching.actors import AGENCY, BODY, OTHER, Cast, Mention, cast
 from bot.matching.compiler import CompiledTopic
 from bot.matching.evidence import Evidence
@@ -175,6 +176,7 @@ def score_topic(topic: CompiledTopic, found: Evidence, text: str) -> TopicScore:
         terms=_term_hits(topic, found),
         entities=tuple(EntityHit(e.name, e.type) for e in entities),
         reasons=tuple(reasons),
+        actors=actor_ids(actors),
     )
 
 

@@ -52,7 +52,17 @@ def test_score_reads_json_lines_and_writes_one_line_per_item(config: Path) -> No
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a1", "2"]
     first = rows[0]
-    assert set(first) == {"id", "topic", "score", "matched", "terms", "entities", "reasons"}
+    # SPEC 3.4's fields, and the acting countries (ISO codes) and bodies (issue 19).
+    assert set(first) == {
+        "id",
+        "topic",
+        "score",
+        "matched",
+        "terms",
+        "entities",
+        "reasons",
+        "actors",
+    }
     assert first["topic"] == "drug-control-cooperation"
     assert first["matched"] is True
     assert rows[1]["matched"] is False
@@ -60,6 +70,8 @@ def test_score_reads_json_lines_and_writes_one_line_per_item(config: Path) -> No
     assert {"term": "heroin", "group": "drugs", "count": 1} in first["terms"]
     assert {"name": "UNODC", "type": "organisation"} in first["entities"]
     assert any("cross-border" in reason for reason in first["reasons"])
+    assert first["actors"] == ["CN", "LA", "UNODC"]
+    assert rows[1]["actors"] == []
 
 
 def test_plain_text_file_is_one_item(config: Path, tmp_path: Path) -> None:
