@@ -52,6 +52,7 @@ BOT_COMMANDS = (
     ("quiet", "Quiet hours, e.g. /quiet 22:00-07:00"),
     ("recent", "Your latest alerts"),
     ("why", "Why an alert matched"),
+    ("where", "Only alerts from some countries or regions"),
     ("status", "This chat's settings"),
     ("stats", "A picture of the last 7d, 30d or 90d"),
     ("briefing", "Weekly or daily briefing, e.g. /briefing weekly mon 09:00"),
