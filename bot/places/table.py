@@ -99,3 +99,23 @@ def place_names(keys: Sequence[str]) -> tuple[str, ...]:
     """The names shown of stored place keys (a key the table no longer has: itself)."""
     by_key = places_by_key()
     return tuple(by_key[key].name if key in by_key else key for key in keys)
+
+
+@cache
+def _area_order() -> dict[str, int]:
+    """Country code -> the table position of the smallest M49 area holding it."""
+    found: dict[str, tuple[int, int]] = {}
+    for rank, place in enumerate(regions()):
+        if place.kind != M49:
+            continue
+        for code in place.members:
+            size = len(place.members)
+            if code not in found or size < found[code][0]:
+                found[code] = (size, rank)
+    return {code: rank for code, (_size, rank) in found.items()}
+
+
+def area_rank(code: str) -> int:
+    """Where a country's M49 area comes in the table (Africa ... Oceania): neighbours sort
+    together. Anything else (a body) comes after every area."""
+    return _area_order().get(code, len(regions()))
