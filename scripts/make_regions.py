@@ -218,7 +218,8 @@ def m49_members(rows: list[dict[str, str]]) -> dict[str, set[str]]:
     return members
 
 
-def main() -> int:
+def render() -> tuple[str, list[str]]:
+    """The file's text, and the names left to countries."""
     rows = converter_rows()
     taken, region_rows = countries_tsv()
     en_cldr, zh_cldr, ru_cldr = Locale("en"), Locale("zh"), Locale("ru")
@@ -288,11 +289,16 @@ def main() -> int:
         " Russian (';' between aliases; '*' ends a stem), source.",
         *("\t".join(row) for row in out),
     ]
+    return "\n".join(lines) + "\n", sorted(set(dropped))
+
+
+def main() -> int:
+    text, dropped = render()
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{OUT.relative_to(ROOT)}: {len(out)} regions", file=sys.stderr)
+    OUT.write_text(text, encoding="utf-8")
+    print(f"{OUT.relative_to(ROOT)}: {text.count(chr(10)) - 4} regions", file=sys.stderr)
     if dropped:
-        print(f"left to countries: {', '.join(sorted(set(dropped)))}", file=sys.stderr)
+        print(f"left to countries: {', '.join(dropped)}", file=sys.stderr)
     return 0
 
 

@@ -28,8 +28,14 @@ def insert_actors(conn: Connection, made: Iterable[tuple[int, Sequence[str]]]) -
 
 
 def acting_in(codes: Collection[str]) -> ColumnElement[bool]:
-    """The match (MATCH in the query) has an acting country among `codes`."""
-    return exists().where(ma.match_id == m.id, ma.actor.in_(sorted(codes)))
+    """The match (MATCH in the query) has an acting country among `codes` (an alias of its
+    own, so a query that reads match_actor itself still correlates only MATCH)."""
+    placed = MATCH_ACTOR.alias("placed")
+    return (
+        exists()
+        .where(placed.c.match_id == m.id, placed.c.actor.in_(sorted(codes)))
+        .correlate(MATCH)
+    )
 
 
 def in_period(
