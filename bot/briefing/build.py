@@ -129,7 +129,7 @@ def build_counts(
         organisations=top_counts(organisations),
         sources=top_counts(Counter(dict(counts.sources))),
         stories=(),
-        pairs=rank_pairs(dict(counts.pairs), dict(counts.previous_pairs)),
+        pairs=rank_pairs(dict(counts.pairs), {}),
         places=tuple(places),
     )
 

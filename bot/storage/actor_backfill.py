@@ -78,7 +78,12 @@ def actors_in_reasons(reasons: Sequence[str], codes: Mapping[str, str]) -> tuple
 
 
 def _matches() -> sa.TableClause:
-    return sa.table("match", sa.column("id", sa.Integer), sa.column("reasons", sa.JSON))
+    return sa.table(
+        "match",
+        sa.column("id", sa.Integer),
+        sa.column("reasons", sa.JSON),
+        sa.column("actors", sa.JSON),
+    )
 
 
 def _match_actor() -> sa.TableClause:
@@ -86,8 +91,9 @@ def _match_actor() -> sa.TableClause:
 
 
 def backfill_actors(conn: Connection, codes: Mapping[str, str]) -> int:
-    """Insert the actors of every stored match read from its reasons; returns the rows made.
-    Runs in batches by id, so a large table is never held in memory at once."""
+    """Set the actors of every stored match, read from its reasons, on the match and as
+    match_actor rows; returns the rows made. Runs in batches by id, so a large table is never
+    held in memory at once."""
     matches, actors = _matches(), _match_actor()
     made, after = 0, 0
     while True:
@@ -99,14 +105,21 @@ def backfill_actors(conn: Connection, codes: Mapping[str, str]) -> int:
         ).all()
         if not rows:
             return made
-        values = list(_rows(rows, codes))
+        found = {
+            row.id: [a[:100] for a in actors_in_reasons(row.reasons or (), codes)] for row in rows
+        }
+        conn.execute(
+            sa.update(matches).where(matches.c.id == sa.bindparam("match")),
+            [{"match": match_id, "actors": listed} for match_id, listed in found.items()],
+        )
+        values = list(_rows(found))
         if values:
             conn.execute(sa.insert(actors), values)
             made += len(values)
         after = rows[-1].id
 
 
-def _rows(rows: Iterable[Any], codes: Mapping[str, str]) -> Iterable[dict[str, Any]]:
-    for row in rows:
-        for actor in actors_in_reasons(row.reasons or (), codes):
-            yield {"match_id": row.id, "actor": actor[:100]}
+def _rows(found: Mapping[int, Sequence[str]]) -> Iterable[dict[str, Any]]:
+    for match_id, listed in found.items():
+        for actor in dict.fromkeys(listed):
+            yield {"match_id": match_id, "actor": actor}

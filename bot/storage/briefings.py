@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, select
 
 from bot.briefing.model import MatchedRow, Period, PeriodCounts, SourceActivity
-from bot.storage.actors import in_period, match_actors, pair_counts
+from bot.storage.actors import actor_lists_query, in_period, pairs_of_lists
 from bot.storage.records import BriefingSchedule
 from bot.storage.retry import retries_transient
 from bot.storage.tables import CHAT, ITEM, MATCH, SOURCE, SUBSCRIPTION
@@ -41,6 +41,7 @@ def matched_rows_query(
             # what keeps a 100,000-row briefing fast.
             cast(m.terms, Text),
             cast(m.entities, Text),
+            cast(m.actors, Text),
         )
         .select_from(MATCH)
         .join(ITEM, i.id == m.item_id)
@@ -55,11 +56,16 @@ def _terms(raw: str | None) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=65536)
+def _actors(raw: str | None) -> tuple[str, ...]:
+    return tuple(str(actor) for actor in json.loads(raw or "[]") or ())
+
+
+@lru_cache(maxsize=65536)
 def _entities(raw: str | None) -> tuple[tuple[str, str], ...]:
     return tuple((str(e.get("name", "")), str(e.get("type", ""))) for e in json.loads(raw or "[]"))
 
 
-def _row(row: AnyRow, actors: dict[tuple[int, str], tuple[str, ...]]) -> MatchedRow:
+def _row(row: AnyRow) -> MatchedRow:
     item_id, story_id, topic, score, at, source_id, source, title, link, lang = row[:10]
     return MatchedRow(
         item_id,
@@ -74,7 +80,7 @@ def _row(row: AnyRow, actors: dict[tuple[int, str], tuple[str, ...]]) -> Matched
         lang,
         _terms(row[10]),
         _entities(row[11]),
-        actors.get((item_id, topic), ()),
+        _actors(row[12]),
     )
 
 
@@ -116,6 +122,7 @@ def period_count_queries(
         .where(where)
         .group_by(s.name),
         "entities": select(entities, func.count()).where(where).group_by(entities),
+        "actors": actor_lists_query(period, topics, places),
     }
 
 
@@ -132,11 +139,7 @@ class BriefingQueries(StoreBase):
         """The period's matches of `topics` (None: all) acting in `places` (None: anywhere),
         each with its actors, and the previous period's item count."""
         with self._transaction() as conn:
-            actors = match_actors(conn, period, topics, places)
-            rows = [
-                _row(row, actors)
-                for row in conn.execute(matched_rows_query(period, topics, places)).all()
-            ]
+            rows = [_row(row) for row in conn.execute(matched_rows_query(period, topics, places))]
             previous = int(conn.execute(_previous_count(period, topics, places)).scalar_one())
         return rows, previous
 
@@ -146,7 +149,8 @@ class BriefingQueries(StoreBase):
     ) -> dict[tuple[str, str], int]:
         """Items per pair of actors that acted together in the period (see bot.storage.actors)."""
         with self._transaction() as conn:
-            return pair_counts(conn, period, topics, places)
+            lists = conn.execute(actor_lists_query(period, topics, places)).all()
+        return pairs_of_lists((_actors(raw), int(n)) for raw, n in lists)
 
     @retries_transient
     def period_counts(
@@ -156,16 +160,15 @@ class BriefingQueries(StoreBase):
         places: Collection[str] | None = None,
     ) -> PeriodCounts:
         """The period's numbers aggregated in the database (no row-by-row read): items per
-        hour, per source, per entity list, per pair of actors, and the previous period's
-        total and pairs."""
+        hour, per source, per entity list, per list of actors (so per pair), and the previous
+        period's total."""
         queries = period_count_queries(period, topics, postgres=self._postgres, places=places)
         with self._transaction() as conn:
             previous = int(conn.execute(queries["previous"]).scalar_one())
             hours = conn.execute(queries["hours"]).all()
             sources = conn.execute(queries["sources"]).all()
             lists = conn.execute(queries["entities"]).all()
-            pairs = pair_counts(conn, period, topics, places)
-            previous_pairs = pair_counts(conn, period.previous(), topics, places)
+            actor_lists = conn.execute(queries["actors"]).all()
         # An item's matches on several topics are made in one poll, so in one hour: the
         # hours' distinct counts add up to the period's (one scan fewer).
         return PeriodCounts(
@@ -176,8 +179,9 @@ class BriefingQueries(StoreBase):
             ),
             sources=tuple((name, int(n)) for name, n in sources),
             entity_lists=tuple((_entities(raw), int(n)) for raw, n in lists),
-            pairs=tuple(sorted(pairs.items())),
-            previous_pairs=tuple(sorted(previous_pairs.items())),
+            pairs=tuple(
+                sorted(pairs_of_lists((_actors(raw), int(n)) for raw, n in actor_lists).items())
+            ),
         )
 
     @retries_transient

@@ -59,6 +59,7 @@ def _match_row(item_id: int, score: TopicScore, now: datetime) -> dict[str, Any]
         "terms": [asdict(term) for term in score.terms],
         "entities": [asdict(entity) for entity in score.entities],
         "reasons": list(score.reasons),
+        "actors": list(score.actors),
         "created_at": now,
     }
 

@@ -175,6 +175,9 @@ class Match(TableModel, table=True):
     entities: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     reasons: list[str] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = _when(nullable=False)
+    # Who acted (TopicScore.actors), read with the match; match_actor has a row per actor
+    # for filtering by place.
+    actors: list[str] | None = Field(default=None, sa_type=JSON)
 
 
 class MatchActor(TableModel, table=True):

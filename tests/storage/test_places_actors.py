@@ -56,11 +56,13 @@ def outbox_titles(store: Store) -> dict[int, set[str]]:
 def test_each_matchs_actors_are_stored_once(
     store: Store, source_id: int, entry: Callable[..., StoredEntry], score, ok
 ) -> None:
-    """A match's actors become one row each (a repeated actor once)."""
+    """A match keeps its actors as the matcher listed them, and one row each (once)."""
     _store_items(store, source_id, entry, score, ok, {"a": ("KZ", "RU", "KZ", "UNODC")})
     with store.engine.connect() as conn:
         actors = sorted(conn.execute(select(MATCH_ACTOR.c.actor)).scalars())
+        listed = conn.execute(select(MATCH.c.actors)).scalar_one()
     assert actors == ["KZ", "RU", "UNODC"]
+    assert listed == ["KZ", "RU", "KZ", "UNODC"]
 
 
 def test_a_chat_following_places_gets_only_alerts_in_which_one_acts(
@@ -133,9 +135,10 @@ def test_previous_periods_pairs_are_counted_apart(
     entries = [entry("old", matches=(replace(score("drugs"), actors=("KZ", "RU")),))]
     store.save_poll(source_id, ok(earlier), entries, alert=True)
     _store_items(store, source_id, entry, score, ok, {"new": ("KZ", "RU"), "n2": ("KZ", "RU")})
-    counts = store.period_counts(Period(NOW - timedelta(days=7), NOW + timedelta(1)), ["drugs"])
-    assert dict(counts.pairs) == {("KZ", "RU"): 2}
-    assert dict(counts.previous_pairs) == {("KZ", "RU"): 1}
+    week = Period(NOW - timedelta(days=7), NOW + timedelta(1))
+    assert dict(store.period_counts(week, ["drugs"]).pairs) == {("KZ", "RU"): 2}
+    assert store.pair_counts(week, ["drugs"]) == {("KZ", "RU"): 2}
+    assert store.pair_counts(week.previous(), ["drugs"]) == {("KZ", "RU"): 1}
 
 
 def test_reasons_name_the_actors_of_old_matches() -> None:
@@ -215,6 +218,8 @@ def test_migration_0008_fills_in_the_actors_of_stored_matches(database_url: str)
                     MATCH_ACTOR.c.match_id, MATCH_ACTOR.c.actor
                 )
             ).all()
+            listed = conn.execute(select(MATCH.c.id, MATCH.c.actors).order_by(MATCH.c.id)).all()
         assert [tuple(row) for row in rows] == [(1, "KG"), (1, "KZ"), (2, "CN"), (2, "UNODC")]
+        assert [tuple(row) for row in listed] == [(1, ["KZ", "KG"]), (2, ["CN", "UNODC"]), (3, [])]
     finally:
         engine.dispose()

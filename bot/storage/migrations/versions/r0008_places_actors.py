@@ -1,5 +1,6 @@
-"""Places and actors: the places a chat follows, and who acted in each match (one row each),
-the matches stored so far filled in from their reasons (bot/storage/actor_backfill.py).
+"""Places and actors: the places a chat follows, and who acted in each match (a list on the
+match, and one match_actor row each), the matches stored so far filled in from their reasons
+(bot/storage/actor_backfill.py).
 
 Revision ID: 0008
 Revises: 0006
@@ -23,6 +24,7 @@ depends_on: str | tuple[str, ...] | None = None
 def upgrade() -> None:
     # A nullable column: a plain ADD COLUMN on both back ends; NULL is "everywhere".
     op.add_column("chat", sa.Column("places", sa.JSON(), nullable=True))
+    op.add_column("match", sa.Column("actors", sa.JSON(), nullable=True))
     op.create_table(
         "match_actor",
         sa.Column("match_id", sa.Integer(), nullable=False),
@@ -37,5 +39,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("match_actor")
+    with op.batch_alter_table("match") as batch:
+        batch.drop_column("actors")
     with op.batch_alter_table("chat") as batch:
         batch.drop_column("places")
