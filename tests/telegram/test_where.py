@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.briefing.build import period_ending
+from bot.drawing.messages import caption
+from bot.services.briefing import Briefings
 from bot.storage.telegram_queries import TelegramStore
 from bot.telegram.runtime import TelegramRuntime
 from tests.support.fake_bot_api import FakeBotApi, parse_html
@@ -120,3 +124,28 @@ async def test_alerts_recent_and_stats_honour_the_places(
     assert "1 matched items" in caption
     assert "Places: Central Asia" in caption
     assert "Most often together: Kazakhstan – Russia (1)" in caption
+
+
+async def test_scheduled_briefing_honours_the_places(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """The briefing a chat is sent counts only the items in which one of its places acted,
+    says where, and lists the pairs of those items."""
+    source = add_source(tg_store)
+    add_chat(tg_store, 64)
+    tg_store.set_places(64, ["GOLDEN-TRIANGLE"])
+    publish(tg_store, source, title="Mekong patrol", key="gt", actors=("CN", "LA", "MM", "TH"))
+    publish(tg_store, source, title="Kazakh raid", key="kz", actors=("KZ", "RU"))
+    now = datetime.now(UTC) + timedelta(minutes=1)
+    briefing = Briefings(tg_store, lambda: now).for_chat(64, period_ending(now, 7))
+    assert briefing.total == 1
+    assert briefing.places == ("Golden Triangle",)
+    assert {(p.a, p.b) for p in briefing.pairs} == {
+        ("CN", "LA"),
+        ("CN", "MM"),
+        ("CN", "TH"),
+        ("LA", "MM"),
+        ("LA", "TH"),
+        ("MM", "TH"),
+    }
+    assert "Golden Triangle" in caption(briefing)
