@@ -185,6 +185,8 @@ class MatchActor(TableModel, table=True):
     a row per actor, so filters by place and counts of pairs are SQL on both back ends."""
 
     __tablename__ = "match_actor"
+    # Filters by place start from the actors: the matches in which any of them acted.
+    __table_args__ = (Index("ix_match_actor_actor_match_id", "actor", "match_id"),)
 
     match_id: int = Field(foreign_key="match.id", ondelete="CASCADE", primary_key=True)
     actor: str = Field(sa_type=String(100), primary_key=True)

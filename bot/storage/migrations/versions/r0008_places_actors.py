@@ -34,6 +34,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("match_id", "actor", name=op.f("pk_match_actor")),
     )
+    op.create_index("ix_match_actor_actor_match_id", "match_actor", ["actor", "match_id"])
     backfill_actors(op.get_bind(), country_codes())
 
 
