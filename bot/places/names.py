@@ -31,6 +31,10 @@ _ENDINGS = sorted(
     reverse=True,
 )
 _MIN_STEM = 3
+NAME_CHARS = 100
+"""A longer "name" is no place's, and is not compared with every name for the closest."""
+SUGGESTED = 5
+"""Unknown names that get the closest names (each costs a comparison with every name)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +121,13 @@ def parse_places(text: str) -> tuple[list[Place], list[Unknown]]:
     found: dict[str, Place] = {}
     unknown: list[Unknown] = []
     for name in split_names(text):
-        place = resolve(name)
-        if place is None:
+        place = resolve(name) if len(name) <= NAME_CHARS else None
+        if place is not None:
+            found.setdefault(place.key, place)
+        elif len(unknown) < SUGGESTED and len(name) <= NAME_CHARS:
             unknown.append(Unknown(name, closest(name)))
         else:
-            found.setdefault(place.key, place)
+            unknown.append(Unknown(name, ()))
     return list(found.values()), unknown
 
 

@@ -23,7 +23,7 @@ from bot.core.render import (
     tg_length,
 )
 from bot.places.follow import place_codes
-from bot.places.names import parse_places
+from bot.places.names import parse_places, split_names
 from bot.places.table import Place, place_names, places_by_key
 from bot.services.delivery_jobs import alert_view
 from bot.services.delivery_ports import ChatSettings, OutboxAlert
@@ -34,6 +34,7 @@ RECENT_DEFAULT = 5
 RECENT_MAX = 20
 MAX_MUTE_S = 366 * 86400
 MAX_PLACES = 30
+SHOWN_UNKNOWN = 5
 MEMBERS_LISTED = 12
 
 USAGE = {
@@ -341,16 +342,16 @@ class Subscriptions:
         if text.casefold() in ("off", "everywhere", "all"):
             self.store.set_places(chat.id, [])
             return "Places off: alerts from everywhere."
+        if len(split_names(text)) > MAX_PLACES:
+            return f"At most {MAX_PLACES} places. Nothing changed."
         places, unknown = parse_places(text)
         if unknown:
             lines = []
-            for name in unknown:
+            for name in unknown[:SHOWN_UNKNOWN]:
                 near = ", ".join(f"<b>{esc(s)}</b>" for s in name.suggestions)
                 hint = f" Closest: {near}." if near else ""
                 lines.append(f"Unknown place <code>{esc(shorten(name.text, 60))}</code>.{hint}")
             return "\n".join([*lines, "Nothing changed. Usage: " + USAGE["where"]])
-        if len(places) > MAX_PLACES:
-            return f"At most {MAX_PLACES} places. Nothing changed."
         self.store.set_places(chat.id, [place.key for place in places])
         return (
             "Alerts only when one of these acts (the actors that counted, not every country "

@@ -149,3 +149,17 @@ async def test_scheduled_briefing_honours_the_places(
         ("MM", "TH"),
     }
     assert "Golden Triangle" in caption(briefing)
+
+
+async def test_too_many_or_too_long_names_are_refused_cheaply(
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+) -> None:
+    """Forty names are refused before any is looked up; a name of 3,000 letters is unknown
+    without being compared with every place's names; nothing is stored."""
+    add_chat(tg_store, 65)
+    await fake.command("/where " + ", ".join(["China"] * 40), chat_id=65)
+    await fake.wait_for_text(65, "At most 30 places")
+    await fake.command("/where " + "x" * 3000, chat_id=65)
+    reply = await fake.wait_for_text(65, "Unknown place")
+    assert "Closest" not in reply.text
+    assert tg_store.get_chat(65).places == ()  # type: ignore[union-attr]
