@@ -63,8 +63,8 @@ class PeriodCounts:
     entity_lists: tuple[tuple[tuple[tuple[str, str], ...], int], ...]
     """Each distinct list of (name, type) entities and how many matches carry it."""
     pairs: tuple[tuple[tuple[str, str], int], ...] = ()
-    """Items per pair of actors that acted together (the picture shows no change: the
-    previous period's pairs are not counted)."""
+    """Matches per pair of actors that acted together, counted from the lists of actors as
+    entities are (the picture shows no change: the previous period's pairs are not counted)."""
 
 
 @dataclass(frozen=True, slots=True)
