@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -17,6 +17,7 @@ from bot.briefing.model import (
     PeriodCounts,
     SourceActivity,
 )
+from bot.briefing.pairs import count_actors, count_pairs, rank_pairs
 from bot.briefing.stories import distinct_items, group_stories
 from bot.core.ratelimit import zone
 
@@ -64,10 +65,14 @@ def build_briefing(
     previous_total: int,
     timezone: str = "UTC",
     source_health: Sequence[SourceActivity] = (),
+    previous_pairs: Mapping[tuple[str, str], int] | None = None,
+    places: Sequence[str] = (),
 ) -> Briefing:
-    """The briefing of `rows` (matches of `topics` made within `period`), stories included."""
+    """The briefing of `rows` (matches of `topics` made within `period`), stories included,
+    and the pairs of actors with their change against `previous_pairs`."""
     inside = [row for row in rows if period.start <= row.matched_at < period.end]
     items = distinct_items(inside)
+    stories = tuple(group_stories(items))
     by_day = Counter(_local_day(row.matched_at, timezone) for row in items)
     countries: Counter[str] = Counter()
     organisations: Counter[str] = Counter()
@@ -85,13 +90,21 @@ def build_briefing(
         countries=top_counts(countries),
         organisations=top_counts(organisations),
         sources=top_counts(Counter(row.source_name for row in items)),
-        stories=tuple(group_stories(items)),
+        stories=stories,
         source_health=tuple(source_health),
+        actors=count_actors(inside),
+        pairs=rank_pairs(count_pairs(inside), previous_pairs or {}, rows=inside, stories=stories),
+        places=tuple(places),
     )
 
 
 def build_counts(
-    counts: PeriodCounts, period: Period, *, topics: Sequence[str], timezone: str = "UTC"
+    counts: PeriodCounts,
+    period: Period,
+    *,
+    topics: Sequence[str],
+    timezone: str = "UTC",
+    places: Sequence[str] = (),
 ) -> Briefing:
     """The briefing of aggregated counts: the same numbers, no stories (for `/stats`)."""
     by_day: Counter[date] = Counter()
@@ -116,6 +129,8 @@ def build_counts(
         organisations=top_counts(organisations),
         sources=top_counts(Counter(dict(counts.sources))),
         stories=(),
+        pairs=rank_pairs(dict(counts.pairs), {}),
+        places=tuple(places),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.briefing.model import Briefing, Count
+from bot.briefing.model import Briefing, Count, Pair
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -16,11 +16,25 @@ def _counts(counts: tuple[Count, ...]) -> list[dict[str, Any]]:
     return [{"name": c.name, "count": c.count} for c in counts]
 
 
+def _pair(pair: Pair) -> dict[str, Any]:
+    return {
+        "a": pair.a,
+        "b": pair.b,
+        "a_name": pair.a_name,
+        "b_name": pair.b_name,
+        "items": pair.items,
+        "previous": pair.previous,
+        "change": pair.change,
+        "stories": [{"id": s.id, "title": s.title, "link": s.link} for s in pair.stories],
+    }
+
+
 def briefing_data(briefing: Briefing) -> dict[str, Any]:
     """Everything the HTML report shows, as data for other tools."""
     return {
         "period": {"start": _iso(briefing.period.start), "end": _iso(briefing.period.end)},
         "topics": list(briefing.topics),
+        "places": list(briefing.places),
         "timezone": briefing.timezone,
         "total": briefing.total,
         "previous_total": briefing.previous_total,
@@ -46,6 +60,8 @@ def briefing_data(briefing: Briefing) -> dict[str, Any]:
             }
             for s in briefing.stories
         ],
+        "actors": [{"key": a.key, "name": a.name, "items": a.items} for a in briefing.actors],
+        "pairs": [_pair(pair) for pair in briefing.pairs],
         "source_health": [
             {
                 "name": a.name,

@@ -46,6 +46,8 @@ class MatchedRow(NamedTuple):
     terms: tuple[str, ...]
     entities: tuple[tuple[str, str], ...]
     """(name, type) pairs; names are the topic's canonical names, the same in every language."""
+    actors: tuple[str, ...] = ()
+    """Who acted: ISO codes of countries, names of international bodies (TopicScore.actors)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,9 @@ class PeriodCounts:
     sources: tuple[tuple[str, int], ...]
     entity_lists: tuple[tuple[tuple[tuple[str, str], ...], int], ...]
     """Each distinct list of (name, type) entities and how many matches carry it."""
+    pairs: tuple[tuple[tuple[str, str], int], ...] = ()
+    """Matches per pair of actors that acted together, counted from the lists of actors as
+    entities are (the picture shows no change: the previous period's pairs are not counted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,7 @@ class Story:
     terms: tuple[str, ...]
     items: int
     langs: tuple[str, ...]
+    item_ids: tuple[int, ...] = ()
 
     @property
     def why(self) -> str:
@@ -101,6 +107,38 @@ class Count:
 
     name: str
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A country (ISO code) or international body that acted, and in how many items."""
+
+    key: str
+    name: str
+    items: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two actors that acted together (`a` sorts first), in how many items this period and
+    the one before, and the period's top stories in which they did."""
+
+    a: str
+    b: str
+    a_name: str
+    b_name: str
+    items: int
+    previous: int
+    stories: tuple[Story, ...] = ()
+
+    @property
+    def change(self) -> float | None:
+        """Relative change against the previous period; None when that had none."""
+        return (self.items - self.previous) / self.previous if self.previous else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.a_name} – {self.b_name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +174,12 @@ class Briefing:
     sources: tuple[Count, ...]
     stories: tuple[Story, ...]
     source_health: tuple[SourceActivity, ...] = ()
+    actors: tuple[Actor, ...] = ()
+    """Every actor of the period with its items, most first (the network's nodes)."""
+    pairs: tuple[Pair, ...] = ()
+    """Every pair that acted together in the period, most items first (its edges)."""
+    places: tuple[str, ...] = ()
+    """The names of the places the briefing is limited to (empty: everywhere)."""
 
     @property
     def change(self) -> float | None:

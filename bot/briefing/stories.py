@@ -230,6 +230,7 @@ def _story(rows: Sequence[MatchedRow]) -> Story:
         entities=_most_common(entities, 6),
         terms=_most_common(terms, 6),
         items=len(rows),
+        item_ids=tuple(row.item_id for row in rows),
         langs=tuple(sorted({row.lang.split("-")[0] for row in rows if row.lang})),
     )
 

@@ -45,3 +45,32 @@ def exits_on_bad_input(func: F) -> F:
             sys.exit(EXIT_BAD_INPUT)
 
     return wrapper  # type: ignore[return-value]
+
+
+where_option = click.option(
+    "--where",
+    "where",
+    default=None,
+    metavar="PLACES",
+    help="Only items in which one of these countries or regions acted, e.g. 'Central Asia, "
+    "China' (names in English, Chinese or Russian; regions as /where takes them).",
+)
+
+
+def parse_where(text: str | None) -> list[str]:
+    """The place keys `--where` names (none: everywhere); an unknown name is a usage error
+    naming the closest places."""
+    if text is None:
+        return []
+    from bot.places.names import parse_places
+
+    places, unknown = parse_places(text)
+    if unknown:
+        problems = []
+        for name in unknown:
+            near = f" (closest: {', '.join(name.suggestions)})" if name.suggestions else ""
+            problems.append(f"unknown place {name.text!r}{near}")
+        raise click.BadParameter("; ".join(problems), param_hint="'--where'")
+    if not places:
+        raise click.BadParameter("names no place", param_hint="'--where'")
+    return [place.key for place in places]

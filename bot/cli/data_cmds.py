@@ -13,7 +13,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.common import config_option, config_path, exits_on_bad_input
+from bot.cli.common import (
+    config_option,
+    config_path,
+    exits_on_bad_input,
+    parse_where,
+    where_option,
+)
 from bot.errors import InputError
 
 if TYPE_CHECKING:
@@ -89,6 +95,7 @@ def write_chunks(chunks: Iterable[str], target: str) -> None:
 @click.option("--topic", "topic", default=None, help="Only this topic's matches.")
 @click.option("--since", default=None, help="Only matches made since: 30d, 12h, or 2026-01-01.")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None, help="Lowest score.")
+@where_option
 @click.option("--output", "-o", default=STDOUT, show_default=True, help="File, or - for stdout.")
 @exits_on_bad_input
 def export(
@@ -97,6 +104,7 @@ def export(
     topic: str | None,
     since: str | None,
     min_score: float | None,
+    where: str | None,
     output: str,
 ) -> None:
     """Write stored matches (score, evidence, item, sources) as CSV or JSON Lines."""
@@ -109,10 +117,15 @@ def export(
             since_at = parse_since(since, now=utc_now())
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--since'") from None
+    from bot.places.follow import place_codes
+
+    codes = place_codes(parse_where(where))
     store = open_migrated_store(load(config_file))
     try:
         counted = _Counter(
-            iter_matches(store.engine, topic=topic, since=since_at, min_score=min_score)
+            iter_matches(
+                store.engine, topic=topic, since=since_at, min_score=min_score, places=codes
+            )
         )
         write_chunks(export_chunks(counted, fmt), output)
     finally:

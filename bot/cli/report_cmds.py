@@ -6,7 +6,7 @@ import json
 
 import click
 
-from bot.cli.common import config_option, exits_on_bad_input
+from bot.cli.common import config_option, exits_on_bad_input, parse_where, where_option
 from bot.cli.data_cmds import STDOUT, load, open_migrated_store, utc_now, write_chunks
 
 
@@ -14,6 +14,7 @@ from bot.cli.data_cmds import STDOUT, load, open_migrated_store, utc_now, write_
 @config_option
 @click.option("--since", default="30d", show_default=True, help="30d, 12h, or 2026-01-01.")
 @click.option("--topic", "topic", default=None, help="Only this topic (default: every topic).")
+@where_option
 @click.option(
     "--format",
     "fmt",
@@ -24,8 +25,16 @@ from bot.cli.data_cmds import STDOUT, load, open_migrated_store, utc_now, write_
 )
 @click.option("--output", "-o", default=STDOUT, show_default=True, help="File, or - for stdout.")
 @exits_on_bad_input
-def report(config_file: str | None, since: str, topic: str | None, fmt: str, output: str) -> None:
-    """Write a briefing of stored matches: stories, charts, countries, organisations, sources."""
+def report(
+    config_file: str | None,
+    since: str,
+    topic: str | None,
+    where: str | None,
+    fmt: str,
+    output: str,
+) -> None:
+    """Write a briefing of stored matches: stories, charts, who worked with whom (a network
+    and the top pairs), countries, organisations, sources."""
     from bot.briefing.model import Period
     from bot.core.export import parse_since
     from bot.services.briefing import Briefings
@@ -37,10 +46,11 @@ def report(config_file: str | None, since: str, topic: str | None, fmt: str, out
         raise click.BadParameter(str(exc), param_hint="'--since'") from None
     if start >= now:
         raise click.BadParameter(f"{since!r} is not in the past", param_hint="'--since'")
+    places = parse_where(where)
     store = open_migrated_store(load(config_file))
     try:
         briefing = Briefings(store, utc_now).report(
-            Period(start, now), [topic] if topic is not None else None
+            Period(start, now), [topic] if topic is not None else None, places=places
         )
     finally:
         store.close()
@@ -53,8 +63,10 @@ def report(config_file: str | None, since: str, topic: str | None, fmt: str, out
 
         text = report_html(briefing, generated_at=now)
     write_chunks([text], output)
-    where = "" if output == STDOUT else f" to {output}"
+    target = "" if output == STDOUT else f" to {output}"
+    place_note = f" in {', '.join(briefing.places)}" if briefing.places else ""
     click.echo(
-        f"report: {briefing.total} matched items, {len(briefing.stories)} stories{where}",
+        f"report: {briefing.total} matched items, {len(briefing.stories)} stories, "
+        f"{len(briefing.pairs)} pairs{place_note}{target}",
         err=True,
     )

@@ -116,6 +116,9 @@ class TopicScore:
     terms: tuple[TermHit, ...] = ()
     entities: tuple[EntityHit, ...] = ()
     reasons: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    """Who acted (the actors that counted): countries as ISO 3166 alpha-2 codes, then
+    international bodies by their canonical names, in order of first mention."""
     model: ModelPart | None = None
 
 

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 PNG_WIDTH_IN = 7.2
-PNG_HEIGHT_IN = 10.8
+PNG_HEIGHT_IN = 13.2
 PNG_DPI = 150
 PNG_SIZE = (round(PNG_WIDTH_IN * PNG_DPI), round(PNG_HEIGHT_IN * PNG_DPI))
-"""1080 x 1620 pixels: Telegram shows a photo this shape full width on a phone, unscaled."""
+"""1080 x 1980 pixels: Telegram shows a photo this shape full width on a phone, unscaled."""
 
 BAR = "#2f6db5"
 BAR_LIGHT = "#8fb3de"
@@ -32,15 +32,19 @@ INK = "#1d2733"
 MUTED = "#5b6776"
 GRID = "#dfe4ea"
 LABEL_CHARS = 34
+PAIR_NAME_CHARS = 16
 FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei"]
 """Fallback chain: a CJK font, when the machine has one, draws Chinese source names."""
 
 CHARTS = ("per_day", "countries", "organisations", "sources")
+PNG_CHARTS = (*CHARTS, "pairs")
+"""The picture also has the top pairs; the report draws them as a network instead."""
 TITLES = {
     "per_day": "Matched items per day",
     "countries": "Top countries",
     "organisations": "Top organisations",
     "sources": "Busiest sources",
+    "pairs": "Who worked with whom (items together)",
 }
 
 
@@ -165,8 +169,9 @@ def _heading(briefing: Briefing) -> tuple[str, str]:
     end = briefing.period.end
     span = f"{start:%d %b} – {end:%d %b %Y}"
     stories = f" · {len(briefing.stories)} stories" if briefing.stories else ""
+    places = f" · in {_label(', '.join(briefing.places))}" if briefing.places else ""
     return (
-        f"{briefing.total} matched items{stories}",
+        f"{briefing.total} matched items{stories}{places}",
         f"{span} · {change_text(briefing)}",
     )
 
@@ -180,31 +185,41 @@ def _figure(width: float, height: float) -> Figure:
 def _draw(briefing: Briefing, name: str, ax: Axes, size: float) -> None:
     if name == "per_day":
         draw_per_day(ax, briefing, size=size)
+    elif name == "pairs":
+        from bot.drawing.network import short_name
+
+        named = [
+            Count(
+                f"{short_name(p.a, PAIR_NAME_CHARS)} – {short_name(p.b, PAIR_NAME_CHARS)}", p.items
+            )
+            for p in briefing.pairs
+        ]
+        draw_ranking(ax, named, size=size)
     else:
         draw_ranking(ax, getattr(briefing, name), size=size)
 
 
 def briefing_png(briefing: Briefing) -> bytes:
-    """One column, large type: the four charts under a two-line heading, as a PNG."""
+    """One column, large type: the five charts under a two-line heading, as a PNG."""
     import matplotlib
 
     with warnings.catch_warnings(), matplotlib.rc_context(_style()):
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
         fig = _figure(PNG_WIDTH_IN, PNG_HEIGHT_IN)
         grid = fig.add_gridspec(
-            4,
+            len(PNG_CHARTS),
             1,
-            height_ratios=[1.1, 1, 1, 1],
+            height_ratios=[1.1, 1, 1, 1, 1],
             left=0.07,
             right=0.96,
-            top=0.875,
-            bottom=0.02,
+            top=0.895,
+            bottom=0.015,
             hspace=0.38,
         )
         first, second = _heading(briefing)
-        fig.text(0.04, 0.967, first, fontsize=20, fontweight="bold", va="top")
-        fig.text(0.04, 0.93, second, fontsize=13, color=MUTED, va="top")
-        for row, name in enumerate(CHARTS):
+        fig.text(0.04, 0.973, first, fontsize=20, fontweight="bold", va="top")
+        fig.text(0.04, 0.943, second, fontsize=13, color=MUTED, va="top")
+        for row, name in enumerate(PNG_CHARTS):
             ax = fig.add_subplot(grid[row])
             ax.set_title(TITLES[name], loc="left", fontsize=15, fontweight="bold", pad=8)
             _draw(briefing, name, ax, size=13)

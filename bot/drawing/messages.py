@@ -28,6 +28,11 @@ def caption(briefing: Briefing) -> str:
     ]
     if briefing.topics:
         lines.append("Topics: " + esc(shorten(", ".join(briefing.topics), 300)))
+    if briefing.places:
+        lines.append("Places: " + esc(shorten(", ".join(briefing.places), 300)))
+    if briefing.pairs:
+        top = briefing.pairs[0]
+        lines.append(f"Most often together: {esc(shorten(top.label, 80))} ({top.items})")
     text = "\n".join(lines)
     return text if tg_length(text) <= MAX_CAPTION else "\n".join(lines[:3])
 
@@ -35,7 +40,8 @@ def caption(briefing: Briefing) -> str:
 def quiet_line(briefing: Briefing) -> str:
     """The one line a chat gets when its topics had nothing in the period."""
     word = "week" if briefing.days == 7 else ("day" if briefing.days == 1 else "period")
-    return f"Quiet {word}: nothing matched your topics ({esc(_span(briefing))})."
+    where = f" in {esc(shorten(', '.join(briefing.places), 200))}" if briefing.places else ""
+    return f"Quiet {word}: nothing matched your topics{where} ({esc(_span(briefing))})."
 
 
 def _story_line(rank: int, story: Story) -> str:

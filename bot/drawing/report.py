@@ -12,9 +12,12 @@ from datetime import datetime
 from html import escape
 
 from bot.briefing.build import change_text
-from bot.briefing.model import Briefing, Count, SourceActivity, Story
+from bot.briefing.model import Briefing, Count, Pair, SourceActivity, Story
 from bot.core.render import safe_link, shorten
 from bot.drawing.charts import TITLES, chart_svgs
+from bot.drawing.network import NARROW, WIDE, legend, network_svg
+
+TOP_PAIRS = 15
 
 CSS = """
 :root { --ink:#1d2733; --muted:#5b6776; --line:#dfe4ea; --accent:#2f6db5; --bg:#f6f8fa; }
@@ -47,16 +50,26 @@ a { color: var(--accent); }
 .nw { white-space: nowrap; }
 .bad { color: #b3261e; font-weight: 600; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
+.net { margin: 0; }
+.net svg { max-width: 820px; margin: 0 auto; }
+.net .narrow { display: none; }
+.up { color: #1b7a3d; }
+.down { color: #b3261e; }
+table.pairs ol { margin: 0; padding-left: 1.1em; }
 footer { color: var(--muted); font-size: .8rem; margin-top: 32px; }
 @media (max-width: 700px) {
   main { padding: 16px 12px 32px; }
   .cards { grid-template-columns: 1fr 1fr; }
   .charts, .pair { grid-template-columns: 1fr; }
-  table.stories thead { display: none; }
-  table.stories tr { display: block; padding: 10px 0; border-bottom: 1px solid var(--line); }
-  table.stories td { display: block; border: 0; padding: 2px 0; text-align: left; }
-  table.stories td[data-label]::before { content: attr(data-label) ": "; color: var(--muted);
-    font-size: .82rem; }
+  .net .wide { display: none; }
+  .net .narrow { display: block; }
+  table.stories thead, table.pairs thead { display: none; }
+  table.stories tr, table.pairs tr { display: block; padding: 10px 0; border-bottom: 1px solid
+    var(--line); }
+  table.stories td, table.pairs td { display: block; border: 0; padding: 2px 0;
+    text-align: left; }
+  table.stories td[data-label]::before, table.pairs td[data-label]::before {
+    content: attr(data-label) ": "; color: var(--muted); font-size: .82rem; }
 }
 @media print {
   .charts { grid-template-columns: 1fr 1fr 1fr; }
@@ -146,6 +159,63 @@ def _stories(stories: Sequence[Story], limit: int) -> str:
     )
 
 
+def _pair_change(pair: Pair) -> str:
+    if pair.previous == 0:
+        return '<span class="up">new</span>'
+    change = pair.change or 0.0
+    css = "up" if change > 0 else ("down" if change < 0 else "")
+    return f'<span class="{css}">{change:+.0%}</span>'
+
+
+def _pair_stories(pair: Pair) -> str:
+    if not pair.stories:
+        return "–"
+    shown = []
+    for story in pair.stories:
+        link = safe_link(story.link)
+        title = _e(shorten(story.title, 120))
+        shown.append(
+            f'<li><a href="{_e(link)}" rel="noopener noreferrer">{title}</a></li>'
+            if link
+            else f"<li>{title}</li>"
+        )
+    return f"<ol>{''.join(shown)}</ol>"
+
+
+def _network(briefing: Briefing) -> str:
+    """The network picture (a wide and a phone-sized drawing, CSS shows one) and the table of
+    the top pairs with their change and stories."""
+    if not briefing.pairs:
+        return "<p>No two actors worked together in this period.</p>"
+    figure = (
+        '<figure class="net" id="network">'
+        f'<div class="wide">{network_svg(briefing, WIDE)}</div>'
+        f'<div class="narrow">{network_svg(briefing, NARROW)}</div>'
+        f'<figcaption class="why">{legend()}</figcaption></figure>'
+    )
+    rows = "".join(
+        "<tr>"
+        f'<td data-label="Pair"><b>{_e(pair.label)}</b></td>'
+        f'<td class="n" data-label="Items">{pair.items}</td>'
+        f'<td class="n" data-label="Previous">{pair.previous}</td>'
+        f'<td class="n" data-label="Change">{_pair_change(pair)}</td>'
+        f'<td data-label="Stories">{_pair_stories(pair)}</td>'
+        "</tr>"
+        for pair in briefing.pairs[:TOP_PAIRS]
+    )
+    more = (
+        f'<p class="why">{len(briefing.pairs) - TOP_PAIRS} more pairs in the JSON report.</p>'
+        if len(briefing.pairs) > TOP_PAIRS
+        else ""
+    )
+    return (
+        f"{figure}"
+        f'<table class="pairs"><thead><tr><th>Pair</th><th class="n">Items</th><th class="n">'
+        f'Previous {briefing.days} days</th><th class="n">Change</th><th>Top stories</th></tr>'
+        f"</thead><tbody>{rows}</tbody></table>{more}"
+    )
+
+
 def _counts(title: str, counts: Sequence[Count]) -> str:
     rows = (
         "".join(f'<tr><td>{_e(c.name)}</td><td class="n">{c.count}</td></tr>' for c in counts)
@@ -181,6 +251,7 @@ def report_html(briefing: Briefing, *, generated_at: datetime, story_limit: int 
     """The whole report page as one string."""
     start, end = briefing.period.start, briefing.period.end
     topics = ", ".join(briefing.topics) or "all topics"
+    places = f" · Places: {', '.join(briefing.places)}" if briefing.places else ""
     title = f"narcowatch briefing {start:%Y-%m-%d} – {end:%Y-%m-%d}"
     return (
         "<!DOCTYPE html>\n"
@@ -190,9 +261,10 @@ def report_html(briefing: Briefing, *, generated_at: datetime, story_limit: int 
         # Dates kept whole: a phone would otherwise break "2026-11-" from "28".
         f'<h1>narcowatch briefing <span class="nw">{start:%Y-%m-%d}</span> – '
         f'<span class="nw">{end:%Y-%m-%d}</span></h1>'
-        f'<p class="sub">Topics: {_e(topics)} · {_e(change_text(briefing))}</p>'
+        f'<p class="sub">Topics: {_e(topics)}{_e(places)} · {_e(change_text(briefing))}</p>'
         f"{_cards(briefing)}"
         f"<h2>At a glance</h2>{_charts(briefing)}"
+        f"<h2>Who worked with whom</h2>{_network(briefing)}"
         f"<h2>Stories, most widely carried first</h2>{_stories(briefing.stories, story_limit)}"
         '<div class="pair">'
         f"{_counts('Countries', briefing.countries)}"

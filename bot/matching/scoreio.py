@@ -111,8 +111,8 @@ def parse_input(text: str, *, source: str) -> list[InputRow | Problem]:
 
 
 def score_row(ident: str, score: TopicScore) -> dict[str, Any]:
-    """One output line of `score` (SPEC 3.4); `text_model` when the topic has one and read
-    the item."""
+    """One output line of `score` (SPEC 3.4), with the acting countries and bodies, and
+    `text_model` when the topic has one and read the item."""
     row = {
         "id": ident,
         "topic": score.topic,
@@ -121,6 +121,7 @@ def score_row(ident: str, score: TopicScore) -> dict[str, Any]:
         "terms": [{"term": t.term, "group": t.group, "count": t.count} for t in score.terms],
         "entities": [{"name": e.name, "type": e.type} for e in score.entities],
         "reasons": list(score.reasons),
+        "actors": list(score.actors),
     }
     if score.model is not None:
         row["text_model"] = {
@@ -142,6 +143,7 @@ def score_line(ident: str, score: TopicScore) -> str:
     terms = ", ".join([_term_entry(t.term, t.group) + _count(t.count) for t in score.terms])
     entities = ", ".join([_entity_entry(e.name, e.type) for e in score.entities])
     reasons = ", ".join([encode_basestring(r) for r in score.reasons])
+    actors = ", ".join([_quoted(a) for a in score.actors])
     model = score.model
     extra = ""
     if model is not None:
@@ -153,7 +155,7 @@ def score_line(ident: str, score: TopicScore) -> str:
     return (
         f'{{"id": {encode_basestring(ident)}, "topic": {_quoted(score.topic)}, '
         f'"score": {number}, "matched": {flag}, "terms": [{terms}], '
-        f'"entities": [{entities}], "reasons": [{reasons}]{extra}}}'
+        f'"entities": [{entities}], "reasons": [{reasons}], "actors": [{actors}]{extra}}}'
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from bot.core.models import EntityHit, ModelPart, TermHit, TopicScore
+from bot.matching.actor_ids import actor_ids
 from bot.matching.actors import AGENCY, BODY, OTHER, Cast, Mention, cast
 from bot.matching.compiler import CompiledTopic
 from bot.matching.evidence import Evidence
@@ -203,6 +204,7 @@ def score_topic(
         entities=tuple(entity_hit(e.name, e.type) for e in entities),
         reasons=tuple(reasons),
         model=contribution,
+        actors=actor_ids(actors),
     )
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.briefing.build import build_briefing, build_counts, period_ending
 from bot.briefing.model import Briefing, MatchedRow, Period, PeriodCounts, SourceActivity
 from bot.briefing.schedule import BriefingPlan, describe, latest_slot, parse_briefing, period_before
+from bot.places.follow import place_codes
+from bot.places.table import place_names
 
 BRIEFING_USAGE = "/briefing weekly [day] [HH:MM] | daily [HH:MM] | off"
 
@@ -34,13 +36,19 @@ class BriefingStore(Protocol):
     """What briefings read and keep; each method is one transaction."""
 
     def briefing_rows(
-        self, period: Period, topics: Sequence[str] | None
+        self, period: Period, topics: Sequence[str] | None, places: Collection[str] | None = None
     ) -> tuple[Sequence[MatchedRow], int]: ...
-    def period_counts(self, period: Period, topics: Sequence[str] | None) -> PeriodCounts: ...
+    def pair_counts(
+        self, period: Period, topics: Sequence[str] | None, places: Collection[str] | None = None
+    ) -> dict[tuple[str, str], int]: ...
+    def period_counts(
+        self, period: Period, topics: Sequence[str] | None, places: Collection[str] | None = None
+    ) -> PeriodCounts: ...
     def source_activity(
-        self, period: Period, topics: Sequence[str] | None
+        self, period: Period, topics: Sequence[str] | None, places: Collection[str] | None = None
     ) -> Sequence[SourceActivity]: ...
     def chat_topics(self, chat_id: int) -> Sequence[str]: ...
+    def chat_places(self, chat_id: int) -> Sequence[str]: ...
     def set_briefing(
         self, chat_id: int, mode: str, *, day: int | None, minute: int | None, now: datetime
     ) -> bool: ...
@@ -62,14 +70,28 @@ class Briefings:
         self.clock = clock
 
     def report(
-        self, period: Period, topics: Sequence[str] | None, *, health: bool = True
+        self,
+        period: Period,
+        topics: Sequence[str] | None,
+        *,
+        health: bool = True,
+        places: Sequence[str] = (),
     ) -> Briefing:
-        """The briefing of `topics` (None: every topic) over `period`, UTC days."""
-        rows, previous = self.store.briefing_rows(period, topics)
-        activity = self.store.source_activity(period, topics) if health else ()
+        """The briefing of `topics` (None: every topic) over `period`, UTC days; only items
+        in which one of `places` (keys, see bot.places) acted, when given."""
+        codes = place_codes(places)
+        rows, previous = self.store.briefing_rows(period, topics, codes)
+        pairs = self.store.pair_counts(period.previous(), topics, codes)
+        activity = self.store.source_activity(period, topics, codes) if health else ()
         shown = sorted({row.topic for row in rows}) if topics is None else list(topics)
         return build_briefing(
-            rows, period, topics=shown, previous_total=previous, source_health=activity
+            rows,
+            period,
+            topics=shown,
+            previous_total=previous,
+            source_health=activity,
+            previous_pairs=pairs,
+            places=place_names(places),
         )
 
     def _timezone(self, chat_id: int) -> str:
@@ -79,9 +101,18 @@ class Briefings:
     def for_chat(self, chat_id: int, period: Period) -> Briefing:
         """The briefing of the chat's topics over `period`, days in the chat's time zone."""
         topics = list(self.store.chat_topics(chat_id))
-        rows, previous = self.store.briefing_rows(period, topics) if topics else ([], 0)
+        places = list(self.store.chat_places(chat_id))
+        codes = place_codes(places)
+        rows, previous = self.store.briefing_rows(period, topics, codes) if topics else ([], 0)
+        pairs = self.store.pair_counts(period.previous(), topics, codes) if topics else {}
         return build_briefing(
-            rows, period, topics=topics, previous_total=previous, timezone=self._timezone(chat_id)
+            rows,
+            period,
+            topics=topics,
+            previous_total=previous,
+            timezone=self._timezone(chat_id),
+            previous_pairs=pairs,
+            places=place_names(places),
         )
 
     def stats(self, chat_id: int, days: int) -> Briefing:
@@ -91,8 +122,15 @@ class Briefings:
         topics = list(self.store.chat_topics(chat_id))
         if not topics:
             return build_counts(PeriodCounts(0, 0, (), (), ()), period, topics=topics)
-        counts = self.store.period_counts(period, topics)
-        return build_counts(counts, period, topics=topics, timezone=self._timezone(chat_id))
+        places = list(self.store.chat_places(chat_id))
+        counts = self.store.period_counts(period, topics, place_codes(places))
+        return build_counts(
+            counts,
+            period,
+            topics=topics,
+            timezone=self._timezone(chat_id),
+            places=place_names(places),
+        )
 
     def scheduled(self, chat_id: int, mode: str, slot: datetime) -> Briefing:
         """The briefing a run due at `slot` sends: the day or week up to it."""

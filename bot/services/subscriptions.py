@@ -22,6 +22,9 @@ from bot.core.render import (
     shorten,
     tg_length,
 )
+from bot.places.follow import place_codes
+from bot.places.names import parse_places, split_names
+from bot.places.table import Place, place_names, places_by_key
 from bot.services.delivery_jobs import alert_view
 from bot.services.delivery_ports import ChatSettings, OutboxAlert
 from bot.services.search import SEARCH_USAGE
@@ -31,6 +34,9 @@ from bot.settings.units import format_duration, parse_duration
 RECENT_DEFAULT = 5
 RECENT_MAX = 20
 MAX_MUTE_S = 366 * 86400
+MAX_PLACES = 30
+SHOWN_UNKNOWN = 5
+MEMBERS_LISTED = 12
 
 USAGE = {
     "subscribe": "/subscribe &lt;topic&gt; — follow a topic (see /topics)",
@@ -43,6 +49,8 @@ USAGE = {
     "recent": "/recent [n] — your last n alerts (default 5, at most 20)",
     "why": "/why &lt;alert id&gt; — why an alert matched",
     "search": SEARCH_USAGE,
+    "where": "/where &lt;country or region&gt;, ... — only alerts in which one of them acts "
+    "(e.g. /where Central Asia, China; /where off; /where: show)",
     "status": "/status — this chat's settings and the service's state",
     "stats": "/stats [7d|30d|90d] — a picture of the period for your topics",
     "briefing": "/briefing &lt;weekly [day] [HH:MM]|daily [HH:MM]|off&gt; — a scheduled "
@@ -71,6 +79,8 @@ class ChatView(ChatSettings, Protocol):
     def threshold(self) -> float | None: ...
     @property
     def muted_sources(self) -> tuple[int, ...]: ...
+    @property
+    def places(self) -> tuple[str, ...]: ...
 
 
 class SentAlert(OutboxAlert, Protocol):
@@ -91,6 +101,7 @@ class ChatStore(Protocol):
     def unsubscribe(self, chat_id: int, topic: str) -> bool: ...
     def subscriptions_of(self, chat_id: int) -> Sequence[Subscription]: ...
     def set_threshold(self, chat_id: int, threshold: float | None) -> bool: ...
+    def set_places(self, chat_id: int, places: Sequence[str]) -> bool: ...
     def set_mute(self, chat_id: int, until: datetime | None) -> bool: ...
     def set_digest(self, chat_id: int, mode: str) -> bool: ...
     def set_quiet_hours(
@@ -101,7 +112,9 @@ class ChatStore(Protocol):
         self, match_id: int, chat_id: int, user_id: int, verdict: str, *, now: datetime
     ) -> object: ...
     def delivered_to(self, match_id: int, chat_id: int) -> bool: ...
-    def recent_matches(self, chat_id: int, n: int) -> Sequence[SentAlert]: ...
+    def recent_matches(
+        self, chat_id: int, n: int, places: frozenset[str] | None = None
+    ) -> Sequence[SentAlert]: ...
     def alert(self, outbox_id: int) -> SentAlert | None: ...
     def outbox_backlog(self, now: datetime) -> tuple[int, datetime | None]: ...
     def source_health(self) -> Sequence[WatchedSource]: ...
@@ -255,9 +268,12 @@ class Subscriptions:
             if asked is None or len(args) > 1:
                 return "Usage: " + USAGE["recent"]
             count = asked
-        alerts = self.store.recent_matches(chat.id, count)
+        info = self.store.get_chat(chat.id)
+        places = info.places if info is not None else ()
+        alerts = self.store.recent_matches(chat.id, count, place_codes(places))
         if not alerts:
-            return "No alerts yet for this chat."
+            where = f" in {esc(', '.join(place_names(places)))}" if places else ""
+            return f"No alerts yet for this chat{where}."
         entries = []
         for alert in alerts:
             link = safe_link(alert.link)
@@ -298,6 +314,7 @@ class Subscriptions:
             else "no"
         )
         threshold = f"{info.threshold:.2f}" if info.threshold is not None else "topic default"
+        places = esc(", ".join(place_names(info.places))) if info.places else "everywhere"
         quiet = (
             f"{info.quiet_start // 60:02d}:{info.quiet_start % 60:02d}-"
             f"{info.quiet_end // 60:02d}:{info.quiet_end % 60:02d} {esc(info.timezone)}"
@@ -309,6 +326,7 @@ class Subscriptions:
                 "<b>This chat</b>",
                 f"Topics: {topics}",
                 f"Threshold: {threshold}",
+                f"Places: {places}",
                 f"Muted: {muted}",
                 f"Digest: {esc(info.digest)}",
                 f"Quiet hours: {quiet}",
@@ -317,6 +335,33 @@ class Subscriptions:
                 f"Alerts waiting to be sent (all chats): {backlog}",
                 status_line(self.store.source_health()),
             ]
+        )
+
+    def where(self, chat: ChatRef, arg: str) -> str:
+        """/where: show the chat's places (no argument), follow some, or none (`off`)."""
+        info = self.register(chat)
+        text = arg.strip()
+        if not text:
+            if not info.places:
+                return "This chat gets alerts from everywhere.\nUsage: " + USAGE["where"]
+            return "Alerts only when one of these acts:\n" + _describe(info.places)
+        if text.casefold() in ("off", "everywhere", "all"):
+            self.store.set_places(chat.id, [])
+            return "Places off: alerts from everywhere."
+        if len(split_names(text)) > MAX_PLACES:
+            return f"At most {MAX_PLACES} places. Nothing changed."
+        places, unknown = parse_places(text)
+        if unknown:
+            lines = []
+            for name in unknown[:SHOWN_UNKNOWN]:
+                near = ", ".join(f"<b>{esc(s)}</b>" for s in name.suggestions)
+                hint = f" Closest: {near}." if near else ""
+                lines.append(f"Unknown place <code>{esc(shorten(name.text, 60))}</code>.{hint}")
+            return "\n".join([*lines, "Nothing changed. Usage: " + USAGE["where"]])
+        self.store.set_places(chat.id, [place.key for place in places])
+        return (
+            "Alerts only when one of these acts (the actors that counted, not every country "
+            "named):\n" + _describe([place.key for place in places]) + "\n/where off: everywhere."
         )
 
     def feedback(self, chat_id: int, user_id: int, match_id: int, verdict: str) -> bool:
@@ -330,3 +375,23 @@ class Subscriptions:
     def mute_source(self, chat: ChatRef, source_id: int) -> bool:
         self.register(chat)
         return self.store.mute_source(chat.id, source_id)
+
+
+def _members(place: Place) -> str:
+    if place.kind == "country":
+        return ""
+    names = sorted(place_names(sorted(place.members)))
+    if len(names) > MEMBERS_LISTED:
+        return f" ({len(names)} countries)"
+    return f" ({', '.join(names)})"
+
+
+def _describe(keys: Sequence[str]) -> str:
+    """One line per place: its name and, for a region, its countries."""
+    by_key = places_by_key()
+    lines = []
+    for key in keys:
+        place = by_key.get(key)
+        shown = f"<b>{esc(place.name)}</b>{esc(_members(place))}" if place else esc(key)
+        lines.append(f"• {shown}")
+    return "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, select
 
 from bot.briefing.model import MatchedRow, Period, PeriodCounts, SourceActivity
+from bot.storage.actors import actor_lists_query, in_period, pairs_of_lists
 from bot.storage.records import BriefingSchedule
 from bot.storage.retry import retries_transient
 from bot.storage.tables import CHAT, ITEM, MATCH, SOURCE, SUBSCRIPTION
@@ -19,9 +20,12 @@ from bot.storage.transaction import AnyRow, StoreBase
 i, m, s, c, sub = ITEM.c, MATCH.c, SOURCE.c, CHAT.c, SUBSCRIPTION.c
 
 
-def matched_rows_query(period: Period, topics: Sequence[str] | None) -> Select[Any]:
-    """The one query a briefing needs: its matches with item and source, no item text."""
-    stmt = (
+def matched_rows_query(
+    period: Period, topics: Sequence[str] | None, places: Collection[str] | None = None
+) -> Select[Any]:
+    """The one query a briefing needs: its matches with item and source, no item text (of
+    matches one of whose actors is in `places`, when given)."""
+    return (
         select(
             m.item_id,
             i.story_id,
@@ -37,20 +41,23 @@ def matched_rows_query(period: Period, topics: Sequence[str] | None) -> Select[A
             # what keeps a 100,000-row briefing fast.
             cast(m.terms, Text),
             cast(m.entities, Text),
+            cast(m.actors, Text),
         )
         .select_from(MATCH)
         .join(ITEM, i.id == m.item_id)
         .join(SOURCE, s.id == i.source_id)
-        .where(m.created_at >= period.start, m.created_at < period.end)
+        .where(in_period(period, topics, places))
     )
-    if topics is not None:
-        stmt = stmt.where(m.topic.in_(list(topics)))
-    return stmt
 
 
 @lru_cache(maxsize=65536)
 def _terms(raw: str | None) -> tuple[str, ...]:
     return tuple(str(term.get("term", "")) for term in json.loads(raw or "[]"))
+
+
+@lru_cache(maxsize=65536)
+def _actors(raw: str | None) -> tuple[str, ...]:
+    return tuple(str(actor) for actor in json.loads(raw or "[]") or ())
 
 
 @lru_cache(maxsize=65536)
@@ -73,22 +80,24 @@ def _row(row: AnyRow) -> MatchedRow:
         lang,
         _terms(row[10]),
         _entities(row[11]),
+        _actors(row[12]),
     )
 
 
-def _previous_count(period: Period, topics: Sequence[str] | None) -> Select[Any]:
-    previous = period.previous()
-    stmt = select(func.count(func.distinct(m.item_id))).where(
-        m.created_at >= previous.start, m.created_at < previous.end
+def _entity_lists(rows: Sequence[AnyRow]) -> tuple[tuple[tuple[tuple[str, str], ...], int], ...]:
+    """Matches per entity list, from the rows grouped by entity and actor lists."""
+    counted: dict[str | None, int] = {}
+    for entities, _actors_raw, n in rows:
+        counted[entities] = counted.get(entities, 0) + int(n)
+    return tuple((_entities(raw), n) for raw, n in counted.items())
+
+
+def _previous_count(
+    period: Period, topics: Sequence[str] | None, places: Collection[str] | None = None
+) -> Select[Any]:
+    return select(func.count(func.distinct(m.item_id))).where(
+        in_period(period.previous(), topics, places)
     )
-    if topics is not None:
-        stmt = stmt.where(m.topic.in_(list(topics)))
-    return stmt
-
-
-def _in_period(period: Period, topics: Sequence[str] | None) -> ColumnElement[bool]:
-    where = and_(m.created_at >= period.start, m.created_at < period.end)
-    return and_(where, m.topic.in_(list(topics))) if topics is not None else where
 
 
 def _hour(postgres: bool) -> ColumnElement[str]:
@@ -100,15 +109,20 @@ def _hour(postgres: bool) -> ColumnElement[str]:
 
 
 def period_count_queries(
-    period: Period, topics: Sequence[str] | None, *, postgres: bool
+    period: Period,
+    topics: Sequence[str] | None,
+    *,
+    postgres: bool,
+    places: Collection[str] | None = None,
 ) -> dict[str, Select[Any]]:
     """The aggregate queries `/stats` needs, by name (the benchmark times them bare)."""
-    where = _in_period(period, topics)
+    where = in_period(period, topics, places)
     items = func.count(func.distinct(m.item_id))
     hour = _hour(postgres)
     entities = cast(m.entities, Text)
+    actors = cast(m.actors, Text)
     return {
-        "previous": _previous_count(period, topics),
+        "previous": _previous_count(period, topics, places),
         "hours": select(hour, items).where(where).group_by(hour),
         "sources": select(s.name, items)
         .select_from(MATCH)
@@ -116,7 +130,9 @@ def period_count_queries(
         .join(SOURCE, s.id == i.source_id)
         .where(where)
         .group_by(s.name),
-        "entities": select(entities, func.count()).where(where).group_by(entities),
+        # Entity and actor lists in one grouped scan: a second scan for the actors alone
+        # costs 0.76 s over 100,000 matches on SQLite, this one 0.13 s more than entities alone.
+        "entities": select(entities, actors, func.count()).where(where).group_by(entities, actors),
     }
 
 
@@ -125,19 +141,38 @@ class BriefingQueries(StoreBase):
 
     @retries_transient
     def briefing_rows(
-        self, period: Period, topics: Sequence[str] | None
+        self,
+        period: Period,
+        topics: Sequence[str] | None,
+        places: Collection[str] | None = None,
     ) -> tuple[list[MatchedRow], int]:
-        """The period's matches of `topics` (None: all), and the previous period's item count."""
+        """The period's matches of `topics` (None: all) acting in `places` (None: anywhere),
+        each with its actors, and the previous period's item count."""
         with self._transaction() as conn:
-            rows = [_row(row) for row in conn.execute(matched_rows_query(period, topics)).all()]
-            previous = int(conn.execute(_previous_count(period, topics)).scalar_one())
+            rows = [_row(row) for row in conn.execute(matched_rows_query(period, topics, places))]
+            previous = int(conn.execute(_previous_count(period, topics, places)).scalar_one())
         return rows, previous
 
     @retries_transient
-    def period_counts(self, period: Period, topics: Sequence[str] | None) -> PeriodCounts:
+    def pair_counts(
+        self, period: Period, topics: Sequence[str] | None, places: Collection[str] | None = None
+    ) -> dict[tuple[str, str], int]:
+        """Items per pair of actors that acted together in the period (see bot.storage.actors)."""
+        with self._transaction() as conn:
+            lists = conn.execute(actor_lists_query(period, topics, places)).all()
+        return pairs_of_lists((_actors(raw), int(n)) for raw, n in lists)
+
+    @retries_transient
+    def period_counts(
+        self,
+        period: Period,
+        topics: Sequence[str] | None,
+        places: Collection[str] | None = None,
+    ) -> PeriodCounts:
         """The period's numbers aggregated in the database (no row-by-row read): items per
-        hour, per source, per entity list, and the previous period's total."""
-        queries = period_count_queries(period, topics, postgres=self._postgres)
+        hour, per source, per entity list, per list of actors (so per pair), and the previous
+        period's total."""
+        queries = period_count_queries(period, topics, postgres=self._postgres, places=places)
         with self._transaction() as conn:
             previous = int(conn.execute(queries["previous"]).scalar_one())
             hours = conn.execute(queries["hours"]).all()
@@ -152,20 +187,26 @@ class BriefingQueries(StoreBase):
                 (datetime.strptime(h, "%Y-%m-%d %H").replace(tzinfo=UTC), int(n)) for h, n in hours
             ),
             sources=tuple((name, int(n)) for name, n in sources),
-            entity_lists=tuple((_entities(raw), int(n)) for raw, n in lists),
+            entity_lists=_entity_lists(lists),
+            pairs=tuple(
+                sorted(pairs_of_lists((_actors(raw), int(n)) for _e, raw, n in lists).items())
+            ),
         )
 
     @retries_transient
-    def source_activity(self, period: Period, topics: Sequence[str] | None) -> list[SourceActivity]:
+    def source_activity(
+        self,
+        period: Period,
+        topics: Sequence[str] | None,
+        places: Collection[str] | None = None,
+    ) -> list[SourceActivity]:
         """Every source with its matched items in the period and its health now."""
         counted = (
             select(i.source_id, func.count(func.distinct(m.item_id)).label("n"))
             .join(ITEM, i.id == m.item_id)
-            .where(m.created_at >= period.start, m.created_at < period.end)
+            .where(in_period(period, topics, places))
             .group_by(i.source_id)
         )
-        if topics is not None:
-            counted = counted.where(m.topic.in_(list(topics)))
         sub_q = counted.subquery()
         stmt = (
             select(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +46,7 @@ def chat_info(row: AnyRow) -> ChatInfo:
         muted_sources=tuple(row.muted_sources or ()),
         created_at=row.created_at,
         deactivated_reason=row.deactivated_reason,
+        places=tuple(row.places or ()),
     )
 
 
@@ -169,6 +171,17 @@ class ChatStore(StoreBase):
     ) -> bool:
         """Quiet hours as minutes after local midnight (None, None: none) in `timezone`."""
         return self._set(chat_id, quiet_start=start, quiet_end=end, timezone=timezone)
+
+    def set_places(self, chat_id: int, places: Sequence[str]) -> bool:
+        """The places the chat follows, as keys (empty: everywhere)."""
+        return self._set(chat_id, places=list(places) or None)
+
+    @retries_transient
+    def chat_places(self, chat_id: int) -> tuple[str, ...]:
+        """The places a chat follows (empty: everywhere, or no such chat)."""
+        with self._transaction() as conn:
+            found = conn.execute(select(c.places).where(c.id == chat_id)).scalar()
+        return tuple(found or ())
 
     @retries_transient
     def _set(self, chat_id: int, **values: Any) -> bool:

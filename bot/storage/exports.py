@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from bot.core.export import ExportRow
 from bot.core.models import EntityHit, HtmlSelectors, TermHit
+from bot.storage.actors import acting_in
 from bot.storage.retry import retries_transient
 from bot.storage.tables import ITEM, MATCH, SOURCE
 from bot.storage.transaction import AnyRow
@@ -93,9 +94,12 @@ def _match_chunk(
     topic: str | None,
     since: datetime | None,
     min_score: float | None,
+    places: Collection[str] | None = None,
     limit: int,
 ) -> list[ExportRow]:
     wanted = [m.id > after_id]
+    if places is not None:
+        wanted.append(acting_in(places))
     if topic is not None:
         wanted.append(m.topic == topic)
     if since is not None:
@@ -163,14 +167,22 @@ def iter_matches(
     topic: str | None = None,
     since: datetime | None = None,
     min_score: float | None = None,
+    places: Collection[str] | None = None,
     chunk: int = EXPORT_CHUNK,
 ) -> Iterator[ExportRow]:
-    """Stored matches in id order, filtered by topic, match time (>= since) and score
-    (>= min_score), fetched `chunk` rows at a time by keyset pagination."""
+    """Stored matches in id order, filtered by topic, match time (>= since), score
+    (>= min_score) and acting countries (one in `places`, ISO codes), fetched `chunk` rows at
+    a time by keyset pagination."""
     after_id = 0
     while True:
         rows = _match_chunk(
-            engine, after_id=after_id, topic=topic, since=since, min_score=min_score, limit=chunk
+            engine,
+            after_id=after_id,
+            topic=topic,
+            since=since,
+            min_score=min_score,
+            places=places,
+            limit=chunk,
         )
         yield from rows
         if len(rows) < chunk:

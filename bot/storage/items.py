@@ -11,8 +11,10 @@ from sqlalchemy import Connection, delete, exists, select, tuple_, update
 from sqlalchemy.exc import StatementError
 
 from bot.core.models import NewMatch, TopicScore
+from bot.places.follow import chat_wants
 from bot.search.analyze import document
 from bot.services.ports import PollSuccess, RefusedItem, StoredEntry
+from bot.storage.actors import insert_actors
 from bot.storage.retry import describe_refusal, is_transient, retries_transient
 from bot.storage.search import index_items
 from bot.storage.stories import (
@@ -60,6 +62,7 @@ def _match_row(item_id: int, score: TopicScore, now: datetime) -> dict[str, Any]
         "terms": [asdict(term) for term in score.terms],
         "entities": [asdict(entity) for entity in score.entities],
         "reasons": list(score.reasons),
+        "actors": list(score.actors),
         "created_at": now,
     }
 
@@ -248,6 +251,7 @@ class ItemStore(StoreBase):
         rows = conn.execute(
             stmt, [_match_row(item_id, score, now) for (item_id, _), score in scores.items()]
         ).all()
+        insert_actors(conn, ((row.id, scores[row.item_id, row.topic].actors) for row in rows))
         entries = dict(inserted)
         links = link_stories(
             conn,
@@ -330,6 +334,7 @@ class ItemStore(StoreBase):
                 c.muted_sources,
                 c.muted_until,
                 c.digest,
+                c.places,
             )
             .join(CHAT, c.id == sub.chat_id)
             .where(c.active.is_(True), sub.topic.in_(topics))
@@ -340,6 +345,7 @@ class ItemStore(StoreBase):
             for subscriber in subs
             if subscriber.topic == score.topic
             and _wants(subscriber, source_id, score.score)
+            and chat_wants(subscriber.places, score.actors)
             and subscriber.chat_id not in skip.get(match_id, ())
         ]
         if rows:

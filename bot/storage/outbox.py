@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, select, update
 
 from bot.core.models import EntityHit, TermHit, TopicScore
+from bot.storage.actors import acting_in
 from bot.storage.leases import lease_due
 from bot.storage.records import Alert, EditTarget
 from bot.storage.retry import retries_transient
@@ -199,14 +200,15 @@ class OutboxStore(StoreBase):
             return _alerts(conn, [row])[0] if row is not None else None
 
     @retries_transient
-    def recent_matches(self, chat_id: int, n: int) -> list[Alert]:
-        """A chat's latest `n` alerts, newest first, sent or not (/recent)."""
-        stmt = (
-            _alert_query()
-            .where(o.chat_id == chat_id, o.kind == "alert")
-            .order_by(o.created_at.desc(), o.id.desc())
-            .limit(max(n, 0))
-        )
+    def recent_matches(
+        self, chat_id: int, n: int, places: Collection[str] | None = None
+    ) -> list[Alert]:
+        """A chat's latest `n` alerts, newest first, sent or not (/recent); only those with
+        an actor in `places` (ISO codes) when given."""
+        stmt = _alert_query().where(o.chat_id == chat_id, o.kind == "alert")
+        if places is not None:
+            stmt = stmt.where(acting_in(places))
+        stmt = stmt.order_by(o.created_at.desc(), o.id.desc()).limit(max(n, 0))
         with self._transaction() as conn:
             rows = conn.execute(stmt).all()
             return _alerts(conn, rows)

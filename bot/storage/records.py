@@ -75,6 +75,8 @@ class ChatInfo:
     muted_sources: tuple[int, ...]
     created_at: datetime
     deactivated_reason: str | None
+    places: tuple[str, ...] = ()
+    """Keys of the places the chat follows (bot.places); empty: everywhere."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,6 +221,21 @@ class Match(TableModel, table=True):
     entities: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     reasons: list[str] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = _when(nullable=False)
+    # Who acted (TopicScore.actors), read with the match; match_actor has a row per actor
+    # for filtering by place.
+    actors: list[str] | None = Field(default=None, sa_type=JSON)
+
+
+class MatchActor(TableModel, table=True):
+    """One country (ISO code) or international body (its name) that acted in a match's item:
+    a row per actor, so filters by place and counts of pairs are SQL on both back ends."""
+
+    __tablename__ = "match_actor"
+    # Filters by place start from the actors: the matches in which any of them acted.
+    __table_args__ = (Index("ix_match_actor_actor_match_id", "actor", "match_id"),)
+
+    match_id: int = Field(foreign_key="match.id", ondelete="CASCADE", primary_key=True)
+    actor: str = Field(sa_type=String(100), primary_key=True)
 
 
 class Chat(TableModel, table=True):
@@ -251,6 +266,9 @@ class Chat(TableModel, table=True):
     briefing_day: int | None = Field(default=None, sa_type=Integer)
     briefing_minute: int | None = Field(default=None, sa_type=Integer)
     briefing_since: datetime | None = _when()
+    # The places the chat follows (country codes, M49 codes, group keys: bot.places); None or
+    # empty: everywhere. Only alerts one of whose acting countries is there reach the chat.
+    places: list[str] | None = Field(default=None, sa_type=JSON)
 
 
 class Subscription(TableModel, table=True):
@@ -367,6 +385,7 @@ def table_of(model: type[TableModel]) -> Table:
 SOURCE = table_of(Source)
 ITEM = table_of(Item)
 MATCH = table_of(Match)
+MATCH_ACTOR = table_of(MatchActor)
 CHAT = table_of(Chat)
 SUBSCRIPTION = table_of(Subscription)
 OUTBOX = table_of(Outbox)

@@ -171,6 +171,14 @@ class UserCommands:
             return
         await reply(update, await asyncio.to_thread(self.service.why, chat_ref(update), alert_id))
 
+    async def where(self, update: Update, context: Context) -> None:
+        """Show, set or clear the places this chat follows (/where Central Asia, China)."""
+        text = " ".join(context.args or ())
+        if text and not await may_change_settings(update, context):
+            await reply(update, ADMIN_ONLY)
+            return
+        await reply(update, await asyncio.to_thread(self.service.where, chat_ref(update), text))
+
     async def status(self, update: Update, context: Context) -> None:
         """Show this chat's settings and the backlog."""
         await reply(update, await asyncio.to_thread(self.service.status, chat_ref(update)))
@@ -200,5 +208,6 @@ class UserCommands:
             CommandHandler("quiet", self.quiet),
             CommandHandler("recent", self.recent),
             CommandHandler("why", self.why),
+            CommandHandler("where", self.where),
             CommandHandler("status", self.status),
         ]

@@ -56,6 +56,7 @@ BOT_COMMANDS = (
     ("recent", "Your latest alerts"),
     ("why", "Why an alert matched"),
     ("search", "Search stored items, e.g. /search 禁毒合作 30d"),
+    ("where", "Only alerts from some countries or regions"),
     ("status", "This chat's settings"),
     ("stats", "A picture of the last 7d, 30d or 90d"),
     ("briefing", "Weekly or daily briefing, e.g. /briefing weekly mon 09:00"),

@@ -28,6 +28,7 @@ def row(
     story_id: int | None = None,
     topic: str = TOPIC,
     terms: Sequence[str] = ("anti-drug", "cooperation"),
+    actors: Sequence[str] = (),
 ) -> MatchedRow:
     """A matched row `hours_ago` before END."""
     return MatchedRow(
@@ -43,6 +44,7 @@ def row(
         lang=lang,
         terms=tuple(terms),
         entities=tuple(entities),
+        actors=tuple(actors),
     )
 
 
@@ -59,6 +61,7 @@ class Stored:
     terms: tuple[str, ...] = ("anti-drug",)
     link: str | None = None
     topics: tuple[str, ...] = field(default=(TOPIC,))
+    actors: tuple[str, ...] = ()
 
 
 def store_matches(store: Store, items: Sequence[Stored]) -> None:
@@ -78,6 +81,7 @@ def store_matches(store: Store, items: Sequence[Stored]) -> None:
                 terms=tuple(TermHit(term, "drug", 1) for term in item.terms),
                 entities=tuple(EntityHit(name, kind) for name, kind in item.entities),
                 reasons=("test",),
+                actors=item.actors,
             )
             for topic in item.topics
         )

@@ -29,6 +29,7 @@ def sample(n: int = 40, *, title: str = "Mekong patrol seizes methamphetamine") 
             source=f"Source {i % 6}",
             entities=[CN, MM, ("UNODC", "organisation")] if i % 2 else [CN],
             score=0.5 + (i % 5) / 10,
+            actors=("CN", "MM", "UNODC") if i % 2 else ("CN", "LA"),
         )
         for i in range(n)
     ]
@@ -50,14 +51,15 @@ def ink_share(image: Image.Image, box: tuple[int, int, int, int]) -> float:
 
 
 def test_png_opens_at_phone_size_with_every_chart_drawn() -> None:
-    """A 1080 x 1620 PNG; each quarter of it (a chart) carries ink."""
+    """A 1080 x 1980 PNG; each fifth of it below the heading (a chart, the last the top pairs)
+    carries ink."""
     image = Image.open(io.BytesIO(briefing_png(sample())))
     assert image.format == "PNG"
-    assert image.size == PNG_SIZE == (1080, 1620)
+    assert image.size == PNG_SIZE == (1080, 1980)
     width, height = image.size
-    for quarter in range(4):
-        top = int(height * (0.12 + 0.22 * quarter))
-        assert ink_share(image, (0, top, width, top + int(height * 0.2))) > 0.02, quarter
+    for fifth in range(5):
+        top = int(height * (0.11 + 0.178 * fifth))
+        assert ink_share(image, (0, top, width, top + int(height * 0.16))) > 0.02, fifth
 
 
 def test_png_of_an_empty_period_still_draws() -> None:
@@ -93,7 +95,7 @@ def test_report_page_is_strict_html_that_fetches_nothing() -> None:
     briefing = sample(60, title=HOSTILE)
     page = check_page(report_html(briefing, generated_at=datetime(2026, 11, 23, tzinfo=UTC)))
     assert page.problems == []
-    assert page.tags.get("svg", 0) == 4
+    assert page.tags.get("svg", 0) == 6  # four charts, the network wide and phone-sized
     assert page.links
     assert all(link.startswith("https://news.example/") for link in page.links)
     text = " ".join(page.text)

@@ -54,8 +54,9 @@ def test_score_reads_json_lines_and_writes_one_line_per_item(config: Path) -> No
     first = rows[0]
     spec_keys = {"id", "topic", "score", "matched", "terms", "entities", "reasons"}
     assert spec_keys <= set(first)
-    # Fields of their own (SPEC 3.7): what the text model added, and why.
-    assert set(first) - spec_keys == {"text_model"}
+    # Fields of their own (SPEC 3.7, issue 19): what the text model added and why, and the
+    # acting countries (ISO codes) and bodies.
+    assert set(first) - spec_keys == {"text_model", "actors"}
     assert set(first["text_model"]) == {"probability", "added", "phrases"}
     assert any(r.startswith("text model ") for r in first["reasons"])
     assert first["topic"] == "drug-control-cooperation"
@@ -65,6 +66,8 @@ def test_score_reads_json_lines_and_writes_one_line_per_item(config: Path) -> No
     assert {"term": "heroin", "group": "drugs", "count": 1} in first["terms"]
     assert {"name": "UNODC", "type": "organisation"} in first["entities"]
     assert any("cross-border" in reason for reason in first["reasons"])
+    assert first["actors"] == ["CN", "LA", "UNODC"]
+    assert rows[1]["actors"] == []
 
 
 def test_plain_text_file_is_one_item(config: Path, tmp_path: Path) -> None:

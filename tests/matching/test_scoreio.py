@@ -29,8 +29,8 @@ def test_text_that_is_not_json_lines_is_one_item() -> None:
 
 
 def test_output_rows_round_scores_to_four_places() -> None:
-    """The row has the SPEC 3.4 keys and a rounded score."""
-    score = TopicScore("t", 0.123456, False, (TermHit("x", "g", 2),), (), ("why",))
+    """The row has the SPEC 3.4 keys, a rounded score, and the actors (issue 19)."""
+    score = TopicScore("t", 0.123456, False, (TermHit("x", "g", 2),), (), ("why",), ("CN",))
     assert score_row("1", score) == {
         "id": "1",
         "topic": "t",
@@ -39,4 +39,5 @@ def test_output_rows_round_scores_to_four_places() -> None:
         "terms": [{"term": "x", "group": "g", "count": 2}],
         "entities": [],
         "reasons": ["why"],
+        "actors": ["CN"],
     }

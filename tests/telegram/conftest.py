@@ -71,9 +71,16 @@ def add_chat(
 
 
 def publish(
-    store: TelegramStore, source_id: int, count: int = 1, *, title: str = "Item", key: str = "k"
+    store: TelegramStore,
+    source_id: int,
+    count: int = 1,
+    *,
+    title: str = "Item",
+    key: str = "k",
+    actors: tuple[str, ...] = ("CN", "RU", "SCO"),
 ) -> None:
-    """Store `count` new matching items: one outbox row per subscribed chat and item."""
+    """Store `count` new matching items in which `actors` acted: one outbox row per
+    subscribed chat (that follows one of the places, if it follows some) and item."""
     now = utc_now()
     score = TopicScore(
         topic=TOPIC,
@@ -82,6 +89,7 @@ def publish(
         terms=(TermHit("anti-drug", "drug", 2), TermHit("cooperation", "coop", 1)),
         entities=(EntityHit("SCO", "org"),),
         reasons=("drug term and cooperation signal",),
+        actors=actors,
     )
     entries = []
     for n in range(count):

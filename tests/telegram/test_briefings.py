@@ -41,7 +41,7 @@ def texts(fake: FakeBotApi, chat_id: int) -> list[str]:
 async def test_stats_sends_one_phone_sized_picture_with_totals(
     bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
 ) -> None:
-    """/stats 30d: a PNG of 1080 x 1620 by sendPhoto, the caption giving the totals."""
+    """/stats 30d: a PNG of 1080 x 1980 by sendPhoto, the caption giving the totals."""
     add_chat(tg_store, 50)
     publish(tg_store, add_source(tg_store), 3)
     fake.enforce_limits = False
