@@ -9,6 +9,7 @@ from bot.cli.daemon_cmds import check_config, health, poll, run
 from bot.cli.data_cmds import COMMANDS as DATA_COMMANDS
 from bot.cli.data_cmds import sources
 from bot.cli.db_cmds import db
+from bot.cli.init_cmd import init
 from bot.cli.matching_cmds import backtest, eval_items, score, seed_terms
 from bot.cli.report_cmds import report
 from bot.cli.source_cmds import SOURCE_COMMANDS
@@ -33,6 +34,7 @@ for command in (
     health,
     db,
     report,
+    init,
 ):
     main.add_command(command)
 for command in DATA_COMMANDS:
