@@ -11,9 +11,9 @@ pins: so the next upstream release that breaks an unlocked install fails here, n
    `--version`, `check-config` and `score` on the bundled config; `init`; then, on that copy
    pointed at a loopback feed and a free port: `check-config`, `sources test`, `poll --once`
    twice (a baseline, then a new item that matches only on its article page, which trafilatura
-   reads), `report` (HTML and JSON), `export`, `sources list`, `db upgrade`, and `run` with a
-   bot token and a loopback Bot API that is down at start: /healthz answers, the bot starts
-   once the API is up, and SIGTERM stops it with exit 0 within 10 s.
+   reads), `report`, `export`, and `run` with a bot token and a loopback Bot API that is down
+   at start: /healthz answers, the bot starts once the API is up, and SIGTERM stops it with
+   exit 0 within 10 s.
 
 Standard library only (it runs before anything is installed). Every server binds 127.0.0.1.
 """
@@ -21,6 +21,7 @@ Standard library only (it runs before anything is installed). Every server binds
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.server
 import json
 import os
@@ -142,10 +143,9 @@ class Site:
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                # A long poll is cut short when the daemon stops.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # a long poll cut short by the daemon stopping
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -314,14 +314,9 @@ def check_initialised(install: Install, site: Site, port: int) -> None:
     install.run("report", "--since", "30d", "--output", "report.html")
     if "<svg" not in (install.folder / "report.html").read_text(encoding="utf-8"):
         fail("the HTML report has no chart")
-    report = json.loads(install.run("report", "--since", "30d", "--format", "json").stdout)
-    if not report:
-        fail("the JSON report is empty")
     exported = install.run("export", "--format", "jsonl").stdout
     if "Mekong partners" not in exported:
         fail(f"export lacks the match: {exported[:500]}")
-    install.run("sources", "list")
-    install.run("db", "upgrade")
 
 
 def wait_logged(logs: Path, event: str, daemon: subprocess.Popen[str], deadline_s: float) -> None:
