@@ -33,8 +33,11 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 # Then the project as a regular (not editable) install, so the runtime stage needs no sources.
 # uv keys its cached build of the project on pyproject.toml, not on bot/: without
-# --reinstall-package a cache mount kept from an earlier build installs the old code.
+# --reinstall-package a cache mount kept from an earlier build installs the old code. The
+# wheel carries the bundled config and topics (pyproject.toml, force-include).
 COPY README.md ./
+COPY config/narcowatch.yaml ./config/narcowatch.yaml
+COPY config/topics ./config/topics
 COPY bot ./bot
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --no-install-package psycopg-binary \
@@ -67,7 +70,7 @@ ENV PATH=/app/.venv/bin:$PATH \
     NARCOWATCH_CONFIG=/app/config/narcowatch.yaml \
     DATABASE_URL=sqlite:////data/narcowatch.db
 
-# Relative topic paths in the config (config/topics/...) resolve from here.
+# Relative paths resolve from here; topic paths (topics/...) beside the config file.
 WORKDIR /app
 
 COPY --from=builder /app/.venv /app/.venv

@@ -1,4 +1,4 @@
-"""Make the README's briefing pictures from real news with the project's own code and commands.
+"""Make the briefing pictures (docs/img) from real news with the project's own code and commands.
 
 Run: .venv/bin/python docs/make_screenshots.py   (needs ../shared/eval and `chromium`)
 

@@ -9,6 +9,7 @@ from bot.cli.daemon_cmds import check_config, health, poll, run
 from bot.cli.data_cmds import COMMANDS as DATA_COMMANDS
 from bot.cli.data_cmds import sources
 from bot.cli.db_cmds import db
+from bot.cli.init_cmd import init
 from bot.cli.matching_cmds import backtest, eval_items, score, seed_terms
 from bot.cli.report_cmds import report
 from bot.cli.search_cmd import search
@@ -37,6 +38,7 @@ for command in (
     db,
     report,
     search,
+    init,
 ):
     main.add_command(command)
 for command in DATA_COMMANDS:

@@ -1,4 +1,4 @@
-"""What every command shares: the --config option and mapping errors to exit codes."""
+"""What every command shares: the --config option, the config in force, and exit codes."""
 
 from __future__ import annotations
 
@@ -12,16 +12,36 @@ from typing import Any, TypeVar
 import click
 
 from bot.errors import ConfigError, InputError
+from bot.settings.locate import (
+    WORKING_FOLDER_CONFIG,
+    ConfigLocation,
+    bundled_config_dir,
+    locate_config,
+)
 
-DEFAULT_CONFIG = Path("config/narcowatch.yaml")
 EXIT_BAD_INPUT = 2
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def config_path(option: str | None) -> Path:
-    """--config, else $NARCOWATCH_CONFIG, else config/narcowatch.yaml."""
-    return Path(option or os.environ.get("NARCOWATCH_CONFIG") or DEFAULT_CONFIG)
+def config_location(option: str | None) -> ConfigLocation:
+    """--config, else $NARCOWATCH_CONFIG, else config/narcowatch.yaml here, else the bundled one."""
+    return locate_config(option, os.environ, cwd=Path.cwd(), bundled=bundled_config_dir())
+
+
+def config_path(option: str | None, *, quiet: bool = False) -> Path:
+    """The config file in force; on stderr, a note when it is the bundled one."""
+    location = config_location(option)
+    if location.bundled and not quiet:
+        click.echo(bundled_note(location), err=True)
+    return location.path
+
+
+def bundled_note(location: ConfigLocation) -> str:
+    return (
+        f"narcowatch: no {WORKING_FOLDER_CONFIG} in this folder: using the bundled config "
+        f"({location.path}); `narcowatch init` writes a copy to edit"
+    )
 
 
 config_option = click.option(
@@ -29,7 +49,10 @@ config_option = click.option(
     "config_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Config file (default: $NARCOWATCH_CONFIG, else config/narcowatch.yaml).",
+    help=(
+        "Config file (default: $NARCOWATCH_CONFIG, else config/narcowatch.yaml in the working "
+        "folder, else the bundled one)."
+    ),
 )
 
 

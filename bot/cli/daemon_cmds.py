@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.common import EXIT_BAD_INPUT, config_option, config_path, exits_on_bad_input
+from bot.cli.common import (
+    EXIT_BAD_INPUT,
+    config_location,
+    config_option,
+    config_path,
+    exits_on_bad_input,
+)
 from bot.errors import ConfigError
 from bot.log import configure_logging
 
@@ -38,9 +45,15 @@ def run(config_file: str | None) -> None:
     from bot.daemon import install_stop_signals, run_daemon
     from bot.ops.health import HealthListenError
     from bot.process_lock import AlreadyRunningError
+    from bot.services.configuration import load_configuration
 
-    config = load(config_file)
+    location = config_location(config_file)
+    config = load_configuration(location.path, env=os.environ)
     configure_logging(os.environ, secrets=[config.settings.telegram.token])
+    logging.getLogger("narcowatch.config").info(
+        "config.in_force",
+        extra={"path": str(location.path.resolve()), "origin": location.origin},
+    )
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -148,16 +161,20 @@ def print_summary(outcomes: list[PollOutcome]) -> None:
 @config_option
 def check_config(config_file: str | None) -> None:
     """Validate the config and topic files: exit 0, or exit 2 with `file:line: message` lines."""
+    from bot.services.configuration import load_configuration
+
+    location = config_location(config_file)
     try:
-        config = load(config_file)
+        config = load_configuration(location.path, env=os.environ)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         sys.exit(EXIT_BAD_INPUT)
     settings = config.settings
+    origin = " (the bundled config: `narcowatch init` writes a copy to edit)"
     click.echo(
         f"{config.path}: ok ({len(settings.sources)} sources, {len(config.topics)} topics: "
-        f"{', '.join(config.topic_ids)})"
+        f"{', '.join(config.topic_ids)}){origin if location.bundled else ''}"
     )
 
 
@@ -173,7 +190,8 @@ def health(config_file: str | None, url: str | None) -> None:
         try:
             from bot.settings import load_settings
 
-            listen = load_settings(config_path(config_file), env=os.environ).health.listen
+            path = config_path(config_file, quiet=True)
+            listen = load_settings(path, env=os.environ).health.listen
         except ConfigError:
             pass  # the daemon may run with defaults; ask the default address
         host, _, port = listen.rpartition(":")

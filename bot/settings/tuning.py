@@ -6,7 +6,7 @@ a failed alert waits before its first retry) have
 defaults that suit production. A test that waits for one of them would otherwise spend most of
 its time asleep: the fault and scale tests shorten them through these variables, which the
 composition root reads once. Operators have no reason to set them; they are documented in
-README ("Timer knobs for tests").
+docs/config.md ("Timer knobs for tests").
 """
 
 from __future__ import annotations

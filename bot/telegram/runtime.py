@@ -140,7 +140,14 @@ def on_polling_error(error: TelegramError) -> None:
 
 async def start_application(application: AnyApplication, *, receive_updates: bool) -> None:
     """initialize (getMe), register the command list, start, and poll for updates."""
-    await application.initialize()
+    try:
+        await application.initialize()
+    except TelegramError:
+        # python-telegram-bot 22.1 to 22.5 mark the bot initialized before getMe answers, so a
+        # second initialize() after a failed one skipped getMe and the bot "started" without
+        # Telegram. Shutting the bot down makes the next attempt a real one, in every release.
+        await application.bot.shutdown()
+        raise
     try:
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
     except TelegramError as exc:  # cosmetic: the commands still work without the menu

@@ -95,12 +95,16 @@ def test_config_path_is_where_the_container_config_is_copied(runtime: Any, repo:
         assert (repo / source).exists(), f"COPY {source}: no such file in the repository"
 
 
-def test_topic_paths_resolve_from_the_workdir(runtime: Any, container_config: Any) -> None:
-    """Every topic file the container config names lies in a directory the image copies."""
-    copied = {str(Path(runtime.workdir()) / d) for s, _, d in runtime.copies() if s is None}
+def test_topic_paths_resolve_to_a_copied_directory(runtime: Any, container_config: Any) -> None:
+    """Every topic file the container config names lies in a directory the image copies, found
+    as narcowatch finds it: from the workdir, else beside the config file (NARCOWATCH_CONFIG)."""
+    workdir = Path(runtime.workdir())
+    copied = {str(workdir / d) for s, _, d in runtime.copies() if s is None}
+    config_dir = Path(runtime.env()["NARCOWATCH_CONFIG"]).parent
     for topic in container_config["topics"]:
         assert not Path(topic).is_absolute()
-        assert str(Path(runtime.workdir()) / Path(topic).parent) in copied, topic
+        found_in = {str(workdir / Path(topic).parent), str(config_dir / Path(topic).parent)}
+        assert found_in & copied, topic
 
 
 def test_health_port_is_exposed_and_served_on_all_interfaces(

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from bot.settings.locate import bundled_files
+
 pytestmark = pytest.mark.slow
 
 _CONTAINER_PATH = re.compile(r"(?<![\w.-])/(app|data)(?=/|:|$)")
@@ -141,7 +143,11 @@ def test_locked_install_runs_the_cli_with_the_container_config(
     venv = Path(builder_env["UV_PROJECT_ENVIRONMENT"])
     assert (venv / "bin" / "narcowatch").exists()
     installed = next((venv / "lib").glob("python3.*/site-packages/bot"))
-    assert package_files(installed) == package_files(repo / "bot"), "the wheel drops files"
+    bundled = {f"defaults/{name}" for name in bundled_files(repo / "config")}
+    assert "defaults/narcowatch.yaml" in bundled
+    assert package_files(installed) == package_files(repo / "bot") | bundled, (
+        "the wheel drops files, or lacks the bundled config and topics"
+    )
 
     kept = [Path(to_host(sources[0], root)) for source, sources, _ in runtime.copies() if source]
     keep_only(root, kept)

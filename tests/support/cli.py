@@ -75,11 +75,12 @@ def run_cli(
     env: Mapping[str, str] | None = None,
     timeout: float = 120,
     stdin: str | None = None,
+    cwd: Path = REPO,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` from the repo root; returns the finished process."""
+    """`python -m bot ARGS` from the repo root (or `cwd`); returns the finished process."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=REPO,
+        cwd=cwd,
         env=dict(env) if env is not None else cli_env(),
         capture_output=True,
         text=True,
@@ -90,9 +91,12 @@ def run_cli(
 
 
 def start_cli(
-    *args: str, env: Mapping[str, str] | None = None, output: Path | None = None
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    output: Path | None = None,
+    cwd: Path = REPO,
 ) -> subprocess.Popen[str]:
-    """`python -m bot ARGS` started in the background.
+    """`python -m bot ARGS` started in the background (from the repo root, or `cwd`).
 
     Output is captured through pipes (read with communicate), or, with `output`, written to
     `output.stdout` and `output.stderr` files that a test can read while the process runs.
@@ -105,7 +109,7 @@ def start_cli(
         err = output.with_suffix(".stderr").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", *args],
-        cwd=REPO,
+        cwd=cwd,
         env=dict(env) if env is not None else cli_env(),
         stdout=out,
         stderr=err,
