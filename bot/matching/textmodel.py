@@ -86,11 +86,15 @@ class TextModel:
         push = np.where(found.stops - found.starts >= 4, push, push * 1e-3)
         wanted = 3 * PHRASES  # a few spare: repeats and "for the" are skipped
         if len(push) > 4 * wanted:  # a long text: only its strongest few are sorted
-            order = np.argpartition(-push, wanted)[:wanted]
+            # Everything at least as strong as the wanted-th, ties included, so the choice
+            # does not depend on how numpy's partition breaks them.
+            cut = np.partition(-push, wanted)[wanted]
+            order = np.flatnonzero(-push <= cut)
         else:
             order = np.arange(len(push))
-        # Strongest first; among equals, the one said first.
-        order = order[np.lexsort((found.starts[order], -push[order]))][:wanted]
+        # Strongest first; among equals, the one said first, then the shorter.
+        key = (found.stops[order], found.starts[order], -push[order])
+        order = order[np.lexsort(key)][:wanted]
         said: list[str] = []
         strengths = push[order].tolist()
         starts, stops = found.starts[order].tolist(), found.stops[order].tolist()
