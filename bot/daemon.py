@@ -269,13 +269,8 @@ async def _run(
 
         def retime(new: Settings) -> None:
             # Budgets change on reload; the fetch timeout applies at start (the fetcher's).
-            budgets = new.model_copy(
-                update={
-                    "polling": new.polling.model_copy(update={"timeout": settings.polling.timeout})
-                }
-            )
             poll_job.lease_seconds, poll_job.work_seconds = poll_timing(
-                budgets, tuning.poll_lease_margin_s
+                new, tuning.poll_lease_margin_s, timeout_s=settings.polling.timeout
             )
 
         runtime.on_reload.append(retime)

@@ -186,15 +186,21 @@ def poll_lease_seconds(
     return work + margin_s
 
 
-def poll_timing(settings: Settings, margin_s: float = POLL_LEASE_MARGIN_S) -> tuple[float, float]:
+def poll_timing(
+    settings: Settings,
+    margin_s: float = POLL_LEASE_MARGIN_S,
+    *,
+    timeout_s: float | None = None,
+) -> tuple[float, float]:
     """A poll's lease and the deadline of its work, in seconds after its claim, for these
-    settings (article pages count when they are read)."""
+    settings (article pages count when they are read). `timeout_s`: the fetch timeout in
+    force, when it is not the settings' (the fetcher keeps the one it started with)."""
     articles = settings.articles
     budgets = {
         "parse_budget_s": settings.polling.parse_budget,
         "article_budget_s": articles.poll_budget + articles.timeout if articles.enabled else 0.0,
     }
-    timeout = settings.polling.timeout
+    timeout = settings.polling.timeout if timeout_s is None else timeout_s
     return (
         poll_lease_seconds(timeout, margin_s, **budgets),
         poll_work_seconds(timeout, **budgets),

@@ -19,7 +19,6 @@ from bot.errors import (
     ParseError,
     PollOverran,
     RateLimitedFetchError,
-    WorkersBusy,
 )
 from bot.services.article_text import ArticleReader
 from bot.services.freshness import body_digest, split_by_age
@@ -263,8 +262,6 @@ def describe_failure_kind(exc: Exception) -> str:
     """A short label for metrics and the summary: transient, rate_limited, gone, parse, ..."""
     if isinstance(exc, FetchError):
         return exc.kind
-    if isinstance(exc, WorkersBusy):
-        return "busy"
     if isinstance(exc, ParseError):
         return "parse"
     if isinstance(exc, PollOverran):
