@@ -345,6 +345,8 @@ async def _run(
         finally:
             log.info("daemon.stopping", extra={"polls_in_flight": len(poll_job.tasks)})
             scheduler.shutdown(wait=False)
+            if runtime.poller.articles is not None:
+                runtime.poller.articles.stop()
             try:
                 # Side by side: polls drain for up to 5 s (+1 s to cancel) while the bot hands
                 # its queue back within 3 s. The hard deadline covers a Telegram that does not

@@ -111,6 +111,12 @@ class ArticleReader:
     runner: ArticleRunner = field(default_factory=ThreadRunner)
     """Extracts article text and scores it again, each within its time budget."""
     _cache: TextCache | None = None
+    _stopping: bool = False
+
+    def stop(self) -> None:
+        """Read no further pages (the daemon is stopping: polls in flight save what they
+        have instead of reading on until their budget)."""
+        self._stopping = True
 
     @property
     def cache(self) -> TextCache:
@@ -158,8 +164,10 @@ class ArticleReader:
         result = list(entries)
         for done, index in enumerate(chosen):
             left = end - loop.time()
-            if left <= 0:
-                self._skip(len(chosen) - done, "poll budget spent")
+            if left <= 0 or self._stopping:
+                self._skip(
+                    len(chosen) - done, "stopping" if self._stopping else "poll budget spent"
+                )
                 break
             url = entries[index].item.link or ""
             text, overran = await self._text(url, min(options.timeout, left))

@@ -31,6 +31,9 @@ log = logging.getLogger("narcowatch.parse_runner")
 WORKER_COMMAND = (sys.executable, "-m", "bot.services.parse_worker")
 START_TIMEOUT_S = 60.0  # importing and compiling topics on a busy machine; not a source's cost
 STOP_TIMEOUT_S = 2.0
+BYTES_PER_S = 1_000_000
+"""A feed's body waits in the queue as if it came this many bytes a second later (see
+bot.services.worker_slots): a 3.8 MB flood lets the feeds of the next 3.8 s go first."""
 
 
 class WorkerFailed(ParseError):
@@ -138,18 +141,16 @@ class ProcessRunner:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop every worker: idle ones finish, busy ones are killed."""
-        idle, busy = self._idle, self._live - set(self._idle)
+        """Stop every worker at once: none holds anything to keep, and killing spares the
+        daemon's stop a worker's own wind-down (seconds on a loaded machine)."""
+        workers = self._live | set(self._idle)
         self._idle = []
         self._live = set()
-        await asyncio.gather(
-            *(worker.stop() for worker in idle), *(worker.kill() for worker in busy)
-        )
+        await asyncio.gather(*(worker.kill() for worker in workers))
 
     async def parse(self, job: ParseJob, budget: Budget) -> ParsedEntries:
-        # The smallest body first: a feed waits for no flood of items queued before it.
         result: ParsedEntries = await self._call(
-            ("parse", job), budget, urgent=True, cost=len(job.body)
+            ("parse", job), budget, urgent=True, handicap=len(job.body) / BYTES_PER_S
         )
         return result
 
@@ -169,9 +170,7 @@ class ProcessRunner:
             budget,
             scorer=scorer,
             urgent=True,
-            cost=sum(
-                len(e.item.title) + len(e.item.summary) + len(e.item.content) for e in entries
-            ),
+            handicap=sum(len(e.item.summary) + len(e.item.content) for e in entries) / BYTES_PER_S,
         )
         return result
 
@@ -187,11 +186,11 @@ class ProcessRunner:
         budget: Budget,
         *,
         urgent: bool,
-        cost: float = 0.0,
+        handicap: float = 0.0,
         scorer: Matcher | None = None,
     ) -> Any:
         loop = asyncio.get_running_loop()
-        async with self._worker(budget, urgent=urgent, cost=cost) as worker:
+        async with self._worker(budget, urgent=urgent, handicap=handicap) as worker:
             if scorer is not None:
                 await self._load_topics(worker, scorer)
             started = loop.time()
@@ -221,11 +220,13 @@ class ProcessRunner:
         worker.generation = self._generation
 
     @asynccontextmanager
-    async def _worker(self, budget: Budget, *, urgent: bool, cost: float) -> AsyncIterator[_Worker]:
+    async def _worker(
+        self, budget: Budget, *, urgent: bool, handicap: float
+    ) -> AsyncIterator[_Worker]:
         """A worker for one job. Waiting for a free one is bounded by the job's budget (see
         Budget): when it runs out first, WorkersBusy, and no worker is touched (issue 17: a
         source queued behind slow jobs waited outside every budget)."""
-        await self._acquire(budget, urgent=urgent, cost=cost)
+        await self._acquire(budget, urgent=urgent, handicap=handicap)
         try:
             worker = self._idle.pop() if self._idle else await self._start()
             try:
@@ -247,7 +248,7 @@ class ProcessRunner:
         finally:
             self._slots.release()
 
-    async def _acquire(self, budget: Budget, *, urgent: bool, cost: float) -> None:
+    async def _acquire(self, budget: Budget, *, urgent: bool, handicap: float) -> None:
         if budget.remaining <= 0:  # spent by the source's earlier jobs
             raise budget.exceeded()
         waiting_spends_budget = budget.wait_s is None
@@ -258,7 +259,7 @@ class ProcessRunner:
         started = loop.time()
         try:
             async with asyncio.timeout(allowance):
-                await self._slots.acquire(urgent=urgent, cost=cost)
+                await self._slots.acquire(urgent=urgent, handicap=handicap)
         except TimeoutError:
             raise WorkersBusy(allowance or 0.0) from None
         finally:

@@ -1,10 +1,12 @@
-"""Slots of a worker pool handed out by priority: feeds first, the smallest first; then the rest.
+"""Slots of a worker pool handed out by priority: feeds first, a big body a little later; then
+the rest.
 
-A feed's parse waits for at most the job already running and the smaller feeds queued with
-it, never behind a queue of article pages or a flood of items (issue 17: two feeds of slow
-article pages held the only worker while every other source waited). Article extraction
-takes what feeds leave, in arrival order (one page per source at a time: see
-bot.services.article_text).
+A feed's parse waits for the job already running and the feeds queued before it, never behind a
+queue of article pages (issue 17: two feeds of slow article pages held the only worker while
+every other source waited). A big body is queued as if it came `handicap` seconds later (its
+size at a megabyte a second), so a flood of items does not hold up the small feeds that arrive
+with it, and is itself held up by no more than that. Article extraction takes what feeds leave,
+in arrival order (one page per source at a time: see bot.services.article_text).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from collections import deque
 
 
 class PrioritySlots:
-    """Like asyncio.Semaphore(size), with two queues: `urgent` waiters are served first,
-    the one with the smallest `cost` first; the others in arrival order."""
+    """Like asyncio.Semaphore(size), with two queues: `urgent` waiters are served first, by
+    arrival time plus their `handicap` in seconds; the others in arrival order."""
 
     def __init__(self, size: int) -> None:
         self._free = size
@@ -35,14 +37,15 @@ class PrioritySlots:
         """Slots nobody holds."""
         return self._free
 
-    async def acquire(self, *, urgent: bool, cost: float = 0.0) -> None:
-        """Take a slot, waiting behind every urgent waiter of a lower cost (or an equal one
-        that came first), and for a non-urgent one behind every earlier one too."""
+    async def acquire(self, *, urgent: bool, handicap: float = 0.0) -> None:
+        """Take a slot: an urgent waiter after the urgent ones due before its arrival plus
+        `handicap`; a non-urgent one after every urgent one and the earlier non-urgent ones."""
         if self._free > 0 and not self._urgent and (urgent or not self._later):
             self._free -= 1
             return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        entry = (cost, next(self._arrivals), waiter)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        entry = (loop.time() + handicap, next(self._arrivals), waiter)
         if urgent:
             heapq.heappush(self._urgent, entry)
         else:

@@ -85,7 +85,12 @@ async def test_a_feed_of_ten_thousand_old_items_keeps_the_loop_free_and_stores_t
     loop never blocks more than 100 ms meanwhile."""
     async with ProcessRunner(1) as runner:
         poller = Poller(
-            fetcher=fetcher, store=sqlite_store, scorer=matcher, clock=clock, runner=runner
+            fetcher=fetcher,
+            store=sqlite_store,
+            scorer=matcher,
+            clock=clock,
+            runner=runner,
+            parse_budget_s=60,  # the property is the event loop, not the parse time
         )
         outcome, watch = await poll_twice(feedserver, sqlite_store, poller, clock, 10_000)
     assert outcome.ok, outcome.error
@@ -112,6 +117,7 @@ async def test_ten_thousand_old_items_are_split_from_the_recent_in_linear_time(
             clock=clock,
             runner=runner,
             max_items=10_000,
+            parse_budget_s=60,
         )
         outcome, watch = await poll_twice(feedserver, sqlite_store, poller, clock, 10_000)
     assert outcome.ok, outcome.error
