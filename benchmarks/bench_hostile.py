@@ -193,7 +193,7 @@ def flood_figures(name: str, result: FloodResult, seconds: float) -> bool:
         f"flood rows {result.flood_rows}; requests {dict(result.requests)}"
     )
     for line in result.metrics.splitlines():
-        if line.startswith(("narcowatch_article_fetches_total", "narcowatch_items_capped")):
+        if line.startswith(("narcowatch_article_fetches_total", "narcowatch_items_capped_total")):
             print(f"    {line}")
     return (
         result.slowest_probe_s <= BAR_PROBE_S
@@ -233,8 +233,8 @@ def matching_feed(count: int, version: int) -> bytes:
 
 async def flood_poll(count: int) -> tuple[float, float, int]:
     """Finding 1: the second poll of `count` new items dated years ago (the daemon's poller,
-    worker process and SQLite store, its default settings): seconds, the event loop's longest
-    block, rows stored."""
+    worker process and SQLite store, its default settings but a parse budget of 10 minutes):
+    seconds, the event loop's longest block, rows stored."""
     from tests.support.floodrun import TOKEN, flood_body
 
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
@@ -249,8 +249,14 @@ async def flood_poll(count: int) -> tuple[float, float, int]:
         ):
             url = server.add_feed("/f.json", body.replace(TOKEN, b"00000001"), content_type=JSON)
             store.sync_config_sources([SourceSpec(name="flood", url=url)], now=now[0])
+            # A generous parse budget: the poll's own cost is measured, not the budget's cut.
             poller = Poller(
-                fetcher=fetcher, store=store, scorer=matcher, clock=lambda: now[0], runner=runner
+                fetcher=fetcher,
+                store=store,
+                scorer=matcher,
+                clock=lambda: now[0],
+                runner=runner,
+                parse_budget_s=600,
             )
             claim = store.claim_due_sources
             (source,) = claim(now=now[0], limit=1, owner="b", lease_seconds=9999)
