@@ -139,8 +139,8 @@ class ArticleReader:
 
         `topics` are the source's topics (None: all). Scoring again is part of the source's
         parse `budget`; an entry whose new score does not fit in it stays as the feed gave it.
-        Reading stops at `articles.poll_budget`, or at `deadline` (event-loop time) when that
-        comes first; the pages not read are counted as skipped.
+        No page starts after `articles.poll_budget`, nor later than one `articles.timeout`
+        before `deadline` (event-loop time); the pages not read are counted as skipped.
         """
         options = self.settings
         if not options.enabled or options.max_per_poll == 0 or not entries:
@@ -159,8 +159,8 @@ class ArticleReader:
             return entries
         loop = asyncio.get_running_loop()
         end = loop.time() + options.poll_budget
-        if deadline is not None:
-            end = min(end, deadline)
+        if deadline is not None:  # room for the last page's extraction before the deadline
+            end = min(end, deadline - options.timeout)
         result = list(entries)
         for done, index in enumerate(chosen):
             left = end - loop.time()
