@@ -31,9 +31,6 @@ log = logging.getLogger("narcowatch.parse_runner")
 WORKER_COMMAND = (sys.executable, "-m", "bot.services.parse_worker")
 START_TIMEOUT_S = 60.0  # importing and compiling topics on a busy machine; not a source's cost
 STOP_TIMEOUT_S = 2.0
-BYTES_PER_S = 1_000_000
-"""A feed's body waits in the queue as if it came this many bytes a second later (see
-bot.services.worker_slots): a 3.8 MB flood lets the feeds of the next 3.8 s go first."""
 
 
 class WorkerFailed(ParseError):
@@ -149,9 +146,7 @@ class ProcessRunner:
         await asyncio.gather(*(worker.kill() for worker in workers))
 
     async def parse(self, job: ParseJob, budget: Budget) -> ParsedEntries:
-        result: ParsedEntries = await self._call(
-            ("parse", job), budget, urgent=True, handicap=len(job.body) / BYTES_PER_S
-        )
+        result: ParsedEntries = await self._call(("parse", job), budget, urgent=True)
         return result
 
     async def score(
@@ -170,7 +165,6 @@ class ProcessRunner:
             budget,
             scorer=scorer,
             urgent=True,
-            handicap=sum(len(e.item.summary) + len(e.item.content) for e in entries) / BYTES_PER_S,
         )
         return result
 
@@ -186,11 +180,10 @@ class ProcessRunner:
         budget: Budget,
         *,
         urgent: bool,
-        handicap: float = 0.0,
         scorer: Matcher | None = None,
     ) -> Any:
         loop = asyncio.get_running_loop()
-        async with self._worker(budget, urgent=urgent, handicap=handicap) as worker:
+        async with self._worker(budget, urgent=urgent) as worker:
             if scorer is not None:
                 await self._load_topics(worker, scorer)
             started = loop.time()
@@ -220,13 +213,11 @@ class ProcessRunner:
         worker.generation = self._generation
 
     @asynccontextmanager
-    async def _worker(
-        self, budget: Budget, *, urgent: bool, handicap: float
-    ) -> AsyncIterator[_Worker]:
+    async def _worker(self, budget: Budget, *, urgent: bool) -> AsyncIterator[_Worker]:
         """A worker for one job. Waiting for a free one is bounded by the job's budget (see
         Budget): when it runs out first, WorkersBusy, and no worker is touched (issue 17: a
         source queued behind slow jobs waited outside every budget)."""
-        await self._acquire(budget, urgent=urgent, handicap=handicap)
+        await self._acquire(budget, urgent=urgent)
         try:
             worker = self._idle.pop() if self._idle else await self._start()
             try:
@@ -248,7 +239,7 @@ class ProcessRunner:
         finally:
             self._slots.release()
 
-    async def _acquire(self, budget: Budget, *, urgent: bool, handicap: float) -> None:
+    async def _acquire(self, budget: Budget, *, urgent: bool) -> None:
         if budget.remaining <= 0:  # spent by the source's earlier jobs
             raise budget.exceeded()
         waiting_spends_budget = budget.wait_s is None
@@ -259,7 +250,7 @@ class ProcessRunner:
         started = loop.time()
         try:
             async with asyncio.timeout(allowance):
-                await self._slots.acquire(urgent=urgent, handicap=handicap)
+                await self._slots.acquire(urgent=urgent)
         except TimeoutError:
             raise WorkersBusy(allowance or 0.0) from None
         finally:

@@ -54,7 +54,7 @@ class TelegramSettings(Frozen):
     admins: tuple[int, ...] = ()
     link_previews: bool = False
     allow_private_sources: bool = False
-    max_alerts_per_poll: int = Field(default=5, ge=1, le=1000)
+    max_alerts_per_poll: int = Field(default=10, ge=1, le=1000)
     """Alerts one poll of one source sends each chat; a longer burst ends in one
     "and N more from SOURCE" line (issue 17)."""
 
