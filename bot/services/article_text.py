@@ -97,9 +97,9 @@ class ArticleReader:
 
     What one poll may cost is bounded three ways (issue 17): at most `articles.max_per_poll`
     pages, read one after another (so a source has one page at a time in the workers and
-    sources take turns there); `articles.timeout` per page, fetching, waiting for a worker
-    and extracting included; and `articles.poll_budget` for all of them, within the poll's
-    own deadline. A page that overruns ends the source's reading for that poll.
+    sources take turns there); `articles.timeout` per page for fetching it and waiting for a
+    worker, and again for extracting it; and `articles.poll_budget` for all of them, within
+    the poll's own deadline. A page that overruns ends the source's reading for that poll.
     """
 
     fetcher: Fetcher
@@ -219,8 +219,8 @@ class ArticleReader:
                 result = await self.fetcher.fetch(request)
             # Waiting for a worker gets what is left of the page's time; extracting, once
             # started, `articles.timeout` (a worker that overruns it is replaced).
-            waited = max(0.0, limit - (loop.time() - started))
-            budget = Budget(self.settings.timeout, wait_s=waited)
+            wait_left = max(0.0, limit - (loop.time() - started))
+            budget = Budget(self.settings.timeout, wait_s=wait_left)
             text = await self.runner.extract(result.body, result.url, result.content_type, budget)
         except WorkersBusy:
             # Never started: other sources' pages (or feeds) held the workers all along.
