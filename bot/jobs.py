@@ -161,7 +161,7 @@ def poll_work_seconds(
     A fetch ends within `timeout_s` (redirects included), and a claimed source waits at most one
     fetch timeout for a fetch slot (a tick claims at most 2 x concurrency); parsing and scoring
     run within `parse_budget_s` in all, and may wait about as long for a worker (feeds go
-    first, the smallest first: bot.services.worker_slots); article pages take what
+    before article pages: bot.services.worker_slots); article pages take what
     `article_budget_s` allows (`articles.poll_budget` plus one `articles.timeout`, for the
     page under way when the budget ends; 0 when articles are off). A poll that still runs at
     its deadline is stopped and fails (bot.services.poll), so it never outlives its lease.
