@@ -255,6 +255,11 @@ async def _run(
             log_outcome(outcome)
             console.announce(outcome)
 
+        if sqlite_path(settings.database_url) is not None:
+            # One daemon per SQLite database (bot.process_lock): a source lease still held was
+            # taken by a process that died (kill -9), so its sources are polled now.
+            expired = await asyncio.to_thread(runtime.store.expire_source_leases, utc_now())
+            log.info("poll.leases_expired", extra={"sources": expired})
         lease, work = poll_timing(settings, tuning.poll_lease_margin_s)
         poll_job = PollJob(
             runtime.poller,

@@ -1,5 +1,5 @@
 """`narcowatch run` beside a flood of items and article pages that take trafilatura minutes
-(issue 17): the done-when of its findings 1 and 2, black-box, in 45 s instead of 90 s.
+(issue 17): the done-when of its findings 1 and 2, black-box, in 40 s instead of 90 s.
 
 On main, the same run (tests/support/floodrun.py) never stored a new normal item, /healthz
 timed out at 5 s, SIGTERM took 20 s and the daemon with its worker reached 673 MB. The time
@@ -16,7 +16,7 @@ from tests.support.floodrun import FloodPlan, run_flood
 
 pytestmark = pytest.mark.slow
 
-SECONDS = 45.0
+SECONDS = 40.0
 STORE_WITHIN_S = 30.0
 
 
@@ -39,11 +39,11 @@ async def test_normal_sources_keep_flowing_beside_a_flood_and_slow_article_pages
     )
     assert result.exit_code == 0, summary
     assert result.stop_s < 10, summary
-    assert result.probes > 40, summary
+    assert result.probes > 35, summary
     assert result.failed_probes == 0, summary
     assert result.slowest_probe_s < 2.0, summary
     assert set(result.statuses) <= {"healthy", "degraded"}, summary
-    assert len(result.published) >= 3 * 6, summary
+    assert len(result.published) >= 3 * 6, summary  # an item every 6 s for 40 s, each feed
     assert not missing, summary
     assert max(delays) < STORE_WITHIN_S, summary
     assert result.peak_rss_mb < 400, summary
