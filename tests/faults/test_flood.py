@@ -27,6 +27,8 @@ from tests.faults.conftest import Clock
 from tests.support.feedserver import FeedServer
 from tests.support.lag import LagWatch
 
+pytestmark = pytest.mark.xdist_group("cpu-heavy")  # timed: not beside the other heavy tests
+
 MAX_BLOCK_S = 0.1
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 

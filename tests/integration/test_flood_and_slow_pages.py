@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.floodrun import FloodPlan, run_flood
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cpu-heavy")]
 
 SECONDS = 40.0
 STORE_WITHIN_S = 30.0
