@@ -24,7 +24,7 @@ from bot.core.models import HtmlSelectors, PollOutcome
 from bot.errors import ConfigError
 from bot.fetch import FetchLimits, HttpFetcher
 from bot.fetch.limits import limits_for
-from bot.jobs import AdminNotify, PollJob, SourceHealthJob, poll_lease_seconds, prune_cutoff
+from bot.jobs import AdminNotify, PollJob, SourceHealthJob, poll_timing, prune_cutoff
 from bot.matching import compile_topics
 from bot.ops.health import HealthServer, build_app
 from bot.ops.metrics import Metrics
@@ -36,6 +36,7 @@ from bot.services.parse_runner import ProcessRunner
 from bot.services.poll import Poller
 from bot.services.ports import Fetcher
 from bot.services.source_health import HealthThresholds
+from bot.services.starvation import with_status
 from bot.settings import Settings
 from bot.settings.tuning import Tuning, tuning_from_env
 from bot.storage import SourceSpec, Store, create_engine_for, upgrade
@@ -99,6 +100,8 @@ class Runtime:
     owner: str
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """SIGHUP, /reload and the file watcher may ask at once: one reload at a time."""
+    on_reload: list[Callable[[Settings], None]] = field(default_factory=list)
+    """Told the new settings after each applied reload."""
 
     async def reload_summary(self, env: Mapping[str, str]) -> str:
         """Reload, as one message for the admin who asked in Telegram."""
@@ -139,7 +142,11 @@ class Runtime:
             self.poller.articles.settings = new.settings.articles
         self.poller.max_item_age_s = new.settings.polling.max_item_age
         self.poller.parse_budget_s = new.settings.polling.parse_budget
+        self.poller.max_items = new.settings.polling.max_items
+        self.poller.max_alerts_per_poll = new.settings.telegram.max_alerts_per_poll
         self.config = new
+        for hook in self.on_reload:
+            hook(new.settings)
         log.info(
             "reload.applied",
             extra={
@@ -186,6 +193,8 @@ async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
                 max_item_age_s=settings.polling.max_item_age,
                 runner=runner,
                 parse_budget_s=settings.polling.parse_budget,
+                max_items=settings.polling.max_items,
+                max_alerts_per_poll=settings.telegram.max_alerts_per_poll,
             )
             owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
             runtime = Runtime(config, store, poller, fetcher, Metrics(), owner)
@@ -246,15 +255,30 @@ async def _run(
             log_outcome(outcome)
             console.announce(outcome)
 
+        if sqlite_path(settings.database_url) is not None:
+            # One daemon per SQLite database (bot.process_lock): a source lease still held was
+            # taken by a process that died (kill -9), so its sources are polled now.
+            expired = await asyncio.to_thread(runtime.store.expire_source_leases, utc_now())
+            log.info("poll.leases_expired", extra={"sources": expired})
+        lease, work = poll_timing(settings, tuning.poll_lease_margin_s)
         poll_job = PollJob(
             runtime.poller,
             runtime.store,
             owner=runtime.owner,
             max_in_flight=settings.polling.concurrency * 2,
-            lease_seconds=poll_lease_seconds(settings.polling.timeout, tuning.poll_lease_margin_s),
+            lease_seconds=lease,
+            work_seconds=work,
             clock=utc_now,
             on_outcome=on_outcome,
         )
+
+        def retime(new: Settings) -> None:
+            # Budgets change on reload; the fetch timeout applies at start (the fetcher's).
+            poll_job.lease_seconds, poll_job.work_seconds = poll_timing(
+                new, tuning.poll_lease_margin_s, timeout_s=settings.polling.timeout
+            )
+
+        runtime.on_reload.append(retime)
 
         async def prune() -> None:
             cutoff = prune_cutoff(utc_now(), runtime.config.settings.retention.items_days)
@@ -262,12 +286,13 @@ async def _run(
             log.info("prune.done", extra={"removed": removed})
 
         async def health_report() -> dict[str, Any]:
-            return await asyncio.to_thread(
+            report = await asyncio.to_thread(
                 runtime.store.health_report,
                 now=utc_now(),
                 last_tick_at=poll_job.last_tick_at,
                 last_poll_at=poll_job.last_poll_at,
             )
+            return with_status(report, poll_job.load(), now=utc_now())
 
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
@@ -325,6 +350,8 @@ async def _run(
         finally:
             log.info("daemon.stopping", extra={"polls_in_flight": len(poll_job.tasks)})
             scheduler.shutdown(wait=False)
+            if runtime.poller.articles is not None:
+                runtime.poller.articles.stop()
             try:
                 # Side by side: polls drain for up to 5 s (+1 s to cancel) while the bot hands
                 # its queue back within 3 s. The hard deadline covers a Telegram that does not

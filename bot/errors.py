@@ -103,6 +103,23 @@ class RejectedMessageError(DeliveryError):
 class ParseBudgetExceeded(ParseError):
     """Parsing and scoring one source's body took longer than `polling.parse_budget`."""
 
-    def __init__(self, budget_s: float) -> None:
+    def __init__(self, budget_s: float, message: str | None = None) -> None:
         self.budget_s = budget_s
-        super().__init__(f"parse budget of {budget_s:g}s exceeded")
+        super().__init__(message or f"parse budget of {budget_s:g}s exceeded")
+
+
+class WorkersBusy(ParseBudgetExceeded):
+    """No worker came free within the time the job may wait: it never ran, and no worker was
+    replaced for it."""
+
+    def __init__(self, waited_s: float) -> None:
+        super().__init__(waited_s, f"no parse worker came free within {waited_s:.3g}s")
+
+
+class PollOverran(NarcowatchError):
+    """A poll did not finish within its lease: it was stopped, so that no other poll of the
+    same source could start while it still ran."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"poll did not finish within its time limit of {seconds:g}s; stopped")

@@ -23,6 +23,8 @@ from bot.services.source_health import (
     transitions,
     unhealthy_count,
 )
+from bot.services.starvation import PollLoad
+from bot.settings import Settings
 from bot.settings.tuning import POLL_LEASE_MARGIN_S
 
 log = logging.getLogger("narcowatch.jobs")
@@ -45,17 +47,23 @@ class PollJob:
         lease_seconds: float,
         clock: Callable[[], datetime],
         on_outcome: Callable[[PollOutcome, float], None],
+        work_seconds: float | None = None,
     ) -> None:
         self.poller = poller
         self.store = store
         self.owner = owner
         self.max_in_flight = max_in_flight
         self.lease_seconds = lease_seconds
+        self.work_seconds = work_seconds
+        """A poll's work must end this long after its claim, within its lease (None: no
+        limit), so that no poll still running is ever claimed again."""
         self.clock = clock
         self.on_outcome = on_outcome
         self.tasks: set[asyncio.Task[None]] = set()
         self.last_tick_at: datetime | None = None
         self.last_poll_at: datetime | None = None
+        self.at_cap_since: datetime | None = None
+        """Since when every in-flight slot has been held, no poll finishing (health)."""
         self.accepting = True
         self._more_due = False
         self._claiming = False
@@ -88,13 +96,22 @@ class PollJob:
         # free instead of at the next tick, or a cycle of many quick polls (304s, unchanged
         # bodies) would be paced by the tick at max_in_flight polls a second.
         self._more_due = len(sources) == room
+        loop = asyncio.get_running_loop()
+        deadline = None if self.work_seconds is None else loop.time() + self.work_seconds
         for source in sources:
-            task = asyncio.create_task(self._poll(source), name=f"poll:{source.name}")
+            task = asyncio.create_task(self._poll(source, deadline), name=f"poll:{source.name}")
             self.tasks.add(task)
             task.add_done_callback(self._finished)
+        if len(self.tasks) >= self.max_in_flight and self.at_cap_since is None:
+            self.at_cap_since = self.clock()
+
+    def load(self) -> PollLoad:
+        """Polls in flight, the cap, and since when they have been at it (for /healthz)."""
+        return PollLoad(len(self.tasks), self.max_in_flight, self.at_cap_since)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
+        self.at_cap_since = None
         room = self.max_in_flight - len(self.tasks)
         if not (self._more_due and self.accepting) or self._claiming:
             return
@@ -103,10 +120,10 @@ class PollJob:
         self._more_due = False  # the refill's own claim sets it again when it fills the room
         self._refill = asyncio.get_running_loop().create_task(self._claim(), name="poll:refill")
 
-    async def _poll(self, source: SourceState) -> None:
+    async def _poll(self, source: SourceState, deadline: float | None) -> None:
         started = time.perf_counter()
         try:
-            outcome = await self.poller.poll(source)
+            outcome = await self.poller.poll(source, deadline=deadline)
         except Exception:
             # The database failed even to record the failure (it is down): nothing was stored,
             # and the lease runs out, so the source is simply polled again later.
@@ -136,18 +153,58 @@ class PollJob:
             await asyncio.wait(pending, timeout=1)
 
 
-def poll_lease_seconds(timeout_s: float, margin_s: float = POLL_LEASE_MARGIN_S) -> float:
-    """How long a claimed source stays leased: long enough for its poll, short after a crash.
+def poll_work_seconds(
+    timeout_s: float, *, parse_budget_s: float = 0.0, article_budget_s: float = 0.0
+) -> float:
+    """How long a poll's work may take before its save: the deadline the poll job gives it.
 
     A fetch ends within `timeout_s` (redirects included), and a claimed source waits at most one
-    fetch timeout for a fetch slot (a tick claims at most 2 x concurrency), so two timeouts plus
-    a margin cover a poll; a source leased by a process that died is polled again after that.
-    Sources queued behind one slow host may outlive their lease: that costs an extra request
-    from another process, never a duplicate item (items are unique per source and key).
+    fetch timeout for a fetch slot (a tick claims at most 2 x concurrency); parsing and scoring
+    run within `parse_budget_s` in all, and may wait about as long for a worker (feeds go
+    before article pages: bot.services.worker_slots); article pages take what
+    `article_budget_s` allows (`articles.poll_budget` plus one `articles.timeout`, for the
+    page under way when the budget ends; 0 when articles are off). A poll that still runs at
+    its deadline is stopped and fails (bot.services.poll), so it never outlives its lease.
     """
-    # The margin covers parsing (in a thread, bounded by polling.max_bytes) and two short
-    # transactions after the fetch.
-    return timeout_s * 2 + margin_s
+    return timeout_s * 2 + parse_budget_s * 2 + article_budget_s
+
+
+def poll_lease_seconds(
+    timeout_s: float,
+    margin_s: float = POLL_LEASE_MARGIN_S,
+    *,
+    parse_budget_s: float = 0.0,
+    article_budget_s: float = 0.0,
+) -> float:
+    """How long a claimed source stays leased: its poll's work (`poll_work_seconds`) and a
+    margin for its two short transactions, so a poll still running is never claimed again
+    (issue 17: article time was left out), and a source leased by a process that died is
+    polled again soon after."""
+    work = poll_work_seconds(
+        timeout_s, parse_budget_s=parse_budget_s, article_budget_s=article_budget_s
+    )
+    return work + margin_s
+
+
+def poll_timing(
+    settings: Settings,
+    margin_s: float = POLL_LEASE_MARGIN_S,
+    *,
+    timeout_s: float | None = None,
+) -> tuple[float, float]:
+    """A poll's lease and the deadline of its work, in seconds after its claim, for these
+    settings (article pages count when they are read). `timeout_s`: the fetch timeout in
+    force, when it is not the settings' (the fetcher keeps the one it started with)."""
+    articles = settings.articles
+    budgets = {
+        "parse_budget_s": settings.polling.parse_budget,
+        "article_budget_s": articles.poll_budget + articles.timeout if articles.enabled else 0.0,
+    }
+    timeout = settings.polling.timeout if timeout_s is None else timeout_s
+    return (
+        poll_lease_seconds(timeout, margin_s, **budgets),
+        poll_work_seconds(timeout, **budgets),
+    )
 
 
 def prune_cutoff(now: datetime, items_days: int) -> datetime:

@@ -27,6 +27,8 @@ class ParsedFeed:
     items: tuple[Item, ...]
     title: str | None = None
     warning: str | None = None
+    beyond_cap: int = 0
+    """Items left out for a cap on items per poll (the oldest)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,3 +179,5 @@ class PollOutcome:
     extra: dict[str, str] = field(default_factory=dict)
     refused_items: int = 0
     """Items the database refused (logged and skipped; the others were stored)."""
+    beyond_cap: int = 0
+    """Items left out because the feed held more than `polling.max_items` (the oldest)."""

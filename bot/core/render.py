@@ -43,6 +43,8 @@ class AlertView:
     published: datetime | None
     score: TopicScore
     excerpt: str = ""
+    more: int = 0
+    """How many more matches the same poll of this source brought (a burst, cut short)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +172,18 @@ def _alert_lines(view: AlertView, limits: _Limits, *, markup: bool) -> list[str]
     if excerpt:
         lines.append("")
         lines.append(f"<i>{esc(excerpt)}</i>" if markup else excerpt)
+    if view.more:
+        lines.append("")
+        lines.append(wrap(burst_line(view)))
     lines.append("")
     lines.append(f"#{view.alert_id} · /why {view.alert_id}")
     return lines
+
+
+def burst_line(view: AlertView) -> str:
+    """The summary a burst's last alert carries (plain text: escape it for HTML)."""
+    source = shorten(view.sources[0], SOURCE_CHARS) if view.sources else "this source"
+    return f"➕ and {view.more:,} more from {source} in the same poll: /recent"
 
 
 def _fit(
@@ -320,7 +331,8 @@ def digest_item(view: AlertView) -> str:
     head = f'<a href="{esc(link)}">{title}</a>' if link else title
     sources = esc(shorten(source_line(view.sources), 120))
     topic = esc(view.score.topic)
-    return f"• {head}\n  {sources} · {topic} {view.score.score:.2f} · /why {view.alert_id}"
+    entry = f"• {head}\n  {sources} · {topic} {view.score.score:.2f} · /why {view.alert_id}"
+    return entry + (f"\n  {esc(burst_line(view))}" if view.more else "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,11 @@ class Metrics:
         self.items_refused = Counter(
             "narcowatch_items_refused", "Items the database refused (skipped)", registry=r
         )
+        self.items_capped = Counter(
+            "narcowatch_items_capped",
+            "Items left out of a poll because the feed held more than polling.max_items",
+            registry=r,
+        )
         self.matches = Counter("narcowatch_matches", "Matches by topic", ["topic"], registry=r)
         self.poll_duration = Histogram(
             "narcowatch_poll_duration_seconds",
@@ -55,7 +60,7 @@ class Metrics:
             ["result"],
             registry=r,
         )
-        for result in ("ok", "failed", "cached"):
+        for result in ("ok", "failed", "cached", "skipped"):
             self.article_fetches.labels(result)
         self.delivery_latency = Histogram(
             "narcowatch_delivery_latency_seconds",
@@ -65,7 +70,8 @@ class Metrics:
         )
 
     def count_article(self, result: str) -> None:
-        """One article page read for an item with little feed text: ok, failed or cached."""
+        """One article page for an item with little feed text: ok, failed, cached, or skipped
+        (its poll's article budget was spent, or no worker came free in time)."""
         self.article_fetches.labels(result).inc()
 
     def set_backlog(self, count: int, oldest_age_s: float | None) -> None:
@@ -80,6 +86,7 @@ class Metrics:
             self.polls.labels("not_modified" if outcome.not_modified else "ok").inc()
             self.new_items.inc(outcome.new_items)
             self.items_refused.inc(outcome.refused_items)
+            self.items_capped.inc(outcome.beyond_cap)
             for match in outcome.matches:
                 self.matches.labels(match.score.topic).inc()
         else:

@@ -17,12 +17,16 @@ def parse_body(
     content_type: str | None,
     source_type: str = "feed",
     selectors: HtmlSelectors | None = None,
+    max_items: int | None = None,
 ) -> ParsedFeed:
-    """The items in a fetched body; ParseError with a short reason when there are none."""
+    """The items in a fetched body, the newest `max_items` of them (the number left out is
+    `beyond_cap`); ParseError with a short reason when there are none."""
     if source_type == "html":
-        return parse_html_page(body, url=url, content_type=content_type, selectors=selectors)
+        return parse_html_page(
+            body, url=url, content_type=content_type, selectors=selectors, max_items=max_items
+        )
     if source_type != "feed":
         raise ParseError(f"unknown source type {source_type!r}: expected feed or html")
     if looks_like_json_feed(body, content_type):
-        return parse_json_feed(body, url=url)
-    return parse_feed(body, url=url, content_type=content_type)
+        return parse_json_feed(body, url=url, max_items=max_items)
+    return parse_feed(body, url=url, content_type=content_type, max_items=max_items)

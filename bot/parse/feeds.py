@@ -16,7 +16,7 @@ from bot.core.models import Item, ParsedFeed
 from bot.errors import ParseError
 from bot.parse.charrefs import without_bad_charrefs
 from bot.parse.dates import from_struct_time, parse_date
-from bot.parse.fields import absolute_link, language, plain, title_or_excerpt, unique_items
+from bot.parse.fields import absolute_link, capped_items, language, plain, title_or_excerpt
 from bot.parse.sniff import looks_like_html
 
 # A charset or content type other than declared is normal on the web, not damage.
@@ -31,8 +31,11 @@ MAX_ELEMENTS_PER_KB = 64
 _DENSITY_FROM = 64 * 1024
 
 
-def parse_feed(body: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
-    """Items of an RSS/RDF/Atom feed; ParseError when the body is not a feed at all."""
+def parse_feed(
+    body: bytes, *, url: str, content_type: str | None, max_items: int | None = None
+) -> ParsedFeed:
+    """Items of an RSS/RDF/Atom feed, the newest `max_items` of them; ParseError when the body
+    is not a feed at all."""
     # Without a content type feedparser takes the body for Latin-1 whatever its BOM says;
     # XML with no charset is the document's own to declare (RFC 7303), UTF-8 by default.
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
@@ -54,11 +57,14 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None) -> ParsedFeed
         raise ParseError(_not_a_feed(body, content_type, problem))
     feed = parsed.get("feed") or {}
     feed_lang = language(feed.get("language"))
-    items = (_item(entry, url=url, feed_lang=feed_lang) for entry in entries)
+    items, beyond_cap = capped_items(
+        (_item(entry, url=url, feed_lang=feed_lang) for entry in entries), max_items
+    )
     return ParsedFeed(
-        items=unique_items(item for item in items if item is not None),
+        items=items,
         title=plain(feed.get("title")) or None,
         warning=f"feed is malformed ({problem}); kept {len(entries)} entries" if problem else None,
+        beyond_cap=beyond_cap,
     )
 
 

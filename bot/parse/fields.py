@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from urllib.parse import urljoin, urlsplit
 
 from bot.core.identity import item_keys
@@ -57,6 +57,30 @@ def title_or_excerpt(title: str, *texts: str) -> str:
                 return first_line
             return first_line[: _TITLE_FROM_TEXT - 1].rstrip() + "…"
     return ""
+
+
+def newest(items: Sequence[Item], limit: int | None) -> Sequence[Item]:
+    """The `limit` newest items, in the feed's order. Undated items count as newest (they
+    cannot be judged, and a feed lists its new items first); among equals the feed's order
+    decides. One sort: a feed of 70,000 items costs milliseconds here."""
+    if limit is None or len(items) <= limit:
+        return items
+
+    def age(index: int) -> tuple[int, float, int]:
+        when = items[index].published
+        return (0, 0.0, index) if when is None else (1, -when.timestamp(), index)
+
+    kept = sorted(sorted(range(len(items)), key=age)[:limit])
+    return [items[i] for i in kept]
+
+
+def capped_items(items: Iterable[Item | None], limit: int | None) -> tuple[tuple[Item, ...], int]:
+    """The newest `limit` items (see `newest`), made unique and clean (`unique_items`), and
+    how many were left out. The cap comes before the per-item repairs, which cost most: a
+    feed's flood of items costs little more than its decoding (issue 17)."""
+    present = [item for item in items if item is not None]
+    kept = newest(present, limit)
+    return unique_items(kept), len(present) - len(kept)
 
 
 def unique_items(items: Iterable[Item]) -> tuple[Item, ...]:

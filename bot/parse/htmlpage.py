@@ -15,27 +15,33 @@ from bot.core.text import fold_space, html_to_text
 from bot.errors import ParseError
 from bot.parse.articles import MIN_ARTICLES, ArticleList, detect_articles
 from bot.parse.dates import parse_date
-from bot.parse.fields import absolute_link, language, title_or_excerpt, unique_items
+from bot.parse.fields import absolute_link, capped_items, language, title_or_excerpt
 
 
 def parse_html_page(
-    body: bytes, *, url: str, content_type: str | None, selectors: HtmlSelectors | None
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    selectors: HtmlSelectors | None,
+    max_items: int | None = None,
 ) -> ParsedFeed:
     """One item per element matching `selectors.item`, or without selectors the articles of
-    the list detected on the page; ParseError when there are none."""
+    the list detected on the page, the newest `max_items` of them; ParseError when there are
+    none."""
     soup = _soup(body, content_type)
     base = _base(soup, url)
     if selectors is None:
-        return _detected(soup, url=url, base=base or url)
+        return _detected(soup, url=url, base=base or url, max_items=max_items)
     blocks = _select(soup, selectors.item)
     if not blocks:
         raise ParseError(f"no items on the page match the selector {selectors.item!r}")
     page_lang = _page_language(soup)
-    items = (_item(block, selectors, base=base or url, lang=page_lang) for block in blocks)
-    return ParsedFeed(
-        items=unique_items(item for item in items if item is not None),
-        title=_page_title(soup),
+    items, beyond_cap = capped_items(
+        (_item(block, selectors, base=base or url, lang=page_lang) for block in blocks),
+        max_items,
     )
+    return ParsedFeed(items=items, title=_page_title(soup), beyond_cap=beyond_cap)
 
 
 def detection_of(body: bytes, *, url: str, content_type: str | None) -> ArticleList | None:
@@ -49,7 +55,9 @@ def _base(soup: BeautifulSoup, url: str) -> str | None:
     return absolute_link(str(base_tag["href"]), url) if isinstance(base_tag, Tag) else None
 
 
-def _detected(soup: BeautifulSoup, *, url: str, base: str) -> ParsedFeed:
+def _detected(
+    soup: BeautifulSoup, *, url: str, base: str, max_items: int | None = None
+) -> ParsedFeed:
     found = detect_articles(soup, url=url, base=base)
     if found is None:
         raise ParseError(
@@ -58,10 +66,8 @@ def _detected(soup: BeautifulSoup, *, url: str, base: str) -> ParsedFeed:
             "set `selectors` for this source"
         )
     lang = _page_language(soup)
-    return ParsedFeed(
-        items=unique_items(replace(item, lang=lang) for item in found.items),
-        title=_page_title(soup),
-    )
+    items, beyond_cap = capped_items((replace(item, lang=lang) for item in found.items), max_items)
+    return ParsedFeed(items=items, title=_page_title(soup), beyond_cap=beyond_cap)
 
 
 def _page_language(soup: BeautifulSoup) -> str | None:

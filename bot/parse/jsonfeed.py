@@ -9,14 +9,15 @@ from bot.core.models import Item, ParsedFeed
 from bot.core.sanitize import clean_text
 from bot.errors import ParseError
 from bot.parse.dates import parse_date
-from bot.parse.fields import absolute_link, language, plain, title_or_excerpt, unique_items
+from bot.parse.fields import absolute_link, capped_items, language, plain, title_or_excerpt
 
 # Many real feeds (and the 1.0 examples of the time) name the version with http://.
 _VERSION_PREFIXES = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
 
 
-def parse_json_feed(body: bytes, *, url: str) -> ParsedFeed:
-    """Items of a JSON Feed; ParseError when the body is not one."""
+def parse_json_feed(body: bytes, *, url: str, max_items: int | None = None) -> ParsedFeed:
+    """Items of a JSON Feed, the newest `max_items` of them; ParseError when the body is not
+    one."""
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -31,14 +32,20 @@ def parse_json_feed(body: bytes, *, url: str) -> ParsedFeed:
         raise ParseError("not a JSON Feed: `items` is missing or not a list")
     feed_lang = language(_text(document.get("language")))
     base = url or _text(document.get("feed_url")) or ""
-    items = (
-        _item(entry, base=base, feed_lang=feed_lang) for entry in entries if isinstance(entry, dict)
+    items, beyond_cap = capped_items(
+        (
+            _item(entry, base=base, feed_lang=feed_lang)
+            for entry in entries
+            if isinstance(entry, dict)
+        ),
+        max_items,
     )
     skipped = sum(1 for entry in entries if not isinstance(entry, dict))
     return ParsedFeed(
-        items=unique_items(item for item in items if item is not None),
+        items=items,
         title=plain(_text(document.get("title"))) or None,
         warning=f"skipped {skipped} items that are not objects" if skipped else None,
+        beyond_cap=beyond_cap,
     )
 
 

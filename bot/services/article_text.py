@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from bot.core.article import with_article_reason
 from bot.core.models import FetchRequest, Item, TopicScore
-from bot.errors import FetchError, ParseError
+from bot.errors import FetchError, ParseBudgetExceeded, ParseError, WorkersBusy
 from bot.matching import TopicSpec
+from bot.services.article_cache import TextCache
 from bot.services.parse_jobs import Budget, ScoreRunner, ThreadRunner
 from bot.services.ports import Fetcher, Scorer, StoredEntry
 from bot.settings.model import ArticleSettings
@@ -22,7 +22,6 @@ log = logging.getLogger("narcowatch.articles")
 
 FULL_TEXT_CHARS = 1500
 """A feed giving this much text already carries the article: its page is not fetched."""
-CACHE_SIZE = 4096
 TERSE_CHARS = 400
 """Feed text shorter than this is a headline's sentence: the story is behind the link."""
 UNSURE = 0.3
@@ -107,17 +106,38 @@ def candidates(
 @dataclass
 class ArticleReader:
     """Reads article pages for a poll's unmatched items; never loses an item: a failed page
-    leaves the item as the feed gave it."""
+    leaves the item as the feed gave it.
+
+    What one poll may cost is bounded three ways (issue 17): at most `articles.max_per_poll`
+    pages, read one after another (so a source has one page at a time in the workers and
+    sources take turns there); `articles.timeout` per page for fetching it and waiting for a
+    worker, and again for extracting it; and `articles.poll_budget` for all of them, within
+    the poll's own deadline. A page that overruns ends the source's reading for that poll.
+    """
 
     fetcher: Fetcher
     settings: ArticleSettings
     topics: Callable[[], Sequence[TopicSpec]]
     """The topics in force (they change on reload), for their thresholds."""
     on_result: Callable[[str], None] = lambda _result: None
-    """Counts each article: `ok`, `failed` or `cached` (for /metrics)."""
+    """Counts each article: `ok`, `failed`, `cached` or `skipped` (for /metrics)."""
     runner: ArticleRunner = field(default_factory=ThreadRunner)
     """Extracts article text and scores it again, each within its time budget."""
-    _cache: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    _cache: TextCache | None = None
+    _stopping: bool = False
+
+    def stop(self) -> None:
+        """Read no further pages (the daemon is stopping: polls in flight save what they
+        have instead of reading on until their budget)."""
+        self._stopping = True
+
+    @property
+    def cache(self) -> TextCache:
+        """Texts already read (failures too), within `articles.cache_size`."""
+        if self._cache is None:
+            self._cache = TextCache(self.settings.cache_size)
+        self._cache.max_bytes = self.settings.cache_size  # a reload may change it
+        return self._cache
 
     async def enrich(
         self,
@@ -125,11 +145,15 @@ class ArticleReader:
         scorer: Scorer,
         topics: tuple[str, ...] | None,
         budget: Budget,
+        *,
+        deadline: float | None = None,
     ) -> list[StoredEntry]:
         """The entries, with those that match on their article's text scored on it.
 
         `topics` are the source's topics (None: all). Scoring again is part of the source's
         parse `budget`; an entry whose new score does not fit in it stays as the feed gave it.
+        No page starts after `articles.poll_budget`, nor later than one `articles.timeout`
+        before `deadline` (event-loop time); the pages not read are counted as skipped.
         """
         options = self.settings
         if not options.enabled or options.max_per_poll == 0 or not entries:
@@ -146,12 +170,31 @@ class ArticleReader:
         )
         if not chosen:
             return entries
-        texts = await asyncio.gather(*(self._text(entries[i].item.link or "") for i in chosen))
+        loop = asyncio.get_running_loop()
+        end = loop.time() + options.poll_budget
+        if deadline is not None:  # room for the last page's extraction before the deadline
+            end = min(end, deadline - options.timeout)
         result = list(entries)
-        for index, text in zip(chosen, texts, strict=True):
+        for done, index in enumerate(chosen):
+            left = end - loop.time()
+            if left <= 0 or self._stopping:
+                self._skip(
+                    len(chosen) - done, "stopping" if self._stopping else "poll budget spent"
+                )
+                break
+            url = entries[index].item.link or ""
+            text, overran = await self._text(url, min(options.timeout, left))
             if text:
                 result[index] = await self._rescore(entries[index], text, scorer, topics, budget)
+            if overran and done + 1 < len(chosen):
+                self._skip(len(chosen) - done - 1, "a page of this poll overran")
+                break
         return result
+
+    def _skip(self, count: int, why: str) -> None:
+        log.info("article.skipped", extra={"pages": count, "reason": why})
+        for _ in range(count):
+            self.on_result("skipped")
 
     async def _rescore(
         self,
@@ -174,32 +217,40 @@ class ArticleReader:
         log.info("article.matched", extra={"url": url, "topics": [s.topic for s in marked]})
         return replace(rescored, matches=marked)
 
-    async def _text(self, url: str) -> str:
-        """The article's text: from the cache, else fetched and extracted; '' on failure."""
-        if url in self._cache:
-            self._cache.move_to_end(url)
+    async def _text(self, url: str, limit: float) -> tuple[str, bool]:
+        """The article's text ('' on failure) from the cache, else fetched and extracted
+        within `limit` seconds; and whether the page ran out of time."""
+        cached = self.cache.get(url)
+        if cached is not None:
             self.on_result("cached")
-            return self._cache[url]
-        limit = self.settings.timeout
+            return cached, False
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
             async with asyncio.timeout(limit):
                 request = article_request(url, allow_private=self.settings.allow_private)
                 result = await self.fetcher.fetch(request)
-            # Extraction gets what is left of the time; a worker that overruns is replaced.
-            budget = Budget(limit)
-            budget.spent = loop.time() - started
+            # Waiting for a worker gets what is left of the page's time; extracting, once
+            # started, `articles.timeout` (a worker that overruns it is replaced).
+            wait_left = max(0.0, limit - (loop.time() - started))
+            budget = Budget(self.settings.timeout, wait_s=wait_left)
             text = await self.runner.extract(result.body, result.url, result.content_type, budget)
+        except WorkersBusy:
+            # Never started: other sources' pages (or feeds) held the workers all along.
+            self._skip(1, "no worker came free in time")
+            return "", False
         except (FetchError, ParseError, TimeoutError) as exc:
+            if isinstance(exc, TimeoutError) and limit < self.settings.timeout:
+                # Cut short by the poll's budget, not slow by its own measure: not a failure
+                # of the page, and not remembered as one.
+                self._skip(1, "poll budget spent")
+                return "", True
             error = str(exc) or f"no answer within {limit:g} s"
             log.warning("article.failed", extra={"url": url, "error": error})
-            text = ""
-        self._remember(url, text)
+            overran = isinstance(exc, (TimeoutError, ParseBudgetExceeded))
+            self.cache.put(url, "")
+            self.on_result("failed")
+            return "", overran
+        self.cache.put(url, text)
         self.on_result("ok" if text else "failed")
-        return text
-
-    def _remember(self, url: str, text: str) -> None:
-        self._cache[url] = text
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        return text, False

@@ -52,4 +52,5 @@ def alert_view(alert: OutboxAlert) -> AlertView:
         published=alert.published,
         score=alert.score,
         excerpt=alert.summary,
+        more=alert.more,
     )

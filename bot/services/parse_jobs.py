@@ -8,6 +8,7 @@ a thread (`ThreadRunner`) where no budget can be enforced.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -30,6 +31,8 @@ class ParseJob:
     content_type: str | None
     source_type: str = "feed"
     selectors: HtmlSelectors | None = None
+    max_items: int | None = None
+    """Keep only the newest this many items (`polling.max_items`); None keeps them all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +42,28 @@ class ParsedEntries:
     entries: tuple[StoredEntry, ...]
     title: str | None = None
     warning: str | None = None
+    beyond_cap: int = 0
+    """Items left out by `ParseJob.max_items` (the oldest; not stored this poll)."""
 
 
 class Budget:
-    """The parse and score time one source may use in one poll, spent across its jobs."""
+    """The time a source's jobs may take, spent across them.
 
-    __slots__ = ("seconds", "spent")
+    A job runs for at most what is left of `seconds`, and is abandoned when it overruns.
+    Waiting for a free worker is bounded too (issue 17: it was outside every budget): with
+    `wait_s` unset it spends the budget itself (an article page: its time limit covers
+    fetching, waiting and extracting); with `wait_s` set it has an allowance of its own (a
+    feed, whose poll as a whole has a deadline: a feed queued behind other jobs is not cut
+    short for their sake; `math.inf` leaves the wait to that deadline). A job that waits
+    longer than its allowance fails before it starts (WorkersBusy).
+    """
 
-    def __init__(self, seconds: float) -> None:
+    __slots__ = ("seconds", "spent", "wait_s")
+
+    def __init__(self, seconds: float, *, wait_s: float | None = None) -> None:
         self.seconds = seconds
         self.spent = 0.0
+        self.wait_s = wait_s
 
     @property
     def remaining(self) -> float:
@@ -56,6 +71,12 @@ class Budget:
 
     def exceeded(self) -> ParseBudgetExceeded:
         return ParseBudgetExceeded(self.seconds)
+
+    @property
+    def wait_allowance(self) -> float | None:
+        """Seconds a job may wait for a worker now (None: no limit)."""
+        allowance = self.remaining if self.wait_s is None else self.wait_s
+        return None if math.isinf(allowance) else allowance
 
 
 class ScoreRunner(Protocol):
@@ -77,15 +98,19 @@ class ParseRunner(ScoreRunner, Protocol):
 
 
 def parse_entries(job: ParseJob) -> ParsedEntries:
-    """Parse a body and identify its items; ParseError when it holds none."""
+    """Parse a body, keeping its newest `job.max_items` items, and identify them; ParseError
+    when it holds none."""
     parsed = parse_body(
         job.body,
         url=job.url,
         content_type=job.content_type,
         source_type=job.source_type,
         selectors=job.selectors,
+        max_items=job.max_items,
     )
-    return ParsedEntries(tuple(identify(parsed.items)), parsed.title, parsed.warning)
+    return ParsedEntries(
+        tuple(identify(parsed.items)), parsed.title, parsed.warning, parsed.beyond_cap
+    )
 
 
 def score_entries(

@@ -18,12 +18,13 @@ from contextlib import asynccontextmanager, suppress
 from types import TracebackType
 from typing import Any
 
-from bot.errors import ParseError
+from bot.errors import ParseError, WorkersBusy
 from bot.matching import Matcher
 from bot.matching.spec import TopicSpec
 from bot.services.parse_jobs import Budget, ParsedEntries, ParseJob, score_entries
 from bot.services.parse_worker import HEADER
 from bot.services.ports import Scorer, StoredEntry
+from bot.services.worker_slots import PrioritySlots
 
 log = logging.getLogger("narcowatch.parse_runner")
 
@@ -105,7 +106,8 @@ class ProcessRunner:
     """A pool of `workers` parse worker processes (use as an async context manager)."""
 
     def __init__(self, workers: int = 1) -> None:
-        self._slots = asyncio.Semaphore(workers)
+        self.workers = workers
+        self._slots = PrioritySlots(workers)
         self._idle: list[_Worker] = []
         self._live: set[_Worker] = set()
         self._scorer: Scorer | None = None
@@ -113,6 +115,16 @@ class ProcessRunner:
         self._generation = 0
         self.replaced = 0
         """Workers killed because a job overran its budget or the worker failed."""
+
+    @property
+    def busy(self) -> int:
+        """Jobs holding a worker (or starting one) now."""
+        return self.workers - self._slots.free
+
+    @property
+    def waiting(self) -> int:
+        """Jobs waiting for a free worker now."""
+        return self._slots.waiting
 
     async def __aenter__(self) -> ProcessRunner:
         return self
@@ -126,16 +138,15 @@ class ProcessRunner:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop every worker: idle ones finish, busy ones are killed."""
-        idle, busy = self._idle, self._live - set(self._idle)
+        """Stop every worker at once: none holds anything to keep, and killing spares the
+        daemon's stop a worker's own wind-down (seconds on a loaded machine)."""
+        workers = self._live | set(self._idle)
         self._idle = []
         self._live = set()
-        await asyncio.gather(
-            *(worker.stop() for worker in idle), *(worker.kill() for worker in busy)
-        )
+        await asyncio.gather(*(worker.kill() for worker in workers))
 
     async def parse(self, job: ParseJob, budget: Budget) -> ParsedEntries:
-        result: ParsedEntries = await self._call(("parse", job), budget)
+        result: ParsedEntries = await self._call(("parse", job), budget, urgent=True)
         return result
 
     async def score(
@@ -150,20 +161,29 @@ class ProcessRunner:
         if not isinstance(scorer, Matcher):  # a scorer a worker cannot rebuild from topics
             return await asyncio.to_thread(score_entries, entries, scorer, topics)
         result: list[StoredEntry] = await self._call(
-            ("score", tuple(entries), topics), budget, scorer=scorer
+            ("score", tuple(entries), topics),
+            budget,
+            scorer=scorer,
+            urgent=True,
         )
         return result
 
     async def extract(self, body: bytes, url: str, content_type: str | None, budget: Budget) -> str:
-        """An article page's main text (trafilatura), within `budget`."""
-        text: str = await self._call(("article", body, url, content_type), budget)
+        """An article page's main text (trafilatura), within `budget`; feeds' parse and score
+        jobs go first when a worker comes free."""
+        text: str = await self._call(("article", body, url, content_type), budget, urgent=False)
         return text
 
     async def _call(
-        self, message: tuple[Any, ...], budget: Budget, *, scorer: Matcher | None = None
+        self,
+        message: tuple[Any, ...],
+        budget: Budget,
+        *,
+        urgent: bool,
+        scorer: Matcher | None = None,
     ) -> Any:
         loop = asyncio.get_running_loop()
-        async with self._worker() as worker:
+        async with self._worker(budget, urgent=urgent) as worker:
             if scorer is not None:
                 await self._load_topics(worker, scorer)
             started = loop.time()
@@ -193,8 +213,12 @@ class ProcessRunner:
         worker.generation = self._generation
 
     @asynccontextmanager
-    async def _worker(self) -> AsyncIterator[_Worker]:
-        async with self._slots:
+    async def _worker(self, budget: Budget, *, urgent: bool) -> AsyncIterator[_Worker]:
+        """A worker for one job. Waiting for a free one is bounded by the job's budget (see
+        Budget): when it runs out first, WorkersBusy, and no worker is touched (issue 17: a
+        source queued behind slow jobs waited outside every budget)."""
+        await self._acquire(budget, urgent=urgent)
+        try:
             worker = self._idle.pop() if self._idle else await self._start()
             try:
                 yield worker
@@ -212,6 +236,29 @@ class ProcessRunner:
                 self._idle.append(worker)
             else:  # the pool closed meanwhile
                 await worker.stop()
+        finally:
+            self._slots.release()
+
+    async def _acquire(self, budget: Budget, *, urgent: bool) -> None:
+        if budget.remaining <= 0:  # spent by the source's earlier jobs
+            raise budget.exceeded()
+        waiting_spends_budget = budget.wait_s is None
+        allowance = budget.wait_allowance
+        if allowance is not None and allowance <= 0:
+            raise WorkersBusy(0.0)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with asyncio.timeout(allowance):
+                await self._slots.acquire(urgent=urgent)
+        except TimeoutError:
+            raise WorkersBusy(allowance or 0.0) from None
+        finally:
+            if waiting_spends_budget:
+                budget.spent += loop.time() - started
+        if waiting_spends_budget and budget.remaining <= 0:  # came free as the budget ran out
+            self._slots.release()
+            raise WorkersBusy(allowance or 0.0)
 
     async def _start(self) -> _Worker:
         worker = await _Worker.start()

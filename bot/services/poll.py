@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -16,10 +17,11 @@ from bot.errors import (
     GoneFetchError,
     NarcowatchError,
     ParseError,
+    PollOverran,
     RateLimitedFetchError,
 )
 from bot.services.article_text import ArticleReader
-from bot.services.freshness import body_digest, too_old_to_alert
+from bot.services.freshness import body_digest, split_by_age
 from bot.services.group_commit import GroupCommit
 from bot.services.parse_jobs import (
     Budget,
@@ -30,11 +32,28 @@ from bot.services.parse_jobs import (
     identify,
     with_matches,
 )
-from bot.services.ports import Fetcher, PollFailure, PollStore, PollSuccess, Scorer
+from bot.services.ports import (
+    Fetcher,
+    PollFailure,
+    PollStore,
+    PollSuccess,
+    Scorer,
+    StoredEntry,
+)
 
 __all__ = ["Poller", "describe_failure_kind", "identify", "with_matches"]
 
 log = logging.getLogger("narcowatch.poll")
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """A poll's work before its save: the source's new state and the new items, scored."""
+
+    success: PollSuccess
+    parsed: ParsedEntries
+    fresh: list[StoredEntry]
+    baseline: bool
 
 
 @dataclass(slots=True)
@@ -57,26 +76,60 @@ class Poller:
     addresses too (config sources always may)."""
     max_item_age_s: float | None = 14 * 86400.0
     """Items dated longer ago are stored but never alert (`polling.max_item_age`)."""
+    max_items: int | None = 300
+    """Items taken from one poll, newest first (`polling.max_items`); None: all."""
+    max_alerts_per_poll: int | None = None
+    """Alerts one poll sends each chat (`telegram.max_alerts_per_poll`); None: all."""
     _unchanged: GroupCommit[tuple[int, PollSuccess]] | None = None
     """Unchanged polls share transactions (made on first use, inside the running loop)."""
 
     async def parse_fetched(self, job: ParseJob) -> ParsedEntries:
         """Parse a fetched body within one source's budget (also for /addsource)."""
-        return await self.runner.parse(job, Budget(self.parse_budget_s))
+        return await self.runner.parse(job, self._budget())
 
-    async def poll(self, source: SourceState) -> PollOutcome:
-        """Poll one source; every failure ends up on the source row, never raised."""
+    def _budget(self) -> Budget:
+        """A source's parse and score time. Waiting for a worker does not spend it: the poll's
+        deadline bounds that (a feed is not failed for the jobs queued before it)."""
+        return Budget(self.parse_budget_s, wait_s=math.inf)
+
+    async def poll(self, source: SourceState, *, deadline: float | None = None) -> PollOutcome:
+        """Poll one source; every failure ends up on the source row, never raised.
+
+        `deadline` (event-loop time) bounds the work before the save: fetching, parsing,
+        scoring and article pages. A poll that reaches it stores nothing and fails as
+        overran, so that it never outlives its lease (issue 17).
+        """
         try:
-            return await self._poll(source)
+            return await self._poll(source, deadline)
         except FetchError as exc:
             return await self._fail(source, exc)
         except ParseError as exc:
             return await self._fail(source, exc)
         except Exception as exc:  # a bug must not take the daemon down, nor lose the lease
-            log.exception("poll.crashed", extra={"source": source.name})
+            if not isinstance(exc, PollOverran):
+                log.exception("poll.crashed", extra={"source": source.name})
             return await self._fail(source, exc)
 
-    async def _poll(self, source: SourceState) -> PollOutcome:
+    async def _poll(self, source: SourceState, deadline: float | None) -> PollOutcome:
+        limit = asyncio.timeout_at(deadline)
+        started = asyncio.get_running_loop().time()
+        try:
+            async with limit:
+                fetched = await self._fetch(source, deadline)
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            raise PollOverran(round((deadline or started) - started, 1)) from None
+        if isinstance(fetched, PollSuccess):
+            if self._unchanged is None:
+                self._unchanged = GroupCommit(self.store.save_unchanged)
+            await self._unchanged.submit((source.id, fetched))
+            return PollOutcome(source.id, source.name, ok=True, not_modified=True)
+        return await self._save(source, fetched)
+
+    async def _fetch(self, source: SourceState, deadline: float | None) -> PollSuccess | _Fetched:
+        """Fetch, parse, keep the new items, score them (the poll's work before its save);
+        just the source's new state when the body is unchanged."""
         request = FetchRequest(
             source.url,
             etag=source.etag,
@@ -96,48 +149,69 @@ class Poller:
         )
         digest = None if result.not_modified else body_digest(result.body)
         if result.not_modified or digest == source.body_hash:
-            if self._unchanged is None:
-                self._unchanged = GroupCommit(self.store.save_unchanged)
-            await self._unchanged.submit((source.id, success))
-            return PollOutcome(source.id, source.name, ok=True, not_modified=True)
-
-        budget = Budget(self.parse_budget_s)
-        job = ParseJob(result.body, result.url, result.content_type, source.type, source.selectors)
+            return success
+        budget = self._budget()
+        job = ParseJob(
+            result.body,
+            result.url,
+            result.content_type,
+            source.type,
+            source.selectors,
+            max_items=self.max_items,
+        )
         parsed = await self.runner.parse(job, budget)
+        if parsed.beyond_cap:
+            log.warning(
+                "poll.items_capped",
+                extra={
+                    "source": source.name,
+                    "items": len(parsed.entries) + parsed.beyond_cap,
+                    "kept": len(parsed.entries),
+                },
+            )
         entries = list(parsed.entries)
         fresh = await asyncio.to_thread(self.store.filter_new, source.id, entries)
         baseline = source.last_success_at is None
         if not baseline:
             # Items dated beyond max_item_age are stored, never scored: they cannot alert.
-            old = [
-                e for e in fresh if too_old_to_alert(e.item, now=now, max_age_s=self.max_item_age_s)
-            ]
-            recent = [e for e in fresh if e not in old]
+            old, recent = split_by_age(fresh, now=now, max_age_s=self.max_item_age_s)
             young = await self.runner.score(recent, self.scorer, source.topics, budget)
             if self.articles is not None:
-                young = await self.articles.enrich(young, self.scorer, source.topics, budget)
+                young = await self.articles.enrich(
+                    young, self.scorer, source.topics, budget, deadline=deadline
+                )
             fresh = old + young
-        success = replace(success, warning=parsed.warning, body_hash=digest)
+        return _Fetched(
+            replace(success, warning=parsed.warning, body_hash=digest),
+            parsed,
+            fresh,
+            baseline,
+        )
+
+    async def _save(self, source: SourceState, fetched: _Fetched) -> PollOutcome:
         refused: dict[str, str] = {}  # by key: a retried transaction reports an item again
         new_count, matches = await asyncio.to_thread(
             self.store.save_poll,
             source.id,
-            success,
-            fresh,
-            alert=not baseline,
+            fetched.success,
+            fetched.fresh,
+            alert=not fetched.baseline,
             on_refused=lambda entry, why: refused.__setitem__(entry.key, why),
+            max_alerts=self.max_alerts_per_poll,
         )
         log_refused(source, refused)
+        parsed = fetched.parsed
         return PollOutcome(
             source.id,
             source.name,
             ok=True,
-            items_seen=len(entries),
+            items_seen=len(parsed.entries) + parsed.beyond_cap,
             new_items=new_count,
             matches=tuple(matches),
             warning=parsed.warning,
-            baseline=baseline,
+            baseline=fetched.baseline,
             refused_items=len(refused),
+            beyond_cap=parsed.beyond_cap,
         )
 
     async def _fail(self, source: SourceState, exc: Exception) -> PollOutcome:
@@ -190,4 +264,6 @@ def describe_failure_kind(exc: Exception) -> str:
         return exc.kind
     if isinstance(exc, ParseError):
         return "parse"
+    if isinstance(exc, PollOverran):
+        return "overran"
     return "internal"

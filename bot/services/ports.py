@@ -89,10 +89,12 @@ class PollStore(Protocol):
         *,
         alert: bool,
         on_refused: RefusedItem | None = None,
+        max_alerts: int | None = None,
     ) -> tuple[int, list[NewMatch]]:
         """Store new items (+ their matches and outbox rows when `alert`), update the source and
         release its lease, atomically. Returns how many items were new and the matches made.
-        An item the database refuses is skipped and reported to `on_refused`."""
+        An item the database refuses is skipped and reported to `on_refused`; each chat gets
+        at most `max_alerts` alerts of the poll (None: all)."""
         ...
 
     def save_unchanged(self, polls: Sequence[tuple[int, PollSuccess]]) -> None:

@@ -55,6 +55,9 @@ class TelegramSettings(Frozen):
     admins: tuple[int, ...] = ()
     link_previews: bool = False
     allow_private_sources: bool = False
+    max_alerts_per_poll: int = Field(default=10, ge=1, le=1000)
+    """Alerts one poll of one source sends each chat; a longer burst ends in one
+    "and N more from SOURCE" line (issue 17)."""
 
     _check_base = field_validator("api_base_url")(check_http_url)
 
@@ -73,9 +76,11 @@ class PollingSettings(Frozen):
 
     _check_headers = field_validator("headers")(check_headers)
     _check_user_agent = field_validator("user_agent")(check_user_agent)
-    parse_budget: Seconds = Field(default=5.0, gt=0)
-    """Parse and score time one source may use per poll (issue 9)."""
+    parse_budget: Seconds = Field(default=5.0, gt=0, le=600.0)
+    """Parse and score time one source may use per poll, waiting for a worker included."""
     parse_workers: int = Field(default=1, ge=1, le=16)
+    max_items: int = Field(default=300, ge=1, le=10_000)
+    """Items taken from one poll of a feed, newest first; the rest are not stored (issue 17)."""
 
 
 class SelectorSettings(Frozen):
@@ -132,8 +137,12 @@ class ArticleSettings(Frozen):
     margin: float = Field(default=0.15, ge=0.0, le=1.0)
     """An unmatched item scoring within this below a topic's threshold gets its article read."""
     max_per_poll: int = Field(default=5, ge=0, le=100)
-    timeout: Seconds = Field(default=15.0, le=300.0)
-    """For fetching and extracting one article page."""
+    timeout: Seconds = Field(default=15.0, gt=0, le=300.0)
+    """For fetching and extracting one article page, waiting for a worker included."""
+    poll_budget: Seconds = Field(default=30.0, gt=0, le=600.0)
+    """Time one poll of a source may spend on article pages in all; the rest are skipped."""
+    cache_size: Bytes = Field(default=16 * 1024 * 1024, ge=0, le=1024**3)
+    """Memory for article texts already read (least recently used first out)."""
     allow_private: bool = False
     """Article links come from feed content: private addresses are refused unless this is set."""
 

@@ -20,7 +20,8 @@ from bot.errors import ConfigError, Problem
 TELEGRAM_START_RETRY_S = 15.0
 """Seconds between attempts to reach Telegram while it is unreachable at start."""
 POLL_LEASE_MARGIN_S = 10.0
-"""Added to two fetch timeouts for a poll lease: parsing and two short transactions."""
+"""Added to a poll's work for its lease (bot.jobs.poll_lease_seconds): its two short
+transactions."""
 LEADERSHIP_CHECK_S = 10.0
 """How often a daemon checks whether it should receive updates (SPEC: takeover within 60 s)."""
 SHORT_RETRY_AFTER_S = 10.0

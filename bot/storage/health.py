@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage.tables import OUTBOX, SOURCE
@@ -13,6 +13,8 @@ from bot.storage.transaction import StoreBase
 
 # A scheduler that has not ticked for this long is stuck (it ticks every few seconds).
 MAX_TICK_AGE_S = 300.0
+# Due sources left unclaimed this long are listed (bot.services.starvation judges them).
+DUE_UNCLAIMED_AFTER_S = 60.0
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -29,8 +31,13 @@ class HealthStore(StoreBase):
         last_tick_at: datetime | None,
         last_poll_at: datetime | None,
         max_tick_age_s: float = MAX_TICK_AGE_S,
+        due_after_s: float = DUE_UNCLAIMED_AFTER_S,
     ) -> dict[str, Any]:
-        """JSON-ready health: `healthy` is false when the database fails or ticks have stopped."""
+        """JSON-ready health: `healthy` is false when the database fails or ticks have stopped.
+
+        `due_unclaimed` lists every enabled source due for over `due_after_s` that no poll
+        holds, most late first.
+        """
         report: dict[str, Any] = {
             "last_tick_at": _iso(last_tick_at),
             "last_poll_at": _iso(last_poll_at),
@@ -38,7 +45,7 @@ class HealthStore(StoreBase):
         ticking = last_tick_at is None or (now - last_tick_at).total_seconds() <= max_tick_age_s
         report["scheduler"] = "ok" if ticking else "stalled"
         try:
-            report |= self._database_facts(now)
+            report |= self._database_facts(now, due_after_s)
             report["database"] = "ok"
         except SQLAlchemyError as exc:
             report["database"] = f"error: {type(exc).__name__}: {exc.args[0] if exc.args else ''}"
@@ -47,7 +54,7 @@ class HealthStore(StoreBase):
         report["healthy"] = ticking
         return report
 
-    def _database_facts(self, now: datetime) -> dict[str, Any]:
+    def _database_facts(self, now: datetime, due_after_s: float) -> dict[str, Any]:
         src, out = SOURCE.c, OUTBOX.c
         with self._transaction() as conn:
             conn.execute(text("SELECT 1"))
@@ -63,6 +70,16 @@ class HealthStore(StoreBase):
                 )
                 .where(src.enabled.is_(True), src.consecutive_failures > 0)
                 .order_by(src.consecutive_failures.desc(), src.name)
+            ).all()
+            waiting = conn.execute(
+                select(src.name, src.next_poll_at, src.interval_s)
+                .where(
+                    src.enabled.is_(True),
+                    src.paused.is_(False),
+                    src.next_poll_at < now - timedelta(seconds=due_after_s),
+                    or_(src.lease_expires_at.is_(None), src.lease_expires_at <= now),
+                )
+                .order_by(src.next_poll_at, src.id)
             ).all()
             backlog, oldest = conn.execute(
                 select(func.count(), func.min(out.created_at)).where(
@@ -81,6 +98,14 @@ class HealthStore(StoreBase):
                     "failures": row.consecutive_failures,
                 }
                 for row in failing
+            ],
+            "due_unclaimed": [
+                {
+                    "name": row.name,
+                    "late_s": (now - row.next_poll_at).total_seconds(),
+                    "interval_s": row.interval_s,
+                }
+                for row in waiting
             ],
             "outbox": {
                 "backlog": int(backlog),

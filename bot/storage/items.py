@@ -15,6 +15,7 @@ from bot.places.follow import chat_wants
 from bot.search.analyze import document
 from bot.services.ports import PollSuccess, RefusedItem, StoredEntry
 from bot.storage.actors import insert_actors
+from bot.storage.bursts import limit_burst
 from bot.storage.retry import describe_refusal, is_transient, retries_transient
 from bot.storage.search import index_items
 from bot.storage.stories import (
@@ -87,6 +88,7 @@ def _outbox_row(sub: AnyRow, match_id: int, now: datetime) -> dict[str, Any]:
         "last_error": CHAT_MUTED if muted else None,
         "digest": sub.digest != "off",
         "created_at": now,
+        "burst_more": None,
     }
 
 
@@ -136,12 +138,14 @@ class ItemStore(StoreBase):
         *,
         alert: bool,
         on_refused: RefusedItem | None = None,
+        max_alerts: int | None = None,
     ) -> tuple[int, list[NewMatch]]:
         """Store new items (+ matches and outbox rows when `alert`), update the source and
         free its lease, in one transaction. Returns how many items were new, and the matches.
 
         An item the database refuses (a value it cannot hold) is skipped, and reported to
-        `on_refused` with a description free of SQL and values; the others are stored.
+        `on_refused` with a description free of SQL and values; the others are stored. Each
+        chat gets at most `max_alerts` alerts of this poll (bot.storage.bursts).
         """
         now = success.now
         by_key: dict[str, StoredEntry] = {}
@@ -154,7 +158,7 @@ class ItemStore(StoreBase):
             inserted = self._insert_items(conn, source_id, by_key, docs, now, on_refused)
             made: list[tuple[int, TopicScore, int | None]] = []
             if alert and inserted:
-                made = self._insert_matches(conn, source_id, inserted, now)
+                made = self._insert_matches(conn, source_id, inserted, now, max_alerts)
             source_name = self._record_success(conn, source_id, success, new_items=bool(inserted))
         items = {item_id: entry.item for item_id, entry in inserted}
         matches = [
@@ -235,6 +239,7 @@ class ItemStore(StoreBase):
         source_id: int,
         inserted: Sequence[tuple[int, StoredEntry]],
         now: datetime,
+        max_alerts: int | None = None,
     ) -> list[tuple[int, TopicScore, int | None]]:
         """Insert the matches and their outbox rows; returns (item id, score, the earlier item
         it repeats or None) per match made."""
@@ -271,10 +276,14 @@ class ItemStore(StoreBase):
             now,
         )
         fresh = [(row.id, scores[row.item_id, row.topic]) for row in rows if row.id not in links]
-        self._fan_out(conn, source_id, fresh, now)
+        alerts = self._fan_out(conn, source_id, fresh, now)
         repeats = [row for row in rows if row.id in links]
         if repeats:
-            self._fan_out_repeats(conn, source_id, repeats, scores, links, now)
+            alerts += self._fan_out_repeats(conn, source_id, repeats, scores, links, now)
+        if alerts:
+            ranks = {row.id: scores[row.item_id, row.topic].score for row in rows}
+            limited = limit_burst(alerts, cap=max_alerts, scores=ranks)
+            conn.execute(self._insert_ignoring(OUTBOX, ["match_id", "chat_id"]), limited)
         made = [
             (
                 row.item_id,
@@ -293,9 +302,10 @@ class ItemStore(StoreBase):
         scores: Mapping[tuple[int, str], TopicScore],
         links: Mapping[int, StoryLink],
         now: datetime,
-    ) -> None:
+    ) -> list[dict[str, Any]]:
         """Matches that repeat a story: chats that had the story get its alert edited to list
-        this source (when it is new to the story); chats that did not still get an alert."""
+        this source (when it is new to the story); chats that did not still get an alert
+        (returned, to be inserted with the poll's other alerts)."""
         had: dict[int, set[int]] = {}
         edits: list[dict[str, Any]] = []
         for row in repeats:
@@ -305,9 +315,9 @@ class ItemStore(StoreBase):
             if source_id not in story_source_ids(conn, story, besides=row.item_id):
                 edits.extend(edit_rows(alerts, row.id, now))
         matches = [(row.id, scores[row.item_id, row.topic]) for row in repeats]
-        self._fan_out(conn, source_id, matches, now, skip=had)
         if edits:
             conn.execute(self._insert_ignoring(OUTBOX, ["match_id", "chat_id"]), edits)
+        return self._fan_out(conn, source_id, matches, now, skip=had)
 
     def _fan_out(
         self,
@@ -317,11 +327,11 @@ class ItemStore(StoreBase):
         now: datetime,
         *,
         skip: Mapping[int, set[int]] | None = None,
-    ) -> None:
+    ) -> list[dict[str, Any]]:
         """One outbox row per match and active chat subscribed to its topic that wants it
         (less the chats in `skip[match id]`, which have the match's story already)."""
         if not matches:
-            return
+            return []
         skip = skip or {}
         topics = sorted({score.topic for _, score in matches})
         c, sub = CHAT.c, SUBSCRIPTION.c
@@ -339,7 +349,7 @@ class ItemStore(StoreBase):
             .join(CHAT, c.id == sub.chat_id)
             .where(c.active.is_(True), sub.topic.in_(topics))
         ).all()
-        rows = [
+        return [
             _outbox_row(subscriber, match_id, now)
             for match_id, score in matches
             for subscriber in subs
@@ -348,8 +358,6 @@ class ItemStore(StoreBase):
             and chat_wants(subscriber.places, score.actors)
             and subscriber.chat_id not in skip.get(match_id, ())
         ]
-        if rows:
-            conn.execute(self._insert_ignoring(OUTBOX, ["match_id", "chat_id"]), rows)
 
     def _record_success(
         self, conn: Connection, source_id: int, success: PollSuccess, *, new_items: bool

@@ -45,6 +45,7 @@ def _alert_query() -> Select[Any]:
             shown.telegram_message_id.label("shown_message_id"),
             shown.next_attempt_at.label("shown_next_attempt_at"),
             shown.digest.label("shown_digest"),
+            shown.burst_more,
             i.story_id,
             s.id.label("source_id"),
             s.name.label("source_name"),
@@ -102,6 +103,7 @@ def _alert(row: AnyRow, story: Sequence[str]) -> Alert:
         telegram_message_id=row.telegram_message_id,
         last_error=row.last_error,
         sources=(row.source_name, *(name for name in story if name != row.source_name)),
+        more=row.burst_more or 0,
         edit=EditTarget(
             outbox_id=row.edit_of,
             status=row.shown_status,

@@ -125,6 +125,9 @@ class Alert:
     """Every source of the item's story, its own first; empty when it is in no story."""
     edit: EditTarget | None = None
     """For an edit row: the alert to edit; the other fields then describe that alert."""
+    more: int = 0
+    """Matches of the same poll of the same source beyond the chat's share of it
+    (`telegram.max_alerts_per_poll`), shown as "and N more" on this alert."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,6 +155,22 @@ class SourceStore(StoreBase):
         return [source_state(row) for row in rows]
 
     @retries_transient
+    def expire_source_leases(self, now: datetime) -> int:
+        """End every source lease at `now`; returns how many were held.
+
+        Only for a daemon that knows no other poller is alive (SQLite allows one per
+        database): the sources were leased by a process that died, and would otherwise wait
+        out a lease that covers a whole poll (two minutes by default).
+        """
+        with self._transaction() as conn:
+            result = conn.execute(
+                update(SOURCE)
+                .where(s.lease_expires_at > now)
+                .values(lease_owner=None, lease_expires_at=None)
+            )
+        return int(result.rowcount)
+
+    @retries_transient
     def save_failure(self, source_id: int, failure: PollFailure) -> None:
         """Record a failed poll (error, failure count, next try, maybe disable); free the lease."""
         values: dict[str, Any] = {

@@ -314,6 +314,9 @@ class Outbox(TableModel, table=True):
         default="alert", sa_type=String(8), sa_column_kwargs={"server_default": "alert"}
     )
     edit_of: int | None = Field(default=None, foreign_key="outbox.id", ondelete="CASCADE")
+    burst_more: int | None = Field(default=None, sa_type=Integer)
+    """On the last alert one poll of a source sent a chat: how many more that poll matched
+    (`telegram.max_alerts_per_poll`); they are kept as dropped rows."""
 
 
 class BriefingRun(TableModel, table=True):

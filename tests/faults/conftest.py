@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.matching import compile_topics
 from bot.matching.loader import load_topics
 from bot.services.ports import Scorer
+from bot.storage import Store, open_store
 from tests.support.cli import DEFAULT_TOPIC
 from tests.support.feedserver import feedserver
 
@@ -41,3 +43,13 @@ def clock() -> Clock:
 def matcher() -> Scorer:
     """The real matcher compiled from the bundled default topic."""
     return compile_topics(load_topics([DEFAULT_TOPIC], env={}))
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Iterator[Store]:
+    """A migrated Store on a fresh SQLite file."""
+    store = open_store(sqlite_url)
+    try:
+        yield store
+    finally:
+        store.close()

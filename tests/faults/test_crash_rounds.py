@@ -20,7 +20,8 @@ FEEDS = 30
 SLOW_EVERY = 5
 TIMEOUT_S = 2.0
 LEASE_MARGIN_S = 2.0  # shortened from 10 s (bot.settings.tuning) so the test need not wait
-LEASE_S = TIMEOUT_S * 2 + LEASE_MARGIN_S  # bot.jobs.poll_lease_seconds
+PARSE_BUDGET_S = 5.0  # polling.parse_budget's default
+LEASE_S = TIMEOUT_S * 2 + PARSE_BUDGET_S * 2 + LEASE_MARGIN_S  # bot.jobs.poll_lease_seconds
 TIMERS = tuned(poll_lease_margin_s=LEASE_MARGIN_S)
 POLLING = {"interval": "1s", "timeout": f"{TIMEOUT_S:g}s", "concurrency": 10, "per_host": 10}
 TOPIC = "drug-control-cooperation"

@@ -36,7 +36,14 @@ class UnreachableStore:
         raise DatabaseDown("connection refused")
 
     def save_poll(
-        self, source_id: int, success: PollSuccess, entries: Sequence[StoredEntry], *, alert: bool
+        self,
+        source_id: int,
+        success: PollSuccess,
+        entries: Sequence[StoredEntry],
+        *,
+        alert: bool,
+        on_refused: object = None,
+        max_alerts: int | None = None,
     ) -> tuple[int, list[NewMatch]]:
         raise DatabaseDown("connection refused")
 
@@ -123,6 +130,7 @@ class RecordingStore(UnreachableStore):
         *,
         alert: bool,
         on_refused: object = None,
+        max_alerts: int | None = None,
     ) -> tuple[int, list[NewMatch]]:
         self.saved.append(source_id)
         return 0, []

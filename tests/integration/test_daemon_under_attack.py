@@ -20,7 +20,7 @@ from tests.support import hostile
 from tests.support.cli import free_port, start_cli, write_config
 from tests.support.feedserver import feed_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cpu-heavy")]
 
 PROBE_FOR_S = 9.0
 PROBE_EVERY_S = 0.25

@@ -20,7 +20,8 @@ INSTANCES = 3
 INTERVAL_S = 3.0
 TIMEOUT_S = 2.0
 LEASE_MARGIN_S = 3.0  # shortened from 10 s (bot.settings.tuning) so the test need not wait
-LEASE_S = TIMEOUT_S * 2 + LEASE_MARGIN_S  # bot.jobs.poll_lease_seconds
+PARSE_BUDGET_S = 5.0  # polling.parse_budget's default
+LEASE_S = TIMEOUT_S * 2 + PARSE_BUDGET_S * 2 + LEASE_MARGIN_S  # bot.jobs.poll_lease_seconds
 TIMERS = tuned(poll_lease_margin_s=LEASE_MARGIN_S)
 WINDOW_S = 12.0
 SLOW_EVERY = 10  # every 10th feed answers after a delay, so polls are in flight at any moment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.services.ports import PollFailure
+from bot.services.ports import PollFailure, PollSuccess
 from bot.storage import SourceSpec, Store, create_engine_for
 
 
@@ -53,3 +53,33 @@ def test_unreachable_database_is_reported_not_raised(now: datetime) -> None:
         broken.close()
     assert report["healthy"] is False
     assert report["database"].startswith("error: OperationalError")
+
+
+def test_due_sources_nobody_has_claimed_are_listed_most_late_first(
+    store: Store, now: datetime
+) -> None:
+    """Enabled, unpaused sources due for over a minute and not leased are listed, most late
+    first, with how late they are and their interval; a leased, a paused or a just-due source
+    is not."""
+    store.sync_config_sources(
+        [
+            SourceSpec(name=name, url=f"https://{name}.example/feed", interval_s=60)
+            for name in ("leased", "waiting", "paused", "just due", "waiting longer")
+        ],
+        now=now,
+    )
+    ids = {h.name: h.id for h in store.source_health()}
+    later = now + timedelta(minutes=5)
+    (leased,) = store.claim_due_sources(now=later, limit=1, owner="t", lease_seconds=600)
+    assert leased.name == "leased"  # all due alike: the first by id
+    store.set_source_paused(ids["paused"], True)
+    just = PollSuccess(now=later, next_poll_at=later - timedelta(seconds=30))
+    store.save_poll(ids["just due"], just, [], alert=False)
+    earlier = now - timedelta(minutes=2)
+    failed = PollFailure(now=now, next_poll_at=earlier, error="HTTP 500", error_kind="transient")
+    store.save_failure(ids["waiting longer"], failed)
+    report = store.health_report(now=later, last_tick_at=later, last_poll_at=None)
+    assert [(d["name"], d["late_s"], d["interval_s"]) for d in report["due_unclaimed"]] == [
+        ("waiting longer", 420.0, 60),
+        ("waiting", 300.0, 60),
+    ]

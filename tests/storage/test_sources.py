@@ -52,6 +52,18 @@ def test_expired_lease_is_reclaimed(store: Store, now: datetime) -> None:
     ] == ["a"]
 
 
+def test_leases_of_a_dead_process_can_be_ended_at_once(store: Store, now: datetime) -> None:
+    """A daemon alone on its database (SQLite) ends the leases a killed one left, so those
+    sources are claimed now instead of after a lease that covers a whole poll."""
+    store.sync_config_sources(specs("a", "b"), now=now)
+    assert store.claim_due_sources(now=now, limit=1, owner="dead", lease_seconds=125)
+    assert store.expire_source_leases(now) == 1
+    claimed = store.claim_due_sources(now=now, limit=5, owner="new", lease_seconds=125)
+    assert [s.name for s in claimed] == ["a", "b"]
+    assert store.expire_source_leases(now) == 2
+    assert store.expire_source_leases(now) == 0
+
+
 def test_concurrent_claims_get_disjoint_sources(store: Store, now: datetime) -> None:
     """Threads claiming at the same moment never get the same source (SKIP LOCKED on PG)."""
     names = [f"s{n:02d}" for n in range(40)]
