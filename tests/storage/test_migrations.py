@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 
 from bot.cli import main
 from bot.storage import create_engine_for, upgrade
-from bot.storage.migrate import current_revision, head_revision
+from bot.storage.migrate import HEAD, current_revision, head_revision
 from bot.storage.search import include_name
 from bot.storage.tables import METADATA
 
@@ -132,3 +132,24 @@ def revision_of(url: str) -> str | None:
             return current_revision(conn)
     finally:
         engine.dispose()
+
+
+def test_the_head_constant_is_alembics_head() -> None:
+    """HEAD, which lets a migrated database open without loading Alembic, is the newest
+    bundled migration: a new migration must move it."""
+    assert head_revision() == HEAD
+
+
+def test_a_database_at_head_is_opened_without_alembic(tmp_path: Path) -> None:
+    """Opening a migrated database again does not import Alembic at all."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    code = (
+        "import sys\nfrom bot.storage import open_store\n"
+        f"open_store({url!r}).close()\n"
+        "print('alembic' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"
