@@ -17,8 +17,6 @@ from bot.core.fingerprint import fingerprint
 from bot.core.identity import canonical_url, item_keys, link_index_value, title_hash
 from bot.core.models import HtmlSelectors, Item, TopicScore
 from bot.errors import ParseBudgetExceeded, ParseError
-from bot.parse import parse_body
-from bot.parse.article_text import extract_article
 from bot.services.ports import Scorer, StoredEntry
 
 
@@ -100,6 +98,10 @@ class ParseRunner(ScoreRunner, Protocol):
 def parse_entries(job: ParseJob) -> ParsedEntries:
     """Parse a body, keeping its newest `job.max_items` items, and identify them; ParseError
     when it holds none."""
+    # Imported here: the parsers load in the process that runs the jobs (the parse worker),
+    # and a daemon or a command that only hands jobs over starts without them.
+    from bot.parse import parse_body
+
     parsed = parse_body(
         job.body,
         url=job.url,
@@ -149,6 +151,8 @@ class ThreadRunner:
             return await asyncio.to_thread(score_entries, entries, scorer, topics)
 
     async def extract(self, body: bytes, url: str, content_type: str | None, budget: Budget) -> str:
+        from bot.parse.article_text import extract_article
+
         async with self._slots:
             try:
                 return await asyncio.to_thread(

@@ -22,8 +22,8 @@ from bot.errors import ParseError, WorkersBusy
 from bot.matching import Matcher
 from bot.matching.spec import TopicSpec
 from bot.services.parse_jobs import Budget, ParsedEntries, ParseJob, score_entries
-from bot.services.parse_worker import HEADER
 from bot.services.ports import Scorer, StoredEntry
+from bot.services.worker_messages import HEADER
 from bot.services.worker_slots import PrioritySlots
 
 log = logging.getLogger("narcowatch.parse_runner")

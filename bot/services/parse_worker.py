@@ -10,9 +10,7 @@ Replies: ("ok", value), ("parse_error", message) or ("error", message).
 from __future__ import annotations
 
 import ctypes
-import pickle
 import signal
-import struct
 import sys
 from typing import Any, BinaryIO
 
@@ -20,28 +18,13 @@ from bot.errors import ParseError
 from bot.matching import Matcher, compile_topics
 from bot.parse.article_text import extract_article
 from bot.services.parse_jobs import parse_entries, score_entries
+from bot.services.worker_messages import read_message, write_message
 
-HEADER = struct.Struct(">Q")
 PR_SET_PDEATHSIG = 1
 MEMORY_CEILING = 1 << 30
 """Address space a worker may map (1 GiB; one idle is about 110 MB, one extracting the largest
 page it accepts about 180 MB): a job that would need more fails with MemoryError, as that
 source's failure, instead of taking the machine's memory."""
-
-
-def read_message(stream: BinaryIO) -> Any:
-    """The next message, or None at end of input."""
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
-        return None
-    (size,) = HEADER.unpack(header)
-    return pickle.loads(stream.read(size))
-
-
-def write_message(stream: BinaryIO, message: object) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(HEADER.pack(len(data)) + data)
-    stream.flush()
 
 
 def answer(request: tuple[Any, ...], matcher: Matcher | None) -> tuple[object, Matcher | None]:

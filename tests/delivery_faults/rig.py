@@ -118,10 +118,13 @@ def start_daemon(
     api_base_url: str,
     interval_s: float = 1.0,
     timers: Mapping[str, str] | None = None,
+    alerts_per_poll: int | None = None,
 ) -> Instance:
     """`narcowatch run` on one source polled every `interval_s`, alerting through the fake API.
 
     `timers`: NARCOWATCH_TUNE_* variables (tests.support.cli.tuned) that shorten its timers.
+    `alerts_per_poll`: telegram.max_alerts_per_poll, when a test's one poll may alert more
+    than the default 10 to a chat and every one of them must go out on its own.
     """
     home = workdir / name
     home.mkdir(parents=True, exist_ok=True)
@@ -131,6 +134,9 @@ def start_daemon(
         [{"name": "Newsroom", "url": feed_url, "interval": f"{interval_s:g}s"}],
         database_url=database_url,
         health_port=port,
+        extra=None
+        if alerts_per_poll is None
+        else {"telegram": {"max_alerts_per_poll": alerts_per_poll}},
     )
     env = cli_env(
         TELEGRAM_BOT_TOKEN=TOKEN,

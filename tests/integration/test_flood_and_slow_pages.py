@@ -1,5 +1,5 @@
 """`narcowatch run` beside a flood of items and article pages that take trafilatura minutes
-(issue 17): the done-when of its findings 1 and 2, black-box, in 40 s instead of 90 s.
+(issue 17): the done-when of its findings 1 and 2, black-box, in 30 s instead of 90 s.
 
 On main, the same run (tests/support/floodrun.py) never stored a new normal item, /healthz
 timed out at 5 s, SIGTERM took 20 s and the daemon with its worker reached 673 MB. The time
@@ -16,8 +16,8 @@ from tests.support.floodrun import FloodPlan, run_flood
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cpu-heavy")]
 
-SECONDS = 40.0
-STORE_WITHIN_S = 30.0
+SECONDS = 30.0
+STORE_WITHIN_S = 20.0
 
 
 async def test_normal_sources_keep_flowing_beside_a_flood_and_slow_article_pages(
@@ -26,7 +26,7 @@ async def test_normal_sources_keep_flowing_beside_a_flood_and_slow_article_pages
     """With a 30,000-item JSON Feed whose ids change on every request, two feeds of items
     linking to 4.5 MB pages of one-line paragraphs and three normal feeds gaining an item
     every 6 s: every /healthz probe is answered within 2 s, every normal item is stored
-    within 30 s of its publication, SIGTERM exits 0 within 10 s, and the daemon with its
+    within 20 s of its publication, SIGTERM exits 0 within 10 s, and the daemon with its
     workers stays under 400 MB resident; the flood is stored 300 items a poll, and the slow
     pages are read."""
     result = await run_flood(tmp_path, FloodPlan(seconds=SECONDS))
@@ -39,11 +39,11 @@ async def test_normal_sources_keep_flowing_beside_a_flood_and_slow_article_pages
     )
     assert result.exit_code == 0, summary
     assert result.stop_s < 10, summary
-    assert result.probes > 35, summary
+    assert result.probes > 25, summary
     assert result.failed_probes == 0, summary
     assert result.slowest_probe_s < 2.0, summary
     assert set(result.statuses) <= {"healthy", "degraded"}, summary
-    assert len(result.published) >= 3 * 6, summary  # an item every 6 s for 40 s, each feed
+    assert len(result.published) >= 3 * 4, summary  # an item every 6 s for 30 s, each feed
     assert not missing, summary
     assert max(delays) < STORE_WITHIN_S, summary
     assert result.peak_rss_mb < 400, summary

@@ -22,8 +22,8 @@ from tests.support.feedserver import FeedServer, feed_server, rss_feed
 
 pytestmark = pytest.mark.slow
 
-FEEDS = 200
-SLOW_EVERY = 20  # every 20th feed answers after 4 s, so polls are in flight at any moment
+FEEDS = 100
+SLOW_EVERY = 10  # every 10th feed answers after 4 s, so polls are in flight at any moment
 CHATS = [7_000_000 + n for n in range(25)]
 TOPIC = "drug-control-cooperation"
 STORIES = {
@@ -112,7 +112,7 @@ async def stop(daemon: subprocess.Popen[str]) -> float:
 
 
 async def test_sigterm_under_load_exits_quickly_and_loses_no_alert(tmp_path: Path) -> None:
-    """With 200 feeds being polled (some slow) and 175 alerts going out, SIGTERM exits 0 within
+    """With 100 feeds being polled (some slow) and 175 alerts going out, SIGTERM exits 0 within
     10 s with no alert half-sent; after a restart every alert reaches its chat exactly once."""
     database_url = f"sqlite:///{tmp_path / 'nw.db'}"
     port = free_port()

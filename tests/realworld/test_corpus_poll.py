@@ -20,7 +20,9 @@ from bot.storage import normalise_url
 from tests.support.cli import run_cli, write_config
 from tests.support.realfeeds import ABSENT, Capture, captures, require_realfeeds
 
-pytestmark = pytest.mark.slow
+# One worker runs every test of the module, so the whole corpus is polled once, not once per
+# xdist worker that happens to draw one of its tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("realfeeds-corpus")]
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
