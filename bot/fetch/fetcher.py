@@ -31,6 +31,7 @@ from bot.fetch.guard import (
 from bot.fetch.hosts import HostSlots
 from bot.fetch.limits import FetchLimits, describe_bytes
 from bot.fetch.statuses import PERMANENT_REDIRECTS, REDIRECTS, error_for_status
+from bot.fetch.tls import tls_context
 
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9,"
@@ -90,6 +91,7 @@ class HttpFetcher:
                 **dict(self.limits.headers),
             },
             trust_env=trust_env,  # honours HTTP(S)_PROXY; tests turn it off
+            verify=tls_context(trust_env=trust_env),
         )
         backend = GuardedBackend(policy=address_policy, resolver=resolver)
         self._guarded = httpx.AsyncClient(

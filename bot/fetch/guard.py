@@ -17,6 +17,7 @@ import httpcore
 import httpx
 
 from bot.fetch.addresses import IPAddress, is_public_address, parse_address
+from bot.fetch.tls import tls_context
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 """(host, port) -> the addresses to try, as text; raises OSError when the name does not resolve."""
@@ -101,11 +102,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 def guarded_transport(backend: GuardedBackend, *, max_connections: int) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose every connection goes through `backend` (no proxy: a proxy
     would connect on our behalf to an address we never see)."""
-    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    context = tls_context(trust_env=False)
+    transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
     # httpx does not take a network backend; its pool is swapped for one that uses ours.
     # tests/fetch/test_guard.py fails if a new httpx stops honouring it.
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=context,
         max_connections=max_connections,
         max_keepalive_connections=max_connections,
         network_backend=backend,

@@ -19,8 +19,10 @@ from typing import Any, Protocol
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import HTTPXRequest
 
 from bot.errors import ConfigError, Problem
+from bot.fetch.tls import tls_context
 from bot.services.briefing import Briefings, BriefingStore
 from bot.services.delivery import DeliveryWorker
 from bot.services.delivery_jobs import DeliveryOptions
@@ -91,9 +93,14 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 def build_application(settings: TelegramSettings) -> AnyApplication:
     """A PTB Application for our loop: our base URL, no JobQueue, no persistence; chats'
     updates handled side by side, each chat's in order (bot.telegram.updates)."""
+    # PTB's own defaults (a pool of 256 for calls, 1 for getUpdates), with the process's one
+    # TLS context instead of a new one per client (bot.fetch.tls).
+    tls = {"verify": tls_context(trust_env=True)}
     return (
         ApplicationBuilder()
         .token(settings.token)
+        .request(HTTPXRequest(connection_pool_size=256, httpx_kwargs=tls))
+        .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls))
         .base_url(settings.api_base_url)
         .base_file_url(file_url_for(settings.api_base_url))
         .job_queue(None)

@@ -27,7 +27,8 @@ async def test_the_alert_is_edited_to_list_a_new_source(
     assert "also:" not in original.text
 
     publish(tg_store, mekong, entry("m", MEKONG_CN_RU), now=clock())
-    await pump(bot, lambda: len(fake.edits) == 1)
+    # Telegram has the edit a moment before the sender records it: wait for both.
+    await pump(bot, lambda: len(fake.edits) == 1 and ("edit", "sent") in statuses(tg_store))
     (edit,) = fake.edits
     assert edit.message_id == original.message_id
     assert "Xinhua · also: Mekong Times ·" in edit.text
@@ -99,7 +100,8 @@ async def test_an_edit_left_sending_by_a_dead_sender_is_done_once(
         await bot.deliver_tick()
     assert fake.edits == []
     clock.shift(61)
-    await pump(bot, lambda: len(fake.edits) == 2)
+    # Telegram has an edit a moment before the sender records it: wait for the record.
+    await pump(bot, lambda: statuses(tg_store).count(("edit", "sent")) == 2)
     for _ in range(5):
         await bot.deliver_tick()
     assert sorted(edit.chat_id for edit in fake.edits) == [45, 46]
