@@ -16,7 +16,6 @@ from typing import Any, BinaryIO
 
 from bot.errors import ParseError
 from bot.matching import Matcher, compile_topics
-from bot.parse.article_text import extract_article
 from bot.services.parse_jobs import parse_entries, score_entries
 from bot.services.worker_messages import read_message, write_message
 
@@ -40,6 +39,9 @@ def answer(request: tuple[Any, ...], matcher: Matcher | None) -> tuple[object, M
             return ("error", "score before topics"), matcher
         return ("ok", score_entries(request[1], matcher, request[2])), matcher
     if kind == "article":
+        # trafilatura loads with the first article page, not in every worker that only parses feeds.
+        from bot.parse.article_text import extract_article
+
         text = extract_article(request[1], url=request[2], content_type=request[3])
         return ("ok", text), matcher
     return ("error", f"unknown request {kind!r}"), matcher
