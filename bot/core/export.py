@@ -27,6 +27,7 @@ CSV_COLUMNS = (
     "published",
     "sources",
     "matched_at",
+    "actors",  # last: a column added later, so existing positions hold
 )
 # Reasons themselves contain "; ", so list cells are joined with something they do not.
 LIST_SEPARATOR = " | "
@@ -56,6 +57,9 @@ class ExportRow:
     published: datetime | None
     sources: tuple[str, ...]
     matched_at: datetime
+    actors: tuple[str, ...] = ()
+    """Who acted in the item (TopicScore.actors): ISO country codes, then international
+    bodies; empty for matches stored before actors were recorded."""
 
 
 def parse_since(text: str, *, now: datetime) -> datetime:
@@ -98,6 +102,7 @@ def row_to_json(row: ExportRow) -> dict[str, Any]:
         "published": _iso(row.published),
         "sources": list(row.sources),
         "matched_at": _iso(row.matched_at),
+        "actors": list(row.actors),
     }
 
 
@@ -125,6 +130,7 @@ def row_to_csv(row: ExportRow) -> list[str]:
         _iso(row.published) or "",
         LIST_SEPARATOR.join(row.sources),
         _iso(row.matched_at) or "",
+        LIST_SEPARATOR.join(row.actors),
     ]
     return [_cell(cell) for cell in cells]
 

@@ -114,6 +114,7 @@ def _match_chunk(
             m.terms,
             m.entities,
             m.reasons,
+            m.actors,
             m.created_at,
             i.title,
             i.link,
@@ -156,6 +157,7 @@ def _match_chunk(
                 *sorted(carried.get(row.story_id, set()) - {row.source_name}),
             ),
             matched_at=row.created_at,
+            actors=tuple(str(actor) for actor in row.actors or ()),
         )
         for row in rows
     ]

@@ -35,6 +35,7 @@ def scored(topic: str, score: float) -> TopicScore:
         terms=(TermHit("narcotics", "drug", 2), TermHit("cooperation", "signal", 1)),
         entities=(EntityHit("UNODC", "org"),),
         reasons=("drug: narcotics (evidence 2.0) +0.40", "missing x; y: score x0.5"),
+        actors=("CN", "MM", "UNODC"),
     )
 
 

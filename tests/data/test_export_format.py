@@ -28,6 +28,7 @@ def row(match_id: int = 1, *, title: str = "SCO anti-drug agency") -> ExportRow:
         published=datetime(2026, 2, 1, 8, 30, tzinfo=UTC),
         sources=("Wire", "Agency"),
         matched_at=NOW,
+        actors=("CN", "LA", "UNODC"),
     )
 
 
@@ -48,6 +49,9 @@ def test_csv_has_header_and_quotes_awkward_cells() -> None:
     assert first["sources"] == "Wire | Agency"
     assert first["published"] == "2026-02-01T08:30:00+00:00"
     assert first["matched_at"] == NOW.isoformat()
+    assert first["actors"] == "CN | LA | UNODC"
+    assert list(records[0]) == list(CSV_COLUMNS)
+    assert CSV_COLUMNS[-1] == "actors"  # added last: the columns before it kept their places
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
@@ -80,6 +84,7 @@ def test_jsonl_keeps_lists_and_evidence_structured() -> None:
         "published": "2026-02-01T08:30:00+00:00",
         "sources": ["Wire", "Agency"],
         "matched_at": "2026-03-01T12:00:00+00:00",
+        "actors": ["CN", "LA", "UNODC"],
     }
     assert json.loads(lines[1])["title"] == "=x"  # no spreadsheet escaping in JSON
 

@@ -55,6 +55,7 @@ def test_every_match_is_exported_in_id_order_with_its_evidence(filled: Filled) -
     assert [t.term for t in last.terms] == ["narcotics", "cooperation"]
     assert [e.name for e in last.entities] == ["UNODC"]
     assert last.reasons[1] == "missing x; y: score x0.5"
+    assert last.actors == ("CN", "MM", "UNODC")
 
 
 def test_filters_by_topic_since_and_min_score(filled: Filled) -> None:
