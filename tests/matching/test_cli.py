@@ -1,15 +1,16 @@
-"""The matcher commands through the real CLI (`python -m bot ...` in a subprocess)."""
+"""The matcher commands through the real CLI (`python -m bot ...` in a process of its own)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.matching.conftest import DEFAULT_TOPIC, REPO
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -30,15 +31,7 @@ def config(tmp_path: Path) -> Path:
 
 
 def narcowatch(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_cli(*args, stdin=stdin, env=dict(os.environ), timeout=60, cwd=REPO)
 
 
 def jsonl(*rows: object) -> str:

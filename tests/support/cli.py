@@ -1,12 +1,17 @@
-"""Running the real `narcowatch` CLI as a subprocess against configs written by a test."""
+"""Running the real `narcowatch` CLI as a process of its own against configs written by a test."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -77,17 +82,119 @@ def run_cli(
     stdin: str | None = None,
     cwd: Path = REPO,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` from the repo root (or `cwd`); returns the finished process."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=dict(env) if env is not None else cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=stdin,
-        check=False,
-    )
+    """`python -m bot ARGS` from the repo root (or `cwd`); returns the finished process.
+
+    The process is forked from a server that has already imported narcowatch
+    (tests/support/cli_server.py), as a real process with its own directory, environment,
+    streams and exit code; NARCOWATCH_TEST_CLI_SERVER=0 starts each one from scratch instead.
+    """
+    command = [sys.executable, "-m", "bot", *args]
+    environment = dict(env) if env is not None else cli_env()
+    server = cli_server()
+    if server is None:
+        return subprocess.run(
+            command,
+            cwd=cwd,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=stdin,
+            check=False,
+        )
+    return server.run(command, args, environment, cwd=cwd, stdin=stdin, timeout=timeout)
+
+
+class CliServer:
+    """The client side of tests/support/cli_server.py, one server per test process."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.socket_path = folder / "cli.sock"
+        environment = {**cli_env(), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.cli_server", str(self.socket_path)],
+            cwd=REPO,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the CLI server did not start")
+
+    def run(
+        self,
+        command: list[str],
+        args: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        cwd: Path,
+        stdin: str | None,
+        timeout: float,
+    ) -> subprocess.CompletedProcess[str]:
+        with tempfile.TemporaryDirectory(dir=self.folder) as scratch:
+            files = {name: Path(scratch) / name for name in ("stdin", "stdout", "stderr")}
+            for path in files.values():
+                path.write_bytes(b"")
+            if stdin is not None:
+                files["stdin"].write_text(stdin, encoding="utf-8")
+            request = {
+                "args": list(args),
+                "env": dict(env),
+                "cwd": str(cwd),
+                "stdin": str(files["stdin"]) if stdin is not None else None,
+                "stdout": str(files["stdout"]),
+                "stderr": str(files["stderr"]),
+            }
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+                connection.settimeout(timeout)
+                connection.connect(str(self.socket_path))
+                stream = connection.makefile("rwb")
+                stream.write(json.dumps(request).encode() + b"\n")
+                stream.flush()
+                pid = json.loads(stream.readline())["pid"]
+                try:
+                    returncode = json.loads(stream.readline())["returncode"]
+                except TimeoutError:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                    raise subprocess.TimeoutExpired(command, timeout) from None
+                finally:
+                    stream.close()
+            return subprocess.CompletedProcess(
+                command,
+                returncode,
+                stdout=_text(files["stdout"].read_bytes()),
+                stderr=_text(files["stderr"].read_bytes()),
+            )
+
+    def close(self) -> None:
+        self.process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _text(data: bytes) -> str:
+    """Bytes as `subprocess.run(text=True)` gives them: decoded, newlines universal."""
+    return data.decode().replace("\r\n", "\n").replace("\r", "\n")
+
+
+_server: list[CliServer | None] = []
+
+
+def cli_server() -> CliServer | None:
+    """This process's CLI server, started on first use (None when turned off)."""
+    if not _server:
+        if os.environ.get("NARCOWATCH_TEST_CLI_SERVER", "1") == "0" or not hasattr(os, "fork"):
+            _server.append(None)
+        else:
+            server = CliServer(Path(tempfile.mkdtemp(prefix="nw-cli-")))
+            atexit.register(server.close)
+            _server.append(server)
+    return _server[0]
 
 
 def start_cli(
