@@ -490,13 +490,12 @@ async def attach_telegram(
     ticks: set[asyncio.Task[Any]] = set()
 
     async def deliver() -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        ticks.add(task)
-        try:
-            await tg.deliver_tick()
-        finally:
-            ticks.discard(task)
+        # Shielded: the scheduler's shutdown cancels running jobs, and a tick cancelled between
+        # leasing rows and queueing them would leave them 'sending' until their lease expires.
+        tick = asyncio.ensure_future(tg.deliver_tick())
+        ticks.add(tick)
+        tick.add_done_callback(ticks.discard)
+        await asyncio.shield(tick)
 
     async def finish_delivery_tick() -> None:
         # A tick caught mid-claim at shutdown would queue rows after the worker drained.
