@@ -162,21 +162,20 @@ def migrated_postgres_ddl() -> tuple[str, str] | None:
 
 
 @pytest.fixture
-def store(
-    database_url: str,
-    migrated_sqlite_file: Path,
-    migrated_postgres_ddl: tuple[str, str] | None,
-) -> Iterator[Store]:
+def store(database_url: str, request: pytest.FixtureRequest) -> Iterator[Store]:
     """A migrated Store on `database_url`, closed afterwards.
 
     It starts as a copy of one migrated database (SQLite: the file; PostgreSQL: the schema's
     DDL), and then opens without running the migrations: hundreds of tests start 0.08 to
     0.15 s sooner each. The migrations have tests of their own (tests/storage/test_migrations).
     """
+    # Each template is asked for by the stores that use it, so a SQLite-only run never
+    # builds the PostgreSQL one.
     if database_url.startswith("sqlite:///"):
-        shutil.copyfile(migrated_sqlite_file, database_url.removeprefix("sqlite:///"))
-    elif migrated_postgres_ddl is not None:
-        template, ddl = migrated_postgres_ddl
+        template_file: Path = request.getfixturevalue("migrated_sqlite_file")
+        shutil.copyfile(template_file, database_url.removeprefix("sqlite:///"))
+    elif (migrated := request.getfixturevalue("migrated_postgres_ddl")) is not None:
+        template, ddl = migrated
         schema = re.search(r"search_path%3D(\w+)", database_url)
         assert schema is not None, database_url
         with psycopg.connect(POSTGRES_ADMIN) as conn:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -182,19 +183,14 @@ def _text(data: bytes) -> str:
     return data.decode().replace("\r\n", "\n").replace("\r", "\n")
 
 
-_server: list[CliServer | None] = []
-
-
+@cache
 def cli_server() -> CliServer | None:
     """This process's CLI server, started on first use (None when turned off)."""
-    if not _server:
-        if os.environ.get("NARCOWATCH_TEST_CLI_SERVER", "1") == "0" or not hasattr(os, "fork"):
-            _server.append(None)
-        else:
-            server = CliServer(Path(tempfile.mkdtemp(prefix="nw-cli-")))
-            atexit.register(server.close)
-            _server.append(server)
-    return _server[0]
+    if os.environ.get("NARCOWATCH_TEST_CLI_SERVER", "1") == "0" or not hasattr(os, "fork"):
+        return None
+    server = CliServer(Path(tempfile.mkdtemp(prefix="nw-cli-")))
+    atexit.register(server.close)
+    return server
 
 
 def start_cli(
