@@ -111,6 +111,20 @@ class Batch:
         base = self._offsets[index]
         return TextFeatures(self.ids[lo:hi], self._starts[lo:hi] - base, self._stops[lo:hi] - base)
 
+    def bounds(self, index: int) -> tuple[int, int]:
+        """Where the `index`-th text's occurrences lie in the batch's arrays."""
+        return self._bounds[index], self._bounds[index + 1]
+
+    @property
+    def starts(self) -> IntArray:
+        """Where each occurrence's phrase starts in the joined text..."""
+        return self._starts
+
+    @property
+    def stops(self) -> IntArray:
+        """...and stops."""
+        return self._stops
+
 
 @cache
 def _word_chars() -> npt.NDArray[np.bool_]:

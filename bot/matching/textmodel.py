@@ -68,58 +68,95 @@ class TextModel:
         when asked. The texts are read together (numpy's cost per call shared by all)."""
         readings: list[Reading] = []
         for batch in read_texts(texts, bits=self.bits):
-            sums = np.bincount(batch.owner, weights=self.weights[batch.ids], minlength=batch.size)
+            weights = self.weights[batch.ids]
+            sums = np.bincount(batch.owner, weights=weights, minlength=batch.size)
             counts = np.maximum(batch.count, 1)
             logits = self.bias + sums / np.sqrt(counts)
             probabilities = 0.5 * (1.0 + np.tanh(0.5 * logits))
-            readings += [Reading(self, batch, i, p) for i, p in enumerate(probabilities.tolist())]
+            # What each occurrence would weigh in an explanation, for the whole batch at once
+            # (per text, these few numpy calls cost more than the text's whole reading).
+            strengths = _strengths(weights, batch.starts, batch.stops)
+            readings += [
+                Reading(batch, i, p, strengths) for i, p in enumerate(probabilities.tolist())
+            ]
         return readings
 
     def phrases(self, found: TextFeatures, text: str, *, up: bool) -> list[str]:
         """The item's phrases that pushed the probability most up (or down), strongest first."""
         if not len(found.ids):
             return []
-        weights = self.weights[found.ids]
-        push = weights if up else -weights
-        # A phrase shorter than four letters is rarely worth showing (see _telling): its
-        # occurrences compete only when nothing longer pushed.
-        push = np.where(found.stops - found.starts >= 4, push, push * 1e-3)
-        wanted = 3 * PHRASES  # a few spare: repeats and "for the" are skipped
-        if len(push) > 4 * wanted:  # a long text: only its strongest few are sorted
-            # Everything at least as strong as the wanted-th, ties included, so the choice
-            # does not depend on how numpy's partition breaks them.
-            cut = np.partition(-push, wanted)[wanted]
-            order = np.flatnonzero(-push <= cut)
-        else:
-            order = np.arange(len(push))
-        # Strongest first; among equals, the one said first, then the shorter.
-        key = (found.stops[order], found.starts[order], -push[order])
-        order = order[np.lexsort(key)][:wanted]
-        said: list[str] = []
-        strengths = push[order].tolist()
-        starts, stops = found.starts[order].tolist(), found.stops[order].tolist()
-        for k, strength in enumerate(strengths):
-            if strength <= 0 or len(said) == PHRASES:
-                break
-            phrase = " ".join(text[starts[k] : stops[k]].split())
-            if _telling(phrase) and phrase not in said:
-                said.append(phrase)
-        return said
+        strengths = _strengths(self.weights[found.ids], found.starts, found.stops)
+        return _strongest(strengths if up else -strengths, found.starts, found.stops, text)
+
+
+def _strengths(
+    weights: npt.NDArray[np.float32], starts: npt.NDArray[np.int64], stops: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float32]:
+    """How strongly each occurrence's phrase is worth naming: its weight, but a phrase shorter
+    than four letters is rarely worth showing (see _telling): its occurrences compete only when
+    nothing longer pushed."""
+    return np.where(stops - starts >= 4, weights, weights * np.float32(1e-3))
+
+
+def _strongest(
+    push: npt.NDArray[np.float32],
+    starts: npt.NDArray[np.int64],
+    stops: npt.NDArray[np.int64],
+    text: str,
+) -> list[str]:
+    """The phrases text[start:stop] that pushed most, strongest first."""
+    wanted = 3 * PHRASES  # a few spare: repeats and "for the" are skipped
+    if len(push) > 4 * wanted:  # a long text: only its strongest few are sorted
+        # Everything at least as strong as the wanted-th, ties included, so the choice
+        # does not depend on how numpy's partition breaks them.
+        against = -push
+        cut = np.partition(against, wanted)[wanted]
+        order = np.flatnonzero(against <= cut)
+        push, starts, stops = push[order], starts[order], stops[order]
+    # Strongest first; among equals, the one said first, then the shorter (then the one read
+    # first: the sort is on tuples, so the last item of each breaks what ties remain).
+    ranked = sorted(
+        zip(
+            (-push).tolist(),
+            starts.tolist(),
+            stops.tolist(),
+            range(len(push)),
+            strict=True,
+        )
+    )[:wanted]
+    said: list[str] = []
+    for against_k, start, stop, _ in ranked:
+        if against_k >= 0 or len(said) == PHRASES:
+            break
+        phrase = " ".join(text[start:stop].split())
+        if _telling(phrase) and phrase not in said:
+            said.append(phrase)
+    return said
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
     """The model's reading of one text of a batch."""
 
-    model: TextModel
     batch: Batch
     index: int
     probability: float
+    strengths: npt.NDArray[np.float32]
+    """How strongly each occurrence of the batch is worth naming (`_strengths`)."""
 
     def phrases(self, *, up: bool) -> list[str]:
         """The text's phrases that pushed the probability most up (or down)."""
-        found = self.batch.features(self.index)
-        return self.model.phrases(found, self.batch.text_of(self.index), up=up)
+        lo, hi = self.batch.bounds(self.index)
+        if lo == hi:
+            return []
+        strengths = self.strengths[lo:hi]
+        batch = self.batch
+        return _strongest(
+            strengths if up else -strengths,
+            batch.starts[lo:hi],
+            batch.stops[lo:hi],
+            batch.text,
+        )
 
 
 def _telling(phrase: str) -> bool:
