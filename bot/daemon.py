@@ -138,12 +138,7 @@ class Runtime:
             self.store.sync_config_sources, source_specs(new.settings), now=utc_now()
         )
         self.poller.scorer = matcher
-        if self.poller.articles is not None:
-            self.poller.articles.settings = new.settings.articles
-        self.poller.max_item_age_s = new.settings.polling.max_item_age
-        self.poller.parse_budget_s = new.settings.polling.parse_budget
-        self.poller.max_items = new.settings.polling.max_items
-        self.poller.max_alerts_per_poll = new.settings.telegram.max_alerts_per_poll
+        self.poller.apply(new.settings)
         self.config = new
         for hook in self.on_reload:
             hook(new.settings)
@@ -185,20 +180,12 @@ async def open_runtime(config: Configuration) -> AsyncIterator[Runtime]:
             ProcessRunner(settings.polling.parse_workers) as runner,
         ):
             poller = Poller(
-                fetcher=fetcher,
-                store=store,
-                scorer=matcher,
-                clock=utc_now,
-                allow_private_sources=settings.telegram.allow_private_sources,
-                max_item_age_s=settings.polling.max_item_age,
-                runner=runner,
-                parse_budget_s=settings.polling.parse_budget,
-                max_items=settings.polling.max_items,
-                max_alerts_per_poll=settings.telegram.max_alerts_per_poll,
+                fetcher=fetcher, store=store, scorer=matcher, clock=utc_now, runner=runner
             )
             owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
             runtime = Runtime(config, store, poller, fetcher, Metrics(), owner)
             poller.articles = article_reader(runtime, runner)
+            poller.apply(settings)
             yield runtime
     finally:
         engine.dispose()

@@ -40,6 +40,7 @@ from bot.services.ports import (
     Scorer,
     StoredEntry,
 )
+from bot.settings import Settings
 
 __all__ = ["Poller", "describe_failure_kind", "identify", "with_matches"]
 
@@ -82,6 +83,18 @@ class Poller:
     """Alerts one poll sends each chat (`telegram.max_alerts_per_poll`); None: all."""
     _unchanged: GroupCommit[tuple[int, PollSuccess]] | None = None
     """Unchanged polls share transactions (made on first use, inside the running loop)."""
+
+    def apply(self, settings: Settings) -> None:
+        """Take the limits a config sets (at start, and again on every applied reload: one
+        place, so that no setting is read at start and forgotten by a reload)."""
+        polling = settings.polling
+        self.max_item_age_s = polling.max_item_age
+        self.parse_budget_s = polling.parse_budget
+        self.max_items = polling.max_items
+        self.max_alerts_per_poll = settings.telegram.max_alerts_per_poll
+        self.allow_private_sources = settings.telegram.allow_private_sources
+        if self.articles is not None:
+            self.articles.settings = settings.articles
 
     async def parse_fetched(self, job: ParseJob) -> ParsedEntries:
         """Parse a fetched body within one source's budget (also for /addsource)."""

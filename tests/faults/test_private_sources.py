@@ -8,6 +8,7 @@ from bot.fetch import FetchLimits, HttpFetcher
 from bot.fetch.fetcher import refused_text
 from bot.services.poll import Poller
 from bot.services.ports import Scorer
+from bot.settings import Settings
 from bot.storage import SourceSpec, Store
 from tests.faults.conftest import Clock
 from tests.support.feedserver import FeedServer, feed_server, rss_feed
@@ -64,6 +65,36 @@ async def test_allow_private_sources_lets_telegram_sources_poll(
         )
         (source,) = store.claim_all_enabled(now=clock.now, owner="t", lease_seconds=60)
         assert (await poller.poll(source)).ok
+    assert item_count(store, added) == 3
+
+
+async def test_a_reload_that_turns_private_sources_off_refuses_the_next_poll(
+    feedserver: FeedServer, store: Store, matcher: Scorer, clock: Clock
+) -> None:
+    """The poller takes a reloaded config's limits (`Poller.apply`, as the daemon's reload
+    does): private Telegram sources polled while allowed are refused once a reload disallows
+    them, and the poll limits come from the new config."""
+    url = feedserver.add_feed("/feed.xml", rss_feed(3))
+    added = store.add_source(SourceSpec(name="telegram feed", url=url), now=clock.now)
+    assert added is not None
+    allowed = Settings.model_validate({"telegram": {"allow_private_sources": True}})
+    reloaded = Settings.model_validate(
+        {"polling": {"max_items": 7, "parse_budget": "9s", "max_item_age": "3d"}}
+    )
+    async with HttpFetcher(LIMITS, trust_env=False) as fetcher:
+        poller = Poller(fetcher=fetcher, store=store, scorer=matcher, clock=clock)
+        poller.apply(allowed)
+        (source,) = store.claim_all_enabled(now=clock.now, owner="t", lease_seconds=60)
+        assert (await poller.poll(source)).ok
+        poller.apply(reloaded)
+        assert (poller.max_items, poller.parse_budget_s, poller.max_item_age_s) == (
+            7,
+            9.0,
+            3 * 86400.0,
+        )
+        clock.advance(3600)
+        (source,) = store.claim_all_enabled(now=clock.now, owner="t", lease_seconds=60)
+        assert (await poller.poll(source)).error == refused_text("127.0.0.1")
     assert item_count(store, added) == 3
 
 
