@@ -64,45 +64,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         )
 
 
-# The modules of the longest tests (20-70 s each on a 2-core machine, mostly waiting on daemons
-# and the clock), longest first. `--dist loadgroup` hands tests out in collection order (after
-# the xdist groups), so these start first and the short tests fill in around them; collected
-# last, one of them would run alone at the end of the suite. Then every module with a `slow`
-# test, then the rest; each module's tests keep their order.
-STARTED_FIRST = (
-    "tests/delivery_faults/test_kill_during_burst.py",
-    "tests/faults/test_crash_rounds.py",
-    "tests/scale/test_scale_out.py",
-    "tests/deploy/test_image_install.py",
-    "tests/ops/test_graceful_stop.py",
-    "tests/faults/test_database_faults.py",
-    "tests/scale/test_update_leadership.py",
-    "tests/test_codebase.py",
-    "tests/delivery_faults/test_outage_and_latency.py",
-    "tests/delivery_faults/test_telegram_faults.py",
-    "tests/services/test_article_budgets.py",
-    "tests/faults/test_worker_wait.py",
-    "tests/faults/test_poll_faults.py",
-    "tests/integration/test_where_e2e.py",
-    "tests/cli/test_search_cli.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests' modules first, then the modules with `slow` tests (see above)."""
-    slow_modules = {
-        item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("slow")
-    }
-
-    def rank(item: pytest.Item) -> int:
-        module = item.nodeid.split("::", 1)[0]
-        if module in STARTED_FIRST:
-            return STARTED_FIRST.index(module)
-        return len(STARTED_FIRST) + (0 if module in slow_modules else 1)
-
-    items.sort(key=rank)  # stable: the same order in every worker
-
-
 POSTGRES_HOST = "127.0.0.1"
 POSTGRES_PORT = 5432
 POSTGRES_ADMIN = f"postgresql://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/test"
