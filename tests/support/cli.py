@@ -243,13 +243,18 @@ class ForkedProcess:
         return reply
 
     def _collect(self, timeout: float | None) -> int | None:
-        with self._lock:
+        # As Popen.poll: a poll while another thread waits does not block, it finds no status.
+        if not self._lock.acquire(blocking=timeout != 0):
+            return self.returncode
+        try:
             if self.returncode is None:
                 reply = self._reply(timeout)
                 if reply is not None:
                     self.returncode = reply["returncode"]
                     self._connection.close()
             return self.returncode
+        finally:
+            self._lock.release()
 
     def poll(self) -> int | None:
         return self._collect(0)
