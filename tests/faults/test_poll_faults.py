@@ -219,7 +219,10 @@ async def peak_rss_mb(workdir: Path, sources: list[SourceSpec]) -> float:
             }
         },
     )
-    process = start_cli("poll", "--once", "--config", str(config), output=workdir / "poll")
+    # From scratch: this test reaps the process itself, and its peak RSS is its own imports'.
+    process = start_cli(
+        "poll", "--once", "--config", str(config), output=workdir / "poll", from_scratch=True
+    )
     _, status, usage = await asyncio.to_thread(os.wait4, process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     summary = (workdir / "poll.stdout").read_text(encoding="utf-8")

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import contextlib
 import json
+import locale
 import os
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
@@ -171,11 +176,132 @@ class CliServer:
                 stderr=_text(files["stderr"].read_bytes()),
             )
 
+    def start(
+        self,
+        command: list[str],
+        args: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        cwd: Path,
+        stdout: int,
+        stderr: int,
+    ) -> ForkedProcess:
+        """The command forked in the background with standard input inherited from this
+        process and output to the file descriptors `stdout` and `stderr`, as Popen would."""
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.connect(str(self.socket_path))
+            request = {"args": list(args), "env": dict(env), "cwd": str(cwd), "fds": True}
+            socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [0, stdout, stderr])
+            process = ForkedProcess(command, connection)
+        except BaseException:
+            connection.close()
+            raise
+        return process
+
     def close(self) -> None:
         self.process.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(10)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class ForkedProcess:
+    """What `start_cli` gives for a command forked by the CLI server: the Popen methods the
+    tests use (poll, wait, send_signal, terminate, kill, communicate, pid, returncode, stdout,
+    stderr). The command is the server's grandchild, so its exit status comes from the server
+    over the connection instead of waitpid; signals go to its pid as Popen sends them."""
+
+    def __init__(self, args: list[str], connection: socket.socket) -> None:
+        self.args = args
+        self.returncode: int | None = None
+        self.stdout: TextIO | None = None
+        self.stderr: TextIO | None = None
+        self._connection = connection
+        self._received = b""
+        self._lock = threading.Lock()
+        self._readers = concurrent.futures.ThreadPoolExecutor(2)
+        self._reads: dict[TextIO, concurrent.futures.Future[str]] = {}
+        pid = self._reply(None)
+        assert pid is not None
+        self.pid: int = pid["pid"]
+
+    def _reply(self, timeout: float | None) -> dict[str, int] | None:
+        """The server's next reply line, or None when none came within `timeout`."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._received:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self._connection], [], [], left)
+            if not ready:
+                return None
+            data = self._connection.recv(4096)
+            if not data:  # the server went away without a word (it was killed)
+                raise ConnectionError("the CLI server closed the connection")
+            self._received += data
+        line, self._received = self._received.split(b"\n", 1)
+        reply: dict[str, int] = json.loads(line)
+        return reply
+
+    def _collect(self, timeout: float | None) -> int | None:
+        # As Popen.poll: a poll while another thread waits does not block, it finds no status.
+        if not self._lock.acquire(blocking=timeout != 0):
+            return self.returncode
+        try:
+            if self.returncode is None:
+                reply = self._reply(timeout)
+                if reply is not None:
+                    self.returncode = reply["returncode"]
+                    self._connection.close()
+            return self.returncode
+        finally:
+            self._lock.release()
+
+    def poll(self) -> int | None:
+        return self._collect(0)
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self._collect(timeout)
+        if code is None:
+            raise subprocess.TimeoutExpired(self.args, timeout or 0.0)
+        return code
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def communicate(self, timeout: float | None = None) -> tuple[str | None, str | None]:
+        """Read the piped output to its end, then the exit status (no input: stdin is
+        inherited). After a timeout, a later call goes on with the same reads, as Popen's."""
+        streams = [stream for stream in (self.stdout, self.stderr) if stream is not None]
+        for stream in streams:
+            if stream not in self._reads:
+                self._reads[stream] = self._readers.submit(stream.read)
+        reads = [self._reads[stream] for stream in streams]
+        done, _ = concurrent.futures.wait(reads, timeout)
+        if len(done) < len(reads):
+            raise subprocess.TimeoutExpired(self.args, timeout or 0.0)
+        texts = [
+            _newlines(read.result()) if not stream.closed else ""
+            for stream, read in zip(streams, reads, strict=True)
+        ]
+        for stream in streams:  # as Popen.communicate does
+            stream.close()
+        self._readers.shutdown()
+        self.wait(timeout)
+        out = texts.pop(0) if self.stdout is not None else None
+        err = texts.pop(0) if self.stderr is not None else None
+        return out, err
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _text(data: bytes) -> str:
@@ -198,12 +324,22 @@ def start_cli(
     env: Mapping[str, str] | None = None,
     output: Path | None = None,
     cwd: Path = REPO,
-) -> subprocess.Popen[str]:
+    from_scratch: bool = False,
+) -> Any:
     """`python -m bot ARGS` started in the background (from the repo root, or `cwd`).
 
     Output is captured through pipes (read with communicate), or, with `output`, written to
     `output.stdout` and `output.stderr` files that a test can read while the process runs.
+
+    Like `run_cli`, the process is forked from the CLI server (a ForkedProcess, with Popen's
+    methods): a real process with its own directory, environment and streams, whose own
+    children (the daemon's parse workers) are started from scratch. `from_scratch` starts a
+    new interpreter instead (a subprocess.Popen): for tests that measure the process's memory
+    (the server's imports would count) or reap it themselves.
     """
+    server = None if from_scratch else cli_server()
+    if server is not None:
+        return _start_forked(server, args, env, output, cwd)
     if output is None:
         out: Any = subprocess.PIPE
         err: Any = subprocess.PIPE
@@ -221,4 +357,40 @@ def start_cli(
     if output is not None:
         out.close()  # the child has its own copies
         err.close()
+    return process
+
+
+def _start_forked(
+    server: CliServer,
+    args: Sequence[str],
+    env: Mapping[str, str] | None,
+    output: Path | None,
+    cwd: Path,
+) -> ForkedProcess:
+    """start_cli through the CLI server: files or pipes for stdout and stderr, as Popen's."""
+    environment = dict(env) if env is not None else cli_env()
+    command = [sys.executable, "-m", "bot", *args]
+    if output is not None:
+        with (
+            output.with_suffix(".stdout").open("w") as out,
+            output.with_suffix(".stderr").open("w") as err,
+        ):  # the child has its own copies
+            return server.start(
+                command, args, environment, cwd=cwd, stdout=out.fileno(), stderr=err.fileno()
+            )
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    try:
+        process = server.start(
+            command, args, environment, cwd=cwd, stdout=out_write, stderr=err_write
+        )
+    except BaseException:
+        os.close(out_read)
+        os.close(err_read)
+        raise
+    finally:
+        os.close(out_write)
+        os.close(err_write)
+    process.stdout = open(out_read, encoding=locale.getpreferredencoding(False))  # noqa: SIM115
+    process.stderr = open(err_read, encoding=locale.getpreferredencoding(False))  # noqa: SIM115
     return process

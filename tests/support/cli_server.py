@@ -8,7 +8,9 @@ process of its own: its own working directory, environment, standard streams and
 the same `python -m bot` argv; only the interpreter start and the imports are inherited.
 
 Request (one JSON line): {"args", "env", "cwd", "stdin", "stdout", "stderr"}, the last three
-being file paths. Replies (JSON lines): {"pid": N}, then {"returncode": N}.
+being file paths, or {"args", "env", "cwd", "fds": true} sent with three open file descriptors
+(SCM_RIGHTS) that become the command's standard input, output and error, as a Popen child's
+inherited files or pipes would. Replies (JSON lines): {"pid": N}, then {"returncode": N}.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def preload() -> None:
             importlib.import_module(name)
 
 
-def run_command(request: dict[str, Any]) -> None:
+def run_command(request: dict[str, Any], fds: list[int]) -> None:
     """In the forked command process: become `python -m bot ARGS`, run it, exit with its code."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the command waits for its own children
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -63,13 +65,15 @@ def run_command(request: dict[str, Any]) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     time.tzset()
-    for fd, path, flags in (
-        (0, request["stdin"] or os.devnull, os.O_RDONLY),
-        (1, request["stdout"], os.O_WRONLY),
-        (2, request["stderr"], os.O_WRONLY),
-    ):
-        opened = os.open(path, flags)
+    if not fds:
+        fds = [
+            os.open(request["stdin"] or os.devnull, os.O_RDONLY),
+            os.open(request["stdout"], os.O_WRONLY),
+            os.open(request["stderr"], os.O_WRONLY),
+        ]
+    for fd, opened in enumerate(fds):
         os.dup2(opened, fd)
+    for opened in set(fds) - {0, 1, 2}:
         os.close(opened)
     sys.argv = [MAIN, *request["args"]]
     code: int = 0
@@ -96,14 +100,27 @@ def run_command(request: dict[str, Any]) -> None:
     os._exit(code)
 
 
+def read_request(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """The request line and the file descriptors sent with its first bytes (if any)."""
+    data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
+    while not data.endswith(b"\n"):
+        more = connection.recv(1 << 16)
+        if not more:
+            raise ConnectionError("the request ended before its end of line")
+        data += more
+    return json.loads(data), fds
+
+
 def handle(connection: socket.socket) -> None:
     """In a forked handler: read the request, fork the command, report its pid and its code."""
-    with connection.makefile("rwb") as stream:
-        request = json.loads(stream.readline())
+    request, fds = read_request(connection)
+    with connection.makefile("wb") as stream:
         pid = os.fork()
         if pid == 0:
             connection.close()
-            run_command(request)
+            run_command(request, fds)
+        for fd in fds:  # the command holds them now: a pipe ends when the command ends
+            os.close(fd)
         stream.write(json.dumps({"pid": pid}).encode() + b"\n")
         stream.flush()
         _, status = os.waitpid(pid, 0)

@@ -278,7 +278,10 @@ async def run_flood(tmp_path: Path, plan: FloodPlan) -> FloodResult:
         extra[key] = {**extra.get(key, {}), **value} if isinstance(value, dict) else value
     config = write_config(tmp_path, sources, health_port=health_port, extra=extra)
     database = tmp_path / "narcowatch.db"
-    daemon = start_cli("run", "--config", str(config), output=tmp_path / "daemon")
+    # From scratch: its memory is watched, and the CLI server's imports would count in it.
+    daemon = start_cli(
+        "run", "--config", str(config), output=tmp_path / "daemon", from_scratch=True
+    )
     url = f"http://127.0.0.1:{health_port}/healthz"
     try:
         await _wait_up(url, daemon)
