@@ -50,3 +50,12 @@ def extract_article(body: bytes, *, url: str, content_type: str | None) -> str:
         return ""
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)[:MAX_ARTICLE_CHARS]
+
+
+_WARM_UP_PAGE = b"<html><body><article><p>A page read once at start.</p></article></body></html>"
+
+
+def warm_up() -> None:
+    """Load what the first extraction loads (trafilatura's fallback reads every language's
+    stop words, half a second): a worker's set-up, not its first page's cost."""
+    extract_article(_WARM_UP_PAGE, url="http://localhost/", content_type="text/html")

@@ -43,6 +43,9 @@ class _Worker:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
         self.generation = 0
+        self.reads_articles = False
+        """Whether it has loaded the article extractor (trafilatura, a second on a busy
+        machine: worker start-up, not the first page's cost)."""
 
     @classmethod
     async def start(cls) -> _Worker:
@@ -171,7 +174,9 @@ class ProcessRunner:
     async def extract(self, body: bytes, url: str, content_type: str | None, budget: Budget) -> str:
         """An article page's main text (trafilatura), within `budget`; feeds' parse and score
         jobs go first when a worker comes free."""
-        text: str = await self._call(("article", body, url, content_type), budget, urgent=False)
+        text: str = await self._call(
+            ("article", body, url, content_type), budget, urgent=False, articles=True
+        )
         return text
 
     async def _call(
@@ -181,11 +186,15 @@ class ProcessRunner:
         *,
         urgent: bool,
         scorer: Matcher | None = None,
+        articles: bool = False,
     ) -> Any:
         loop = asyncio.get_running_loop()
         async with self._worker(budget, urgent=urgent) as worker:
             if scorer is not None:
                 await self._load_topics(worker, scorer)
+            if articles and not worker.reads_articles:
+                await self._prepare(worker, ("articles",), "load the article extractor")
+                worker.reads_articles = True
             started = loop.time()
             try:
                 async with asyncio.timeout(budget.remaining):
@@ -206,11 +215,16 @@ class ProcessRunner:
             self._generation += 1
         if worker.generation == self._generation:
             return
-        async with asyncio.timeout(START_TIMEOUT_S):
-            kind, value = await worker.request(("topics", self._topics))
-        if kind != "ok":
-            raise WorkerFailed(f"parse worker could not compile topics: {value}")
+        await self._prepare(worker, ("topics", self._topics), "compile topics")
         worker.generation = self._generation
+
+    @staticmethod
+    async def _prepare(worker: _Worker, message: tuple[Any, ...], what: str) -> None:
+        """A worker's own set-up, bounded like its start rather than by a source's budget."""
+        async with asyncio.timeout(START_TIMEOUT_S):
+            kind, value = await worker.request(message)
+        if kind != "ok":
+            raise WorkerFailed(f"parse worker could not {what}: {value}")
 
     @asynccontextmanager
     async def _worker(self, budget: Budget, *, urgent: bool) -> AsyncIterator[_Worker]:

@@ -3,7 +3,8 @@
 Started by `bot.services.parse_runner` as `python -m bot.services.parse_worker`. Messages are
 pickles with an 8-byte length in front; the parent is the only writer, so unpickling is safe.
 Requests: ("topics", specs) compiles the matcher; ("parse", ParseJob); ("score", entries,
-topics); ("article", body, url, content_type) extracts an article page's text.
+topics); ("articles",) loads the article extractor and warms it up; ("article", body, url,
+content_type) extracts an article page's text.
 Replies: ("ok", value), ("parse_error", message) or ("error", message).
 """
 
@@ -38,8 +39,14 @@ def answer(request: tuple[Any, ...], matcher: Matcher | None) -> tuple[object, M
         if matcher is None:
             return ("error", "score before topics"), matcher
         return ("ok", score_entries(request[1], matcher, request[2])), matcher
+    if kind == "articles":
+        # trafilatura loads when the first article page comes, not in every worker that only
+        # parses feeds; the parent asks for it before that page, outside the page's time.
+        from bot.parse.article_text import warm_up
+
+        warm_up()
+        return ("ok", None), matcher
     if kind == "article":
-        # trafilatura loads with the first article page, not in every worker that only parses feeds.
         from bot.parse.article_text import extract_article
 
         text = extract_article(request[1], url=request[2], content_type=request[3])
