@@ -16,8 +16,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 # No blanket bytecode: docker/slim-venv.sh compiles only what narcowatch imports (the runtime
-# user cannot write to /app); copy mode because the uv cache is a separate mount; the base
-# image's Python, never a downloaded one.
+# user cannot write to /app), so `uv sync` is told not to compile (the project's
+# compile-bytecode setting, for development checkouts, would otherwise compile all 5,700
+# files first); copy mode because the uv cache is a separate mount; the base image's Python,
+# never a downloaded one.
 ENV UV_LINK_MODE=copy \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv
@@ -29,7 +31,8 @@ WORKDIR /app
 # libpq5 instead, which psycopg finds by itself.
 COPY pyproject.toml uv.lock ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-project --no-install-package psycopg-binary
+    uv sync --frozen --no-dev --no-install-project --no-install-package psycopg-binary \
+        --no-compile-bytecode
 
 # Then the project as a regular (not editable) install, so the runtime stage needs no sources.
 # uv keys its cached build of the project on pyproject.toml, not on bot/: without
@@ -41,7 +44,7 @@ COPY config/topics ./config/topics
 COPY bot ./bot
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --no-install-package psycopg-binary \
-        --reinstall-package narcowatch
+        --reinstall-package narcowatch --no-compile-bytecode
 
 # Tests, sample data, unused locale data and fonts, debug symbols; bytecode for what is used.
 COPY docker/slim-venv.sh /tmp/slim-venv.sh
