@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.matching.scoreio import json_lines  # noqa: E402
+
 EVAL = ROOT.parent / "shared" / "eval"
 CONFIG = ROOT / "config" / "narcowatch.yaml"
 TOPICS = ROOT / "config" / "topics"
@@ -69,7 +71,7 @@ def load_splits() -> dict[str, list[Row]]:
     """Every split as lists of raw rows."""
 
     def rows(name: str) -> list[Row]:
-        lines = (EVAL / name).read_text(encoding="utf-8").splitlines()
+        lines = json_lines((EVAL / name).read_text(encoding="utf-8"))
         return [json.loads(line) for line in lines if line.strip()]
 
     train, train2 = rows("train.jsonl"), rows("train2.jsonl")
@@ -127,7 +129,7 @@ def run_score(rows: list[Row], config: Path) -> dict[str, dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp:
         path = write_rows(rows, Path(tmp) / "items.jsonl", labels=False)
         out = cli("score", "--config", str(config), str(path))
-    return {str(s["id"]): s for s in map(json.loads, out.splitlines())}
+    return {str(s["id"]): s for s in map(json.loads, json_lines(out))}
 
 
 def recipe_config(workdir: Path, visible: list[Row]) -> Path:

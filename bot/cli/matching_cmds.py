@@ -158,11 +158,11 @@ def read_bytes(source: str) -> tuple[bytes, str]:
 def parse_labelled(text: str, name: str) -> list[Labelled]:
     """Labelled items of JSON Lines text; every bad line reported, exit 2."""
     from bot.matching.evaluate import Labelled
-    from bot.matching.scoreio import InputRow, parse_line
+    from bot.matching.scoreio import InputRow, json_lines, parse_line
 
     rows: list[Labelled] = []
     problems: list[Problem] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(json_lines(text), start=1):
         if not line.strip():
             continue
         row = parse_line(line, number, source=name)

@@ -48,12 +48,23 @@ def _first_object(text: str) -> bool:
         return False
 
 
+def json_lines(text: str) -> list[str]:
+    """The lines of JSON Lines text: split at "\n" only (a "\r" before it dropped), as the
+    format says. `str.splitlines` also splits at U+2028, U+2029, NEL and form feeds, which
+    `json.dumps(..., ensure_ascii=False)` leaves raw inside strings: an item whose text had one
+    was cut in two, and a first line cut so made the whole input one plain-text item."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last line
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def _first_line(text: str) -> str | None:
     """The first line that is not blank, without splitting all of a large input: a line
     followed by another within the part read is whole."""
     size = 4096
     while True:
-        lines = text[:size].splitlines()
+        lines = json_lines(text[:size])
         for index, line in enumerate(lines):
             if line.strip():
                 if index < len(lines) - 1 or size >= len(text):
@@ -105,7 +116,7 @@ def parse_input(text: str, *, source: str) -> list[InputRow | Problem]:
         return [plain_item(text)] if text.strip() else []
     return [
         parse_line(line, number, source=source)
-        for number, line in enumerate(text.splitlines(), start=1)
+        for number, line in enumerate(json_lines(text), start=1)
         if line.strip()
     ]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from bot.cli.matching_cmds import parse_labelled
 from bot.core.models import TermHit, TopicScore
 from bot.errors import Problem
 from bot.matching.scoreio import InputRow, parse_input, score_row
@@ -19,6 +22,28 @@ def test_bad_lines_become_problems_in_place() -> None:
     rows = parse_input('{"title": "a"}\n42\n{"summary": "s"}\n', source="f")
     problems = [r for r in rows if isinstance(r, Problem)]
     assert [(p.file, p.line) for p in problems] == [("f", 2), ("f", 3)]
+
+
+def test_line_separators_inside_json_strings_do_not_cut_items() -> None:
+    """`json.dumps(..., ensure_ascii=False)` writes U+2028, U+2029 and NEL raw inside strings:
+    each line stays one item (they were cut in two, and a first line cut so made the whole
+    input one plain-text item). Windows line ends are line ends."""
+    titles = ["Joint\u2028operation", "Police\u2029chiefs", "Narcotics\x85board"]
+    text = "".join(
+        json.dumps({"id": f"i{n}", "title": title}, ensure_ascii=False) + "\r\n"
+        for n, title in enumerate(titles)
+    )
+    rows = parse_input(text, source="f")
+    assert [type(r) for r in rows] == [InputRow] * 3
+    assert [r.id for r in rows if isinstance(r, InputRow)] == ["i0", "i1", "i2"]
+    labelled = parse_labelled(
+        "".join(
+            json.dumps({"id": f"l{n}", "title": t, "label": n % 2}, ensure_ascii=False) + "\n"
+            for n, t in enumerate(titles)
+        ),
+        "f",
+    )
+    assert [(row.id, row.label) for row in labelled] == [("l0", 0), ("l1", 1), ("l2", 0)]
 
 
 def test_text_that_is_not_json_lines_is_one_item() -> None:
