@@ -243,8 +243,9 @@ def test_every_regex_match_starts_with_its_required_literal(pattern: str, text: 
 
 
 def plain_first_object(text: str) -> bool:
-    """Whether the first non-blank line is a JSON object, found by splitting every line."""
-    for line in text.splitlines():
+    """Whether the first non-blank line is a JSON object, found by splitting every line (at
+    "\n" only, as JSON Lines end: U+2028 or NEL inside a string is no line end)."""
+    for line in text.split("\n"):
         if line.strip():
             try:
                 return isinstance(json.loads(line), dict)
