@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -44,6 +46,32 @@ def load_matcher(config_file: str | None, topic_id: str | None) -> Matcher:
     return compile_topics(topics)
 
 
+@contextmanager
+def source_lines(source: str) -> Iterator[tuple[Iterator[str], str]]:
+    """(lines, name for messages) of a file, or of stdin for '-', read as they are used: each
+    with its newline (any line end read as one). A file that turns out not to be UTF-8 stops
+    at the line that is not, as an InputError."""
+    name = "<stdin>" if source == STDIN else source
+    try:
+        stream = sys.stdin if source == STDIN else open(source, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc}") from exc
+    try:
+        yield _decoded(stream, name), name
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _decoded(stream: TextIO, name: str) -> Iterator[str]:
+    try:
+        yield from stream
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: cannot read: {exc}") from exc
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc}") from exc
+
+
 def read_source(source: str) -> tuple[str, str]:
     """(text, name for messages) of a file, or of stdin for '-'."""
     if source == STDIN:
@@ -67,27 +95,27 @@ def report(problems: list[Problem]) -> None:
 @exits_on_bad_input
 def score(config_file: str | None, topic_id: str | None, skip_bad: bool, source: str) -> None:
     """Score items (JSON Lines, or one plain-text item) against the topics; JSON Lines out."""
-    from bot.matching.scoreio import InputRow, parse_input
+    from bot.matching.scoreio import InputRow, iter_input
 
     matcher = load_matcher(config_file, topic_id)
-    text, name = read_source(source)
     problems: list[Problem] = []
     out = sys.stdout
     # Parsing and scoring make no reference cycles (tests/matching/test_fast_paths.py), so
     # the cycle collector would only walk the input again and again (5% of the time).
     gc.disable()
     try:
-        batch: list[InputRow] = []
-        for row in parse_input(text, source=name):
-            if not isinstance(row, InputRow):
-                problems.append(row)
-                report([row])
-                continue
-            batch.append(row)
-            if len(batch) == SCORE_BATCH:
-                write_scores(out, batch, matcher)
-                batch = []
-        write_scores(out, batch, matcher)
+        with source_lines(source) as (lines, name):
+            batch: list[InputRow] = []
+            for row in iter_input(lines, source=name):
+                if not isinstance(row, InputRow):
+                    problems.append(row)
+                    report([row])
+                    continue
+                batch.append(row)
+                if len(batch) == SCORE_BATCH:
+                    write_scores(out, batch, matcher)
+                    batch = []
+            write_scores(out, batch, matcher)
     finally:
         gc.enable()
     out.flush()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -119,6 +121,26 @@ def parse_input(text: str, *, source: str) -> list[InputRow | Problem]:
         for number, line in enumerate(json_lines(text), start=1)
         if line.strip()
     ]
+
+
+def iter_input(lines: Iterable[str], *, source: str) -> Iterator[InputRow | Problem]:
+    """`parse_input` of the text these lines make (each with its "\n", as a file gives them),
+    one item at a time: a large JSON Lines file is scored in the memory of one batch, not of
+    the whole file. Text that is not JSON Lines is still one item, read whole."""
+    rest = iter(lines)
+    head: list[str] = []
+    for line in rest:
+        head.append(line)
+        if line.strip():
+            break
+    if not head or not _first_object(head[-1]):
+        text = "".join(head) + "".join(rest)
+        if text.strip():
+            yield plain_item(text)
+        return
+    for number, line in enumerate(chain(head, rest), start=1):
+        if line.strip():
+            yield parse_line(line.removesuffix("\n").removesuffix("\r"), number, source=source)
 
 
 def score_row(ident: str, score: TopicScore) -> dict[str, Any]:

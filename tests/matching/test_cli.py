@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,40 @@ def narcowatch(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
 
 def jsonl(*rows: object) -> str:
     return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+def test_score_streams_its_input(config: Path) -> None:
+    """`score` reads JSON Lines as they come: the first batches are scored and written while
+    the input is still open, so a file of millions of items takes the memory of one batch
+    (it used to read the whole input first)."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "score", "--config", str(config), "-"],
+        cwd=REPO,
+        env=dict(os.environ),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        try:
+            process.stdin.write(jsonl(*({**ON_TOPIC, "id": f"i{n}"} for n in range(200))))
+            process.stdin.flush()
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, "no score was written while the input was still open"
+            first = json.loads(process.stdout.readline())
+            assert process.poll() is None  # still reading
+            process.stdin.close()
+            rest = process.stdout.read().splitlines()
+            assert process.wait(60) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert [first["id"], *(json.loads(line)["id"] for line in rest)] == [
+        f"i{n}" for n in range(200)
+    ]
+    assert first["matched"] is True
 
 
 def test_score_reads_json_lines_and_writes_one_line_per_item(config: Path) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.cli.matching_cmds import parse_labelled
 from bot.core.models import TermHit, TopicScore
 from bot.errors import Problem
-from bot.matching.scoreio import InputRow, parse_input, score_row
+from bot.matching.scoreio import InputRow, iter_input, parse_input, score_row
 
 
 def test_json_lines_become_items_with_ids() -> None:
@@ -66,3 +70,23 @@ def test_output_rows_round_scores_to_four_places() -> None:
         "reasons": ["why"],
         "actors": ["CN"],
     }
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.sampled_from(['{"id": 1, "title": "a"}', '{"title": "b"}', "[1]", "x", "", "  "])
+        | st.text(max_size=8),
+        max_size=8,
+    ),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
+def test_input_read_line_by_line_is_the_input_read_whole(
+    lines: list[str], end: str, last_end: bool
+) -> None:
+    """`score` reads its input a line at a time (`iter_input`, over a file's lines): the same
+    items, problems and plain-text item as parsing the whole text (`parse_input`)."""
+    text = end.join(lines) + (end if last_end else "")
+    streamed = list(iter_input(io.StringIO(text, newline="\n"), source="f"))
+    assert streamed == parse_input(text, source="f")
