@@ -66,9 +66,7 @@ def source_lines(source: str) -> Iterator[tuple[Iterator[str], str]]:
 def _decoded(stream: TextIO, name: str) -> Iterator[str]:
     try:
         yield from stream
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: cannot read: {exc}") from exc
-    except OSError as exc:
+    except (UnicodeDecodeError, OSError) as exc:
         raise InputError(f"{name}: cannot read: {exc}") from exc
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -40,10 +41,8 @@ class InputRow:
     raw: dict[str, Any]
 
 
-def _first_object(text: str) -> bool:
-    line = _first_line(text)
-    if line is None:
-        return False
+def _is_object(line: str) -> bool:
+    """Whether a line is a JSON object (what tells JSON Lines from plain text)."""
     try:
         return isinstance(json.loads(line), dict)
     except ValueError:
@@ -59,23 +58,6 @@ def json_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line
     return [line[:-1] if line.endswith("\r") else line for line in lines]
-
-
-def _first_line(text: str) -> str | None:
-    """The first line that is not blank, without splitting all of a large input: a line
-    followed by another within the part read is whole."""
-    size = 4096
-    while True:
-        lines = json_lines(text[:size])
-        for index, line in enumerate(lines):
-            if line.strip():
-                if index < len(lines) - 1 or size >= len(text):
-                    return line
-                break
-        else:
-            if size >= len(text):
-                return None
-        size *= 4
 
 
 def plain_item(text: str) -> InputRow:
@@ -114,26 +96,21 @@ def parse_line(line: str, number: int, *, source: str) -> InputRow | Problem:
 
 def parse_input(text: str, *, source: str) -> list[InputRow | Problem]:
     """Every item of a `score` input in order, with a Problem in place of each bad line."""
-    if not _first_object(text):
-        return [plain_item(text)] if text.strip() else []
-    return [
-        parse_line(line, number, source=source)
-        for number, line in enumerate(json_lines(text), start=1)
-        if line.strip()
-    ]
+    return list(iter_input(io.StringIO(text, newline="\n"), source=source))
 
 
 def iter_input(lines: Iterable[str], *, source: str) -> Iterator[InputRow | Problem]:
-    """`parse_input` of the text these lines make (each with its "\n", as a file gives them),
-    one item at a time: a large JSON Lines file is scored in the memory of one batch, not of
-    the whole file. Text that is not JSON Lines is still one item, read whole."""
+    """Every item of a `score` input whose lines these are (each with its "\n", as a file
+    gives them), one at a time, with a Problem in place of each bad line: a large JSON Lines
+    file is scored in the memory of one batch, not of the whole file. Input whose first line
+    that is not blank is no JSON object is one plain-text item, read whole."""
     rest = iter(lines)
     head: list[str] = []
     for line in rest:
         head.append(line)
         if line.strip():
             break
-    if not head or not _first_object(head[-1]):
+    if not head or not _is_object(head[-1]):
         text = "".join(head) + "".join(rest)
         if text.strip():
             yield plain_item(text)

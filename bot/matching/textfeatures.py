@@ -99,12 +99,6 @@ class Batch:
         self.count = np.bincount(self.owner, minlength=self.size)
         self._bounds = np.concatenate((np.zeros(1, np.int64), np.cumsum(self.count))).tolist()
 
-    def text_of(self, index: int) -> str:
-        """The `index`-th text as it was read."""
-        start = int(self._offsets[index])
-        stop = int(self._offsets[index + 1]) - 1 if index + 1 < self.size else len(self.text)
-        return self.text[start:stop]
-
     def features(self, index: int) -> TextFeatures:
         """The features of the `index`-th text, with positions within that text."""
         lo, hi = self._bounds[index], self._bounds[index + 1]

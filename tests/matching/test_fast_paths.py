@@ -7,6 +7,7 @@ mention, and `score` lines as `json.dumps` of `score_row`.
 from __future__ import annotations
 
 import gc
+import io
 import json
 import re
 
@@ -36,7 +37,14 @@ from bot.matching.actors import (
     word_end,
 )
 from bot.matching.engine import required_literal
-from bot.matching.scoreio import InputRow, _first_object, parse_input, score_line, score_row
+from bot.matching.scoreio import (
+    InputRow,
+    iter_input,
+    parse_input,
+    plain_item,
+    score_line,
+    score_row,
+)
 from tests.fuzz.strategies import NASTY
 
 # The cue before a mention as it was written before the gates in `passive_cue`.
@@ -242,6 +250,12 @@ def test_every_regex_match_starts_with_its_required_literal(pattern: str, text: 
         assert match.group().decode("utf-8").startswith(literal), (pattern, text, literal)
 
 
+def read_as_json_lines(text: str) -> bool:
+    """Whether `score` reads the text as JSON Lines (its first row is no plain-text item)."""
+    first = next(iter_input(io.StringIO(text, newline="\n"), source="t"), None)
+    return first is not None and first != plain_item(text)
+
+
 def plain_first_object(text: str) -> bool:
     """Whether the first non-blank line is a JSON object, found by splitting every line (at
     "\n" only, as JSON Lines end: U+2028 or NEL inside a string is no line end)."""
@@ -274,7 +288,7 @@ def test_first_line_is_found_as_by_splitting_every_line(
     (some as many as fill the first part read) and a large input after it."""
     text = " " * padding + "".join(a + b for a, b in zip(lines, breaks, strict=False))
     for whole in (text, text + "\n" + '{"title": "x"}\n' * 2000):
-        assert _first_object(whole) == plain_first_object(whole)
+        assert read_as_json_lines(whole) == plain_first_object(whole)
 
 
 @given(st.text() | st.sampled_from(NASTY))
@@ -288,7 +302,7 @@ def test_first_line_across_the_end_of_the_part_read(blank: str) -> None:
     """A first line cut by the end of the first part read is read whole."""
     for count in range(4060 // len(blank), 4100 // len(blank)):
         text = blank * count + '{"title": "a"}\n{"title": "b"}\n'
-        assert _first_object(text) == plain_first_object(text) is True
+        assert read_as_json_lines(text) == plain_first_object(text) is True
 
 
 def test_parsing_and_scoring_make_no_reference_cycles(matcher: Matcher) -> None:
