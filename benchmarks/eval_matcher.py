@@ -229,8 +229,10 @@ def main() -> int:
             print("   sentence, the article page behind each link, default article settings)\n")
             run = asyncio.run(run_terse(pooled, config.parent))
             terse = {str(r["id"]): str(r["id"]) in run.matched for r in pooled}
+            for name in UNTOUCHED:
+                print_table(f"terse, {name}", tally(splits[name], terse), None)
             print_table(
-                f"terse, untouched ({run.stored} of {len(pooled)} stored)",
+                f"terse, all untouched ({run.stored} of {len(pooled)} stored)",
                 tally(pooled, terse),
                 None,
             )

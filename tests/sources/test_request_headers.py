@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import USER_AGENT
-from bot.daemon import fetch_limits, source_specs
 from bot.fetch import HttpFetcher
+from bot.runtime import fetch_limits, source_specs
 from bot.services.poll import Poller
 from bot.services.ports import Scorer
 from bot.settings import Settings
