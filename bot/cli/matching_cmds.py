@@ -207,7 +207,8 @@ def parse_labelled(text: str, name: str) -> list[Labelled]:
 
 
 def report_feedback(config_file: str | None, topic_id: str | None) -> None:
-    """Print per topic how many judged alerts subscribers found relevant."""
+    """Print per topic how many judged alerts subscribers found relevant, and how many items
+    they reported missed."""
     from bot.settings import load_settings
     from bot.storage import open_store
     from bot.storage.history import feedback_by_topic
@@ -220,14 +221,19 @@ def report_feedback(config_file: str | None, topic_id: str | None) -> None:
         store.close()
     tallies = [t for t in tallies if topic_id is None or t.topic == topic_id]
     if not tallies:
-        click.echo("no feedback yet: subscribers judge alerts with the Relevant buttons")
+        click.echo(
+            "no feedback yet: subscribers judge alerts with the Relevant buttons and report "
+            "missed items with /missed"
+        )
         return
-    click.echo(f"{'topic':<32} {'precision':>9} {'relevant':>9} {'not':>5} {'votes':>6}")
+    click.echo(
+        f"{'topic':<32} {'precision':>9} {'relevant':>9} {'not':>5} {'votes':>6} {'missed':>7}"
+    )
     for tally in tallies:
         shown = f"{tally.precision:.3f}" if tally.precision is not None else "-"
         click.echo(
             f"{tally.topic:<32} {shown:>9} {tally.relevant:>9} {tally.not_relevant:>5} "
-            f"{tally.votes:>6}"
+            f"{tally.votes:>6} {tally.missed:>7}"
         )
 
 

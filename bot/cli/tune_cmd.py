@@ -56,7 +56,8 @@ def topic_file(settings: Settings, topic_id: str | None, *, model: bool = True) 
 
 
 def feedback_rows(settings: Settings, topic: str) -> list[Labelled]:
-    """Subscribers' Relevant / Not relevant verdicts on the topic's alerts, as labelled items."""
+    """Subscribers' Relevant / Not relevant verdicts on the topic's alerts, and the items they
+    reported missed (`/missed`, relevant), as labelled items."""
     from bot.matching.evaluate import Labelled
     from bot.storage import open_store
     from bot.storage.history import judged_items
@@ -67,7 +68,7 @@ def feedback_rows(settings: Settings, topic: str) -> list[Labelled]:
     finally:
         store.close()
     return [
-        Labelled(f"feedback:{j.match_id}", j.item.lang or "unknown", int(j.relevant), j.item)
+        Labelled(f"feedback:{j.key}", j.item.lang or "unknown", int(j.relevant), j.item)
         for j in judged
     ]
 

@@ -6,13 +6,14 @@ Replies are Telegram HTML with every piece of feed and user text escaped, within
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.render import MAX_MESSAGE, esc, safe_link, shorten, tg_length
 from bot.search.hits import SearchHit
 from bot.search.query import Query, SearchRequest, parse_query, split_words
+from bot.services.misses import tap_to_report
 
 SEARCH_USAGE = (
     "/search &lt;words&gt; [Nd] — stored items with all these words, newest first; "
@@ -42,8 +43,9 @@ class ChatSearch:
         self.store = store
         self.clock = clock
 
-    def search(self, text: str, chat: MutedSources) -> str:
-        """The reply to `/search <text>`: the hits, or the usage line naming what is wrong."""
+    def search(self, text: str, chat: MutedSources, followed: Collection[str] = ()) -> str:
+        """The reply to `/search <text>`: the hits, or the usage line naming what is wrong.
+        A hit that matched none of the `followed` topics offers /missed."""
         words = split_words(text)
         days = None
         if words and (period := _DAYS.fullmatch(words[-1])):
@@ -62,11 +64,14 @@ class ChatSearch:
             query, limit=CHAT_RESULTS + 1, since=since, exclude_sources=chat.muted_sources
         )
         hits = list(self.store.search_items(request))
-        return render_hits(query, hits[:CHAT_RESULTS], more=len(hits) > CHAT_RESULTS, days=days)
+        return render_hits(
+            query, hits[:CHAT_RESULTS], more=len(hits) > CHAT_RESULTS, days=days, followed=followed
+        )
 
 
-def hit_lines(n: int, hit: SearchHit) -> str:
-    """One hit: its number, title as a link, then date, source and what it matched."""
+def hit_lines(n: int, hit: SearchHit, followed: Collection[str] = ()) -> str:
+    """One hit: its number, title as a link, then date, source and what it matched; when it
+    matched none of the chat's topics, the command that reports it missed."""
     link = safe_link(hit.link)
     title = esc(shorten(hit.title or "(untitled)", TITLE_CHARS))
     head = f'<a href="{esc(link)}">{title}</a>' if link else title
@@ -74,17 +79,26 @@ def hit_lines(n: int, hit: SearchHit) -> str:
         marks = ", ".join(f"✅ {esc(m.topic)} {m.score:.2f}" for m in hit.matches)
     else:
         marks = "not matched"
+    if followed and not any(m.topic in followed for m in hit.matches):
+        marks += f" · {tap_to_report(hit.item_id)}"
     return f"{n}. {head}\n   {hit.date:%Y-%m-%d} · {esc(shorten(hit.source, 60))} · {marks}"
 
 
-def render_hits(query: Query, hits: Sequence[SearchHit], *, more: bool, days: int | None) -> str:
+def render_hits(
+    query: Query,
+    hits: Sequence[SearchHit],
+    *,
+    more: bool,
+    days: int | None,
+    followed: Collection[str] = (),
+) -> str:
     """The reply: a heading, then as many whole hits as fit in one message (one always does:
     its title, source and link are capped)."""
     period = f" in the last {days}d" if days is not None else ""
     asked = esc(shorten(query.text, 100))
     if not hits:
         return f"🔎 Nothing stored{period} has all of: <b>{asked}</b>."
-    entries = [hit_lines(n, hit) for n, hit in enumerate(hits, start=1)]
+    entries = [hit_lines(n, hit, followed) for n, hit in enumerate(hits, start=1)]
 
     def message(shown: int) -> str:
         items = "stored item" if shown == 1 else "stored items"

@@ -27,6 +27,7 @@ from bot.places.names import parse_places, split_names
 from bot.places.table import Place, place_names, places_by_key
 from bot.services.delivery_jobs import alert_view
 from bot.services.delivery_ports import ChatSettings, OutboxAlert
+from bot.services.misses import MISSED_USAGE
 from bot.services.search import SEARCH_USAGE
 from bot.services.source_health import WatchedSource, status_line
 from bot.settings.units import format_duration, parse_duration
@@ -49,6 +50,7 @@ USAGE = {
     "recent": "/recent [n] — your last n alerts (default 5, at most 20)",
     "why": "/why &lt;alert id&gt; — why an alert matched",
     "search": SEARCH_USAGE,
+    "missed": MISSED_USAGE,
     "where": "/where &lt;country or region&gt;, ... — only alerts in which one of them acts "
     "(e.g. /where Central Asia, China; /where off; /where: show)",
     "status": "/status — this chat's settings and the service's state",
@@ -149,6 +151,10 @@ class Subscriptions:
     def register(self, chat: ChatRef) -> ChatView:
         """Make sure the chat row exists (every command does this first)."""
         return self.store.upsert_chat(chat.id, type=chat.type, title=chat.title, now=self.clock())
+
+    def followed(self, chat_id: int) -> tuple[str, ...]:
+        """The topics the chat follows."""
+        return tuple(s.topic for s in self.store.subscriptions_of(chat_id))
 
     def start(self, chat: ChatRef) -> str:
         self.register(chat)

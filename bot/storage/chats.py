@@ -1,4 +1,5 @@
-"""Chat rows: who gets alerts, about what, how (threshold, mute, digest), and their feedback."""
+"""Chat rows: who gets alerts, about what, how (threshold, mute, digest), and their feedback
+(verdicts on alerts, reports of missed items)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from bot.storage.records import ChatInfo, SubscriptionInfo
 from bot.storage.retry import retries_transient
@@ -14,6 +15,9 @@ from bot.storage.tables import (
     CHAT,
     DIGEST_MODES,
     FEEDBACK,
+    ITEM,
+    MATCH,
+    MISS_REPORT,
     OUTBOX,
     SOURCE,
     SUBSCRIPTION,
@@ -249,6 +253,43 @@ class ChatStore(StoreBase):
                     .where(FEEDBACK.c.match_id == match_id, FEEDBACK.c.user_id == user_id)
                     .values(verdict=verdict, chat_id=chat_id, created_at=now)
                 )
+
+    @retries_transient
+    def item_topics(self, item_id: int) -> frozenset[str] | None:
+        """The topics a stored item matched (None: no such item)."""
+        with self._transaction() as conn:
+            if conn.execute(select(ITEM.c.id).where(ITEM.c.id == item_id)).first() is None:
+                return None
+            rows = conn.execute(select(MATCH.c.topic).where(MATCH.c.item_id == item_id))
+            return frozenset(rows.scalars())
+
+    @retries_transient
+    def misses_reported(self, user_id: int, *, since: datetime) -> int:
+        """How many items a user has reported missed since a time."""
+        r = MISS_REPORT.c
+        stmt = select(func.count()).where(r.user_id == user_id, r.created_at >= since)
+        with self._transaction() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    @retries_transient
+    def record_miss(
+        self, item_id: int, topic: str, chat_id: int, user_id: int, *, now: datetime
+    ) -> bool:
+        """A user's report that a stored item is about a topic it did not match; False when
+        this user had reported it already (a report counts once)."""
+        with self._transaction() as conn:
+            return self._insert_if_new(
+                conn,
+                MISS_REPORT,
+                ["item_id", "topic", "user_id"],
+                {
+                    "item_id": item_id,
+                    "topic": topic,
+                    "chat_id": chat_id,
+                    "user_id": user_id,
+                    "created_at": now,
+                },
+            )
 
     @retries_transient
     def feedback_counts(self, match_id: int) -> dict[str, int]:

@@ -1,16 +1,18 @@
-"""Stored history read back for judging topics: items for `backtest`, feedback for `eval`."""
+"""Stored history read back for judging topics: items for `backtest`; subscribers' verdicts
+and reported misses for `eval`, `tune` and `train`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, select
 
 from bot.core.models import Item
 from bot.matching.backtest import StoredVerdict
-from bot.storage.tables import FEEDBACK, ITEM, MATCH
+from bot.storage.tables import FEEDBACK, ITEM, MATCH, MISS_REPORT
 
 CHUNK = 1000
 
@@ -50,12 +52,15 @@ def stored_verdicts(engine: Engine, *, since: datetime) -> Iterator[StoredVerdic
 
 @dataclass(frozen=True, slots=True)
 class FeedbackTally:
-    """Subscribers' verdicts on one topic's alerts: a match counts once, by majority."""
+    """Subscribers' verdicts on one topic's alerts (a match counts once, by majority), and the
+    items they reported as missed."""
 
     topic: str
     relevant: int
     not_relevant: int
     votes: int
+    missed: int = 0
+    """Stored items reported (`/missed`) as about the topic though they did not match it."""
 
     @property
     def precision(self) -> float | None:
@@ -64,17 +69,24 @@ class FeedbackTally:
 
 
 def feedback_by_topic(engine: Engine, *, since: datetime | None = None) -> list[FeedbackTally]:
-    """Per topic, how many judged matches subscribers found relevant (ties count as not)."""
-    f, m = FEEDBACK.c, MATCH.c
+    """Per topic, how many judged matches subscribers found relevant (ties count as not), and
+    how many items they reported missed."""
+    f, m, r = FEEDBACK.c, MATCH.c, MISS_REPORT.c
     query = select(m.topic, f.match_id, f.verdict).join(MATCH, m.id == f.match_id)
+    reports = select(r.topic, r.item_id)
     if since is not None:
         query = query.where(f.created_at >= since)
+        reports = reports.where(r.created_at >= since)
     votes: dict[str, dict[int, list[str]]] = {}
+    missed: dict[str, set[int]] = {}
     with engine.connect() as conn:
         for topic, match_id, verdict in conn.execute(query):
             votes.setdefault(topic, {}).setdefault(match_id, []).append(verdict)
+        for topic, item_id in conn.execute(reports):
+            missed.setdefault(topic, set()).add(item_id)
     tallies = []
-    for topic, by_match in sorted(votes.items()):
+    for topic in sorted(votes.keys() | missed.keys()):
+        by_match = votes.get(topic, {})
         relevant = sum(
             1 for v in by_match.values() if v.count("relevant") > v.count("not_relevant")
         )
@@ -84,6 +96,7 @@ def feedback_by_topic(engine: Engine, *, since: datetime | None = None) -> list[
                 relevant=relevant,
                 not_relevant=len(by_match) - relevant,
                 votes=sum(len(v) for v in by_match.values()),
+                missed=len(missed.get(topic, ())),
             )
         )
     return tallies
@@ -91,39 +104,60 @@ def feedback_by_topic(engine: Engine, *, since: datetime | None = None) -> list[
 
 @dataclass(frozen=True, slots=True)
 class JudgedItem:
-    """A matched item with subscribers' majority verdict on it (ties count as not relevant)."""
+    """A stored item with subscribers' verdict on it for one topic: the majority verdict on
+    its alert (ties count as not relevant), or relevant when reported missed."""
 
-    match_id: int
+    key: str
+    """"match:ID" for a judged alert, "missed:ID" (the item's id) for a reported miss."""
     topic: str
     item: Item
     relevant: bool
 
 
 def judged_items(engine: Engine, *, topic: str | None = None) -> list[JudgedItem]:
-    """Every matched item subscribers judged, with its text, for `tune --feedback`."""
-    f, m, i = FEEDBACK.c, MATCH.c, ITEM.c
+    """Every matched item subscribers judged and every item they reported missed, with its
+    text, for `tune --feedback` and `train --feedback`."""
+    f, m, i, r = FEEDBACK.c, MATCH.c, ITEM.c, MISS_REPORT.c
+    text = (i.id.label("item_id"), i.title, i.link, i.summary, i.content, i.lang)
     query = (
-        select(m.id, m.topic, f.verdict, i.title, i.link, i.summary, i.content, i.lang)
+        select(m.id, m.topic, f.verdict, *text)
         .join(MATCH, m.id == f.match_id)
         .join(ITEM, i.id == m.item_id)
         .order_by(m.id)
     )
+    reports = select(r.topic, *text).join(ITEM, i.id == r.item_id).order_by(r.item_id, r.topic)
     if topic is not None:
         query = query.where(m.topic == topic)
+        reports = reports.where(r.topic == topic)
     found: dict[int, tuple[str, Item, list[str]]] = {}
+    judged_pairs: set[tuple[int, str]] = set()
     with engine.connect() as conn:
         for row in conn.execute(query):
             if row.id not in found:
-                item = Item(
-                    title=row.title or "",
-                    link=row.link,
-                    summary=row.summary or "",
-                    content=row.content or "",
-                    lang=row.lang,
-                )
-                found[row.id] = (row.topic, item, [])
+                found[row.id] = (row.topic, _item(row), [])
+                judged_pairs.add((row.item_id, row.topic))
             found[row.id][2].append(row.verdict)
-    return [
-        JudgedItem(match_id, name, item, v.count("relevant") > v.count("not_relevant"))
+        missed: dict[tuple[int, str], Item] = {}
+        for report in conn.execute(reports):
+            missed.setdefault((report.item_id, report.topic), _item(report))
+    judged = [
+        JudgedItem(f"match:{match_id}", name, item, v.count("relevant") > v.count("not_relevant"))
         for match_id, (name, item, v) in found.items()
     ]
+    # An item that matched the topic after all (scored again since) is judged by its alert.
+    judged += [
+        JudgedItem(f"missed:{item_id}", name, item, True)
+        for (item_id, name), item in missed.items()
+        if (item_id, name) not in judged_pairs
+    ]
+    return judged
+
+
+def _item(row: Any) -> Item:
+    return Item(
+        title=row.title or "",
+        link=row.link,
+        summary=row.summary or "",
+        content=row.content or "",
+        lang=row.lang,
+    )

@@ -26,7 +26,7 @@ from bot.storage.stories import (
     story_alerts,
     story_source_ids,
 )
-from bot.storage.tables import CHAT, ITEM, MATCH, OUTBOX, SOURCE, SUBSCRIPTION
+from bot.storage.tables import CHAT, ITEM, MATCH, MISS_REPORT, OUTBOX, SOURCE, SUBSCRIPTION
 from bot.storage.transaction import AnyRow, StoreBase, chunks
 
 CHAT_MUTED = "chat muted"
@@ -395,13 +395,16 @@ class ItemStore(StoreBase):
 
     @retries_transient
     def prune_unmatched_items(self, older_than: datetime) -> int:
-        """Delete items fetched before `older_than` that matched no topic; returns how many.
+        """Delete items fetched before `older_than` that matched no topic and that nobody
+        reported as missed (a report is training data); returns how many.
 
         Pick an age longer than any feed keeps items, or a pruned item could come back as new.
         """
         i = ITEM.c
         stmt = delete(ITEM).where(
-            i.fetched_at < older_than, ~exists().where(MATCH.c.item_id == i.id)
+            i.fetched_at < older_than,
+            ~exists().where(MATCH.c.item_id == i.id),
+            ~exists().where(MISS_REPORT.c.item_id == i.id),
         )
         with self._transaction() as conn:
             return conn.execute(stmt).rowcount

@@ -364,6 +364,21 @@ class Feedback(TableModel, table=True):
     created_at: datetime = _when(nullable=False)
 
 
+class MissReport(TableModel, table=True):
+    """A user's report that a stored item is about a topic it did not match (`/missed`): the
+    one verdict that can teach the text model what the rules miss (alerts only show hits)."""
+
+    __tablename__ = "miss_report"
+    __table_args__ = (UniqueConstraint("item_id", "topic", "user_id", name="uq_miss_report"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", ondelete="CASCADE")
+    topic: str = Field(sa_type=String(100))
+    chat_id: int = Field(sa_type=BigInteger)
+    user_id: int = Field(sa_type=BigInteger)
+    created_at: datetime = _when(nullable=False)
+
+
 class Meta(TableModel, table=True):
     """Small named values the instance keeps between runs (e.g. last poll cycle)."""
 
@@ -393,5 +408,6 @@ CHAT = table_of(Chat)
 SUBSCRIPTION = table_of(Subscription)
 OUTBOX = table_of(Outbox)
 FEEDBACK = table_of(Feedback)
+MISS_REPORT = table_of(MissReport)
 BRIEFING_RUN = table_of(BriefingRun)
 META = table_of(Meta)

@@ -27,6 +27,7 @@ from bot.services.briefing import Briefings, BriefingStore
 from bot.services.delivery import DeliveryWorker
 from bot.services.delivery_jobs import DeliveryOptions
 from bot.services.delivery_ports import DeliveryStore
+from bot.services.misses import MissReports, MissStore
 from bot.services.parse_jobs import ParsedEntries, ParseJob
 from bot.services.ports import Fetcher
 from bot.services.search import ChatSearch, SearchStore
@@ -58,6 +59,7 @@ BOT_COMMANDS = (
     ("recent", "Your latest alerts"),
     ("why", "Why an alert matched"),
     ("search", "Search stored items, e.g. /search 禁毒合作 30d"),
+    ("missed", "Report a stored item your topic should have matched"),
     ("where", "Only alerts from some countries or regions"),
     ("status", "This chat's settings"),
     ("stats", "A picture of the last 7d, 30d or 90d"),
@@ -72,6 +74,7 @@ class TelegramStorePort(
     BriefingStore,
     BriefingRunStore,
     SearchStore,
+    MissStore,
     Protocol,
 ):
     """Everything the Telegram side stores: `bot.storage.telegram_queries.TelegramStore`."""
@@ -300,7 +303,7 @@ async def telegram_runtime(
         service,
         admin,
         BriefingCommands(briefings, service),
-        SearchCommands(ChatSearch(store, clock), service),
+        SearchCommands(ChatSearch(store, clock), service, MissReports(store, clock)),
     )
     sender = TelegramSender(application.bot)
     worker = DeliveryWorker(

@@ -1,23 +1,34 @@
-"""/search: any member of a chat may search the stored items; the reply goes to the chat."""
+"""/search and /missed: any member of a chat may search the stored items, and report one that
+a topic the chat follows should have matched; the reply goes to the chat."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
+from bot.services.misses import COMMAND as MISSED
+from bot.services.misses import MissReports
 from bot.services.search import ChatSearch
 from bot.services.subscriptions import Subscriptions
 from bot.telegram.commands import Context, chat_ref, reply
 
+# /missed_123 (as search results print it; @botname is added in groups when tapped).
+_TAPPED = re.compile(rf"^/{MISSED}_(\d{{1,19}})(?:@\w+)?$")
+
 
 class SearchCommands:
-    """The handler of /search (reading only, so not for group administrators alone)."""
+    """The handlers of /search and /missed (neither changes the chat's settings, so neither is
+    for group administrators alone)."""
 
-    def __init__(self, search: ChatSearch, subscriptions: Subscriptions) -> None:
+    def __init__(
+        self, search: ChatSearch, subscriptions: Subscriptions, misses: MissReports
+    ) -> None:
         self.search_service = search
         self.subscriptions = subscriptions
+        self.misses = misses
 
     async def search(self, update: Update, context: Context) -> None:
         """Find stored items by their words: /search <words> [Nd]."""
@@ -26,8 +37,25 @@ class SearchCommands:
         parts = (message.text or "").split(None, 1) if message is not None else []
         words = parts[1] if len(parts) > 1 else ""
         chat = await asyncio.to_thread(self.subscriptions.register, chat_ref(update))
-        await reply(update, await asyncio.to_thread(self.search_service.search, words, chat))
+        followed = await asyncio.to_thread(self.subscriptions.followed, chat.id)
+        answer = await asyncio.to_thread(self.search_service.search, words, chat, followed)
+        await reply(update, answer)
+
+    async def missed(self, update: Update, context: Context) -> None:
+        """Report a stored item as missed: /missed <item> [topic], or /missed_<item>."""
+        message = update.effective_message
+        user = update.effective_user
+        if message is None or user is None:  # a channel post has no user to count
+            return
+        tapped = _TAPPED.match(message.text or "")
+        args = [tapped.group(1)] if tapped else list(context.args or [])
+        chat = await asyncio.to_thread(self.subscriptions.register, chat_ref(update))
+        await reply(update, await asyncio.to_thread(self.misses.report, chat.id, user.id, args))
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
-        """A CommandHandler per command."""
-        return [CommandHandler("search", self.search)]
+        """A handler per command (/missed_<item> is one word, so not a CommandHandler's)."""
+        return [
+            CommandHandler("search", self.search),
+            CommandHandler(MISSED, self.missed),
+            MessageHandler(filters.Regex(_TAPPED), self.missed),
+        ]

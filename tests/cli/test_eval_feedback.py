@@ -50,6 +50,27 @@ def seed_feedback(database_url: str) -> None:
         store.close()
 
 
+def seed_miss(database_url: str) -> None:
+    """One stored item that matched nothing, reported missed by two users of the topic's
+    chat: it counts once, as a relevant item of the topic."""
+    store = open_store(database_url)
+    try:
+        source_id = store.claim_all_enabled(now=NOW, owner="m", lease_seconds=60)[0].id
+        entry = StoredEntry(
+            key="missed",
+            canonical_link="http://example.org/missed",
+            title_hash=hashlib.sha256(b"missed").hexdigest(),
+            item=Item(title="ministers agree on a narcotics task force", summary="talks " * 5),
+        )
+        success = PollSuccess(now=NOW, next_poll_at=NOW + timedelta(hours=1))
+        store.save_poll(source_id, success, [entry], alert=True)
+        item_id = next(i for i in range(1, 100) if store.item_topics(i) == frozenset())
+        for user in (1, 2):
+            assert store.record_miss(item_id, TOPIC, 10, user, now=NOW)
+    finally:
+        store.close()
+
+
 def match_ids(store: object, item_ids: list[int]) -> dict[int, int]:
     from sqlalchemy import select
 
@@ -70,7 +91,21 @@ def test_eval_feedback_reports_precision_per_topic(tmp_path: Path) -> None:
     result = run_cli("eval", "--feedback", "--config", str(config))
     assert result.returncode == 0, result.stderr
     (row,) = [line for line in result.stdout.splitlines() if line.startswith(TOPIC)]
-    assert row.split()[1:] == ["0.333", "1", "2", "5"]
+    assert row.split()[1:] == ["0.333", "1", "2", "5", "0"]
+
+
+def test_eval_feedback_counts_reported_misses(tmp_path: Path) -> None:
+    """An item reported missed (`/missed`) counts once in the topic's "missed" column, and
+    leaves the precision of its alerts alone."""
+    database_url = f"sqlite:///{tmp_path / 'nw.db'}"
+    seed_feedback(database_url)
+    seed_miss(database_url)
+    config = write_config(tmp_path, [], database_url=database_url)
+    result = run_cli("eval", "--feedback", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    header, row = result.stdout.splitlines()
+    assert header.split() == ["topic", "precision", "relevant", "not", "votes", "missed"]
+    assert row.split() == [TOPIC, "0.333", "1", "2", "5", "1"]
 
 
 def test_eval_without_file_or_feedback_is_a_usage_error(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from bot.matching.textmodel import decode
-from tests.cli.test_eval_feedback import seed_feedback
+from tests.cli.test_eval_feedback import seed_feedback, seed_miss
 from tests.support.cli import run_cli, start_cli, write_config
 from tests.support.textmodels import GATED_TOPIC, line_of, train_model, write_model_topic
 
@@ -213,10 +213,12 @@ def test_train_write_ships_numbers_with_provenance_and_the_topic_uses_them(
 
 
 def test_train_counts_subscribers_verdicts_and_reads_items_from_stdin(tmp_path: Path) -> None:
-    """--feedback adds the stored Relevant / Not relevant verdicts; items read from stdin
-    are recorded with their real size and checksum; the provenance says how many of each."""
+    """--feedback adds the stored Relevant / Not relevant verdicts and reported misses; items
+    read from stdin are recorded with their real size and checksum; the provenance says how
+    many of each."""
     database_url = f"sqlite:///{tmp_path / 'nw.db'}"
     seed_feedback(database_url)  # three judged alerts of drug-control-cooperation
+    seed_miss(database_url)  # and an item reported missed (by two users: one item)
     topic_text = GATED_TOPIC.replace("id: smuggling", "id: drug-control-cooperation")
     _, config = setup(tmp_path, topic_text, database_url=database_url)
     raw = write_jsonl(tmp_path / "labelled.jsonl", labelled_rows()).read_bytes()
@@ -224,10 +226,10 @@ def test_train_counts_subscribers_verdicts_and_reads_items_from_stdin(tmp_path: 
         "train", "-", "--feedback", "--write", "--config", str(config), stdin=raw.decode()
     )
     assert result.returncode == 0, result.stderr
-    assert "31 labelled items (28 from files, 3 from feedback)" in result.stdout
+    assert "32 labelled items (28 from files, 4 from feedback)" in result.stdout
     facts = json.loads((tmp_path / "smuggling.model.json").read_text(encoding="utf-8"))
-    assert facts["feedback_verdicts"] == 3
-    assert facts["items"] == 31
+    assert facts["feedback_verdicts"] == 4
+    assert facts["items"] == 32
     assert facts["files"] == [
         {"path": "-", "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "items": 28}
     ]

@@ -172,6 +172,31 @@ def test_prune_deletes_only_old_unmatched_items(
     ] == ["old"]
 
 
+def test_prune_keeps_an_item_reported_missed(
+    store: Store, source_id: int, now: datetime, entry, score, ok
+) -> None:
+    """A report that an unmatched item was missed is training data: the item stays, and
+    item_topics tells what each item matched (None for no such item)."""
+    old = now - timedelta(days=100)
+    _, matches = store.save_poll(
+        source_id,
+        ok(old),
+        [entry("kept"), entry("gone"), entry("hit", matches=(score(),))],
+        alert=True,
+    )
+    with store.engine.connect() as conn:
+        ids = dict(conn.execute(select(ITEM.c.key, ITEM.c.id)).all())
+    hit = matches[0].item_id
+    assert store.record_miss(ids["kept"], "drugs", 1, 2, now=now)
+    assert not store.record_miss(ids["kept"], "drugs", 1, 2, now=now)  # once per user
+    assert store.item_topics(ids["kept"]) == frozenset()
+    assert store.item_topics(hit) == {"drugs"}
+    assert store.item_topics(10**9) is None
+    assert store.prune_unmatched_items(now - timedelta(days=90)) == 1
+    assert store.item_topics(ids["gone"]) is None
+    assert store.item_topics(ids["kept"]) == frozenset()
+
+
 def test_unchanged_polls_are_recorded_together_as_save_poll_would(
     store: Store, now: datetime, ok
 ) -> None:
