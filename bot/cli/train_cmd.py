@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -61,10 +62,15 @@ def format_result(result: TrainResult, *, sources: str) -> str:
 
 
 def provenance(
-    result: TrainResult, *, files: list[tuple[str, bytes, int]], feedback: int, model: bytes
+    result: TrainResult,
+    *,
+    files: list[tuple[str, bytes, int]],
+    feedback: tuple[int, float],
+    model: bytes,
 ) -> dict[str, Any]:
-    """Where the model came from: the command, the files (size, checksum, items) and the
-    cross-validated figures. Never the items' text."""
+    """Where the model came from: the command, the files (size, checksum, items), the
+    subscriber verdicts (how many, what each weighed) and the cross-validated figures. Never
+    the items' text."""
 
     def figures(m: Metrics) -> dict[str, Any]:
         def one(c: Confusion) -> dict[str, Any]:
@@ -91,7 +97,8 @@ def provenance(
             }
             for name, data, items in files
         ],
-        "feedback_verdicts": feedback,
+        "feedback_verdicts": feedback[0],
+        "feedback_weight": feedback[1],
         "items": result.items,
         "model": {
             "sha256": hashlib.sha256(model).hexdigest(),
@@ -127,6 +134,7 @@ def train(
     """Fit a topic's text model to labelled items by cross-validation (see docs/topics.md)."""
     from bot.matching import load_topic
     from bot.matching.loader import with_model
+    from bot.matching.model_fit import feedback_weight
     from bot.matching.model_fit import train as fit
     from bot.matching.textmodel import encode
     from bot.matching.topic_edit import rewrite_numbers, set_model
@@ -158,7 +166,8 @@ def train(
         files.append((source, data, len(labelled)))
         rows += labelled
     judged = feedback_rows(settings, spec.id) if feedback else []
-    rows += judged
+    weight = feedback_weight(len(rows), len(judged))
+    rows += [replace(row, weight=weight) for row in judged]
     positives = sum(row.label for row in rows)
     if len(rows) < MIN_ITEMS or positives < 2 or len(rows) - positives < 2:
         raise InputError(
@@ -166,6 +175,8 @@ def train(
             f"(got {len(rows)}: {positives} relevant, {len(rows) - positives} not)"
         )
     described = f"{len(rows) - len(judged)} from files, {len(judged)} from feedback"
+    if judged:
+        described += f", each verdict weighing {weight:g}"
     result = fit(spec, rows, progress=lambda m: click.echo(m, err=True))
     click.echo(format_result(result, sources=described))
     model_name = spec.model.file if spec.model else f"{path.stem}.model.npz"
@@ -183,7 +194,7 @@ def train(
     changed = set_model(
         changed, doc.lines, file=model_name, weight=result.weight, sha256=digest, path=str(path)
     )
-    facts = provenance(result, files=files, feedback=len(judged), model=model)
+    facts = provenance(result, files=files, feedback=(len(judged), weight), model=model)
     record = model_path.with_suffix(".json")
     replace_files(
         {

@@ -16,6 +16,8 @@ class Labelled:
     lang: str
     label: int
     item: Item
+    weight: float = 1.0
+    """What the item weighs in training (bot.matching.model_fit.feedback_weight)."""
 
 
 @dataclass(slots=True)

@@ -27,6 +27,23 @@ WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6)
 """Blend weights tried: below 0.2 the model can't lift a gated item; above 0.6 a few hundred
 labels would outvote the seeds' vocabulary."""
 THRESHOLDS = tuple(round(0.30 + 0.01 * i, 2) for i in range(41))
+FEEDBACK_WEIGHT_CAP = 10.0
+"""The most one subscriber verdict weighs, in labelled items (see feedback_weight)."""
+
+
+def feedback_weight(labelled: int, verdicts: int) -> float:
+    """What each subscriber verdict weighs in training: together the verdicts weigh as much
+    as the labelled items from files, each at least one and at most FEEDBACK_WEIGHT_CAP.
+
+    The verdicts are about the sources this deployment polls, which the labelled files may not
+    cover: recall fell on outlets no labelled item came from, and a few dozen verdicts at the
+    weight of one labelled item each are outvoted by the hundreds from elsewhere. Simulated on
+    a held-back set of new outlets (subscribers of one half judging its alerts and reporting
+    its misses, the other half judged): English recall 0.74 at equal weight, 0.78 at this
+    weight, with precision 0.86 and 0.88."""
+    if not verdicts:
+        return 1.0
+    return min(FEEDBACK_WEIGHT_CAP, max(1.0, labelled / verdicts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +81,16 @@ def terse(item: Item) -> Item:
 
 
 def examples(rows: Sequence[Labelled], *, bits: int = BITS) -> list[Example]:
-    """Each labelled item as a training example, and again as a terse copy (when shorter)."""
+    """Each labelled item as a training example, and again as a terse copy (when shorter),
+    at the item's own weight."""
     out: list[Example] = []
     for row in rows:
         folded = fold_item(row.item)
-        out.append(Example(text_features(folded.text, bits=bits), row.label))
+        out.append(Example(text_features(folded.text, bits=bits), row.label, row.weight))
         short = fold_item(terse(row.item))
         if len(short.text) < len(folded.text):
-            out.append(Example(text_features(short.text, bits=bits), row.label, TERSE_WEIGHT))
+            copy = text_features(short.text, bits=bits)
+            out.append(Example(copy, row.label, TERSE_WEIGHT * row.weight))
     return out
 
 

@@ -226,9 +226,12 @@ def test_train_counts_subscribers_verdicts_and_reads_items_from_stdin(tmp_path: 
         "train", "-", "--feedback", "--write", "--config", str(config), stdin=raw.decode()
     )
     assert result.returncode == 0, result.stderr
-    assert "32 labelled items (28 from files, 4 from feedback)" in result.stdout
+    assert "32 labelled items (28 from files, 4 from feedback, each verdict weighing 7)" in (
+        result.stdout
+    )
     facts = json.loads((tmp_path / "smuggling.model.json").read_text(encoding="utf-8"))
     assert facts["feedback_verdicts"] == 4
+    assert facts["feedback_weight"] == 7.0
     assert facts["items"] == 32
     assert facts["files"] == [
         {"path": "-", "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest(), "items": 28}

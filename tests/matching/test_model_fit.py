@@ -8,8 +8,16 @@ from pathlib import Path
 from bot.core.models import Item
 from bot.matching import load_topic
 from bot.matching.evaluate import Labelled
-from bot.matching.model_fit import TERSE_WEIGHT, examples, first_sentence, terse, train
-from bot.matching.training import predict
+from bot.matching.model_fit import (
+    FEEDBACK_WEIGHT_CAP,
+    TERSE_WEIGHT,
+    examples,
+    feedback_weight,
+    first_sentence,
+    terse,
+    train,
+)
+from bot.matching.training import fit, predict
 from tests.support.textmodels import GATED_TOPIC
 
 
@@ -32,6 +40,34 @@ def test_each_labelled_item_also_trains_as_a_terse_feed_gives_it() -> None:
     made = examples(rows, bits=12)
     assert [(e.label, e.weight) for e in made] == [(1, 1.0), (1, TERSE_WEIGHT), (0, 1.0)]
     assert len(made[1].features.ids) < len(made[0].features.ids)
+
+
+def test_subscriber_verdicts_weigh_together_as_much_as_the_labelled_files() -> None:
+    """Each verdict weighs labelled/verdicts, at least 1 and at most the cap."""
+    assert feedback_weight(300, 0) == 1.0
+    assert feedback_weight(300, 60) == 5.0
+    assert feedback_weight(300, 3) == FEEDBACK_WEIGHT_CAP
+    assert feedback_weight(30, 300) == 1.0
+
+
+def test_an_items_weight_scales_its_examples_and_moves_the_model() -> None:
+    """A row's weight multiplies both of its examples; a verdict that weighs more pulls the
+    model further towards its label on words only it has."""
+    long = Item(title="Heroin talks", summary="Officials met. They agreed on patrols. And more.")
+    (whole, short) = examples([Labelled("f", "en", 1, long, weight=4.0)], bits=12)
+    assert (whole.weight, short.weight) == (4.0, 4.0 * TERSE_WEIGHT)
+
+    def rows(weight: float) -> list[Labelled]:
+        base = [
+            Labelled(f"p{n}", "en", 1, Item(title=f"heroin seized in joint raid {n}"))
+            for n in range(10)
+        ] + [Labelled(f"n{n}", "en", 0, Item(title=f"farm prices rose {n}")) for n in range(10)]
+        verdict = Labelled("v", "en", 1, Item(title="ministers convene narcotics panel"), weight)
+        return [*base, verdict]
+
+    probe = examples([Labelled("x", "en", 1, Item(title="narcotics panel convenes"))], bits=16)
+    light, heavy = (predict(fit(examples(rows(w))), probe[0].features) for w in (1.0, 10.0))
+    assert heavy > light + 0.05
 
 
 def test_training_figures_are_out_of_fold(tmp_path: Path) -> None:
