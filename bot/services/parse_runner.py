@@ -233,7 +233,7 @@ class ProcessRunner:
         source queued behind slow jobs waited outside every budget)."""
         await self._acquire(budget, urgent=urgent)
         try:
-            worker = self._idle.pop() if self._idle else await self._start()
+            worker = await self._idle_or_new()
             try:
                 yield worker
             except BaseException as exc:
@@ -273,6 +273,18 @@ class ProcessRunner:
         if waiting_spends_budget and budget.remaining <= 0:  # came free as the budget ran out
             self._slots.release()
             raise WorkersBusy(allowance or 0.0)
+
+    async def _idle_or_new(self) -> _Worker:
+        """An idle worker that is still alive (one may die idle, killed by the system's
+        out-of-memory killer or an operator), else a new one: a job is never handed to a dead
+        worker to fail on."""
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.process.returncode is None:
+                return worker
+            self._live.discard(worker)
+            log.warning("parse_worker.died_idle", extra={"pid": worker.process.pid})
+        return await self._start()
 
     async def _start(self) -> _Worker:
         worker = await _Worker.start()

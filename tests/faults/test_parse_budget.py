@@ -73,6 +73,20 @@ async def test_overrunning_job_is_abandoned_and_its_worker_replaced(runner: Proc
     assert len(parsed.entries) == 2
 
 
+async def test_a_worker_that_died_idle_is_not_handed_the_next_job(runner: ProcessRunner) -> None:
+    """A worker killed while idle (the out-of-memory killer, an operator) is left out when
+    the next job comes: the job is parsed by a new worker instead of failing on the dead one."""
+    body, content_type = hostile.normal_feed(2)
+    await runner.parse(ParseJob(body, URL, content_type), Budget(30))
+    (idle,) = runner._idle
+    idle.process.kill()
+    await idle.process.wait()
+    parsed = await runner.parse(ParseJob(body, URL, content_type), Budget(30))
+    assert len(parsed.entries) == 2
+    assert runner.replaced == 0
+    assert [w.process.pid for w in runner._idle] != [idle.process.pid]
+
+
 HOSTILE = {
     "regex bait": hostile.regex_bait(40),
     "nested divs": hostile.nested_divs(40_000),
