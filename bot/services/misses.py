@@ -9,11 +9,12 @@ with /search, whose results offer the command on every item the chat's topics di
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.arguments import parse_id
-from bot.core.render import esc, shorten
+from bot.core.render import Button, esc, shorten
 
 MISSED_USAGE = (
     "/missed &lt;item&gt; [topic] — a stored item (numbered in /search) that your topic "
@@ -42,6 +43,33 @@ class MissStore(Protocol):
     ) -> bool: ...
 
 
+BUTTON_PREFIX = "mi:"
+MAX_BUTTON_DATA = 64
+"""Telegram's limit on a button's callback data, in bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class MissReply:
+    """The answer to a report: its text, and a button per topic when the chat must choose."""
+
+    text: str
+    choices: tuple[Button, ...] = ()
+
+
+def choice_button(item_id: int, topic: str) -> Button | None:
+    """The button that reports the item for one topic (None when the data would not fit)."""
+    data = f"{BUTTON_PREFIX}{item_id}:{topic}"
+    if len(data.encode()) > MAX_BUTTON_DATA:
+        return None
+    return Button(shorten(topic, 60), data)
+
+
+def parse_choice(data: str) -> list[str]:
+    """A choice button's data as the arguments of /missed (empty when it is not one)."""
+    item, _, topic = data.removeprefix(BUTTON_PREFIX).partition(":")
+    return [item, topic] if data.startswith(BUTTON_PREFIX) and item and topic else []
+
+
 def tap_to_report(item_id: int) -> str:
     """The command as one tappable word, for a search result."""
     return f"/{COMMAND}_{item_id}"
@@ -54,8 +82,12 @@ class MissReports:
         self.store = store
         self.clock = clock
 
-    def report(self, chat_id: int, user_id: int, args: Sequence[str]) -> str:
+    def report(self, chat_id: int, user_id: int, args: Sequence[str]) -> MissReply:
         """The reply to `/missed <item> [topic]` (any member of the chat may report)."""
+        reply = self._report(chat_id, user_id, args)
+        return reply if isinstance(reply, MissReply) else MissReply(reply)
+
+    def _report(self, chat_id: int, user_id: int, args: Sequence[str]) -> str | MissReply:
         item_id = parse_id(args[0]) if args else None
         if item_id is None or len(args) > 2:
             return "Usage: " + MISSED_USAGE
@@ -81,8 +113,12 @@ class MissReports:
                 "Not relevant buttons instead."
             )
         if len(open_topics) > 1:
-            choices = "\n".join(f"/{COMMAND} {item_id} {esc(topic)}" for topic in open_topics)
-            return f"Which topic should item {item_id} have matched?\n{choices}"
+            lines = "\n".join(f"/{COMMAND} {item_id} {esc(topic)}" for topic in open_topics)
+            buttons = (choice_button(item_id, topic) for topic in open_topics)
+            return MissReply(
+                f"Which topic should item {item_id} have matched?\n{lines}",
+                tuple(button for button in buttons if button is not None),
+            )
         topic = open_topics[0]
         now = self.clock()
         if self.store.misses_reported(user_id, since=now - timedelta(days=1)) >= DAILY_REPORTS:

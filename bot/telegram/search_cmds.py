@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import re
 
-from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.services.misses import BUTTON_PREFIX, MissReply, MissReports, parse_choice
 from bot.services.misses import COMMAND as MISSED
-from bot.services.misses import MissReports
 from bot.services.search import ChatSearch
 from bot.services.subscriptions import Subscriptions
+from bot.telegram.callbacks import STALE, pressed_in
 from bot.telegram.commands import Context, chat_ref, reply
 
 # /missed_123 (as search results print it; @botname is added in groups when tapped).
@@ -50,7 +51,22 @@ class SearchCommands:
         tapped = _TAPPED.match(message.text or "")
         args = [tapped.group(1)] if tapped else list(context.args or [])
         chat = await asyncio.to_thread(self.subscriptions.register, chat_ref(update))
-        await reply(update, await asyncio.to_thread(self.misses.report, chat.id, user.id, args))
+        answer = await asyncio.to_thread(self.misses.report, chat.id, user.id, args)
+        await reply(update, answer.text, markup(answer))
+
+    async def missed_choice(self, update: Update, context: Context) -> None:
+        """The topic button of a /missed that had several to choose from."""
+        query = update.callback_query
+        assert query is not None
+        args = parse_choice(query.data or "")
+        pressed = pressed_in(update)
+        if not args or pressed is None:
+            await query.answer(STALE)
+            return
+        chat = await asyncio.to_thread(self.subscriptions.register, pressed)
+        answer = await asyncio.to_thread(self.misses.report, chat.id, query.from_user.id, args)
+        await query.answer()
+        await reply(update, answer.text, markup(answer))
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         """A handler per command (/missed_<item> is one word, so not a CommandHandler's)."""
@@ -58,4 +74,11 @@ class SearchCommands:
             CommandHandler("search", self.search),
             CommandHandler(MISSED, self.missed),
             MessageHandler(filters.Regex(_TAPPED), self.missed),
+            CallbackQueryHandler(self.missed_choice, pattern=f"^{BUTTON_PREFIX}"),
         ]
+
+
+def markup(answer: MissReply) -> InlineKeyboardMarkup | None:
+    """A button per topic to choose from, one per row."""
+    rows = [[InlineKeyboardButton(b.text, callback_data=b.data)] for b in answer.choices]
+    return InlineKeyboardMarkup(rows) if rows else None

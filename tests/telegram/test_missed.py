@@ -12,6 +12,7 @@ from bot.core.models import TopicScore
 from bot.storage.history import feedback_by_topic, judged_items
 from bot.storage.tables import ITEM, MISS_REPORT
 from bot.storage.telegram_queries import TelegramStore
+from bot.telegram.callbacks import STALE
 from bot.telegram.runtime import TelegramRuntime
 from tests.support.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import TOPIC, add_chat, add_source, utc_now
@@ -125,8 +126,8 @@ async def test_wrong_uses_are_answered_and_store_nothing(
 async def test_a_chat_following_no_topic_or_several_is_told_what_to_do(
     bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
 ) -> None:
-    """No topic followed: /topics. Several the item did not match: one command per topic,
-    and the one chosen is stored."""
+    """No topic followed: /topics. Several the item did not match: a button (and a command)
+    per topic; the one pressed is stored, and a forged button is answered as stale."""
     wire = add_source(tg_store, "Wire")
     store_items(tg_store, wire, [("m", "Border officials talk")])
     target = item_id(tg_store, "m")
@@ -141,9 +142,18 @@ async def test_a_chat_following_no_topic_or_several_is_told_what_to_do(
         f"/missed {target} {TOPIC}",
         f"/missed {target} other",
     ]
-    await fake.command(f"/missed {target} other", chat_id=74)
-    await fake.wait_for_text(74, "Noted")
-    assert reports(tg_store) == [(target, "other", 74, 74)]
+    buttons = [b for row in (choice.reply_markup or {})["inline_keyboard"] for b in row]
+    assert [(b["text"], b["callback_data"]) for b in buttons] == [
+        (TOPIC, f"mi:{target}:{TOPIC}"),
+        ("other", f"mi:{target}:other"),
+    ]
+    await fake.press(f"mi:{target}:other", chat_id=74, user_id=12)
+    await fake.wait_for_text(74, "Noted: item")
+    await fake.command(f"/missed {target} {TOPIC}", chat_id=74)
+    await fake.wait_for(lambda sent: sum("Noted" in m.text for m in sent) == 2, 10.0)
+    assert reports(tg_store) == [(target, "other", 74, 12), (target, TOPIC, 74, 74)]
+    await fake.press("mi:nonsense", chat_id=74)
+    await fake.wait_for(lambda _: any(a.get("text") == STALE for a in fake.callback_answers), 10.0)
 
 
 async def test_one_user_reports_at_most_the_daily_cap(
