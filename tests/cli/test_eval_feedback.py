@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.core.models import Item, TopicScore
 from bot.services.ports import PollSuccess, StoredEntry
 from bot.storage import SourceSpec, open_store
-from tests.support.cli import run_cli, write_config
+from tests.support.cli import DEFAULT_TOPIC, run_cli, write_config
 
 NOW = datetime.now(UTC)
 TOPIC = "drug-control-cooperation"
+MODEL_RECORD = DEFAULT_TOPIC.parent / f"{TOPIC}.model.json"
 
 
 def seed_feedback(database_url: str) -> None:
@@ -90,7 +93,7 @@ def test_eval_feedback_reports_precision_per_topic(tmp_path: Path) -> None:
     config = write_config(tmp_path, [], database_url=database_url)
     result = run_cli("eval", "--feedback", "--config", str(config))
     assert result.returncode == 0, result.stderr
-    (row,) = [line for line in result.stdout.splitlines() if line.startswith(TOPIC)]
+    (row,) = [line for line in result.stdout.splitlines() if line.startswith(f"{TOPIC} ")]
     assert row.split()[1:] == ["0.333", "1", "2", "5", "0"]
 
 
@@ -103,9 +106,39 @@ def test_eval_feedback_counts_reported_misses(tmp_path: Path) -> None:
     config = write_config(tmp_path, [], database_url=database_url)
     result = run_cli("eval", "--feedback", "--config", str(config))
     assert result.returncode == 0, result.stderr
-    header, row = result.stdout.splitlines()
+    header, row, since = result.stdout.splitlines()
     assert header.split() == ["topic", "precision", "relevant", "not", "votes", "missed"]
     assert row.split() == [TOPIC, "0.333", "1", "2", "5", "1"]
+    trained = datetime.fromisoformat(json.loads(MODEL_RECORD.read_text())["trained_at"])
+    assert since == (
+        f"{TOPIC}: model trained {trained:%Y-%m-%d %H:%M} UTC; since then 3 alerts judged and "
+        "1 item reported missed (narcowatch train --feedback learns from them)"
+    )
+
+
+def test_eval_feedback_counts_only_what_came_after_the_model_was_trained(
+    tmp_path: Path,
+) -> None:
+    """Verdicts older than the model's training are in the table but not in the "since"
+    line; a topic whose model has no readable record gets no such line."""
+    database_url = f"sqlite:///{tmp_path / 'nw.db'}"
+    seed_feedback(database_url)
+    topics = tmp_path / "topics"
+    shutil.copytree(DEFAULT_TOPIC.parent, topics)
+    record = topics / MODEL_RECORD.name
+    facts = json.loads(record.read_text())
+    facts["trained_at"] = (NOW + timedelta(hours=1)).isoformat()
+    record.write_text(json.dumps(facts))
+    config = write_config(tmp_path, [], database_url=database_url)
+    config.write_text(
+        config.read_text().replace(str(DEFAULT_TOPIC), str(topics / DEFAULT_TOPIC.name))
+    )
+    lines = run_cli("eval", "--feedback", "--config", str(config)).stdout.splitlines()
+    assert lines[1].split()[1:] == ["0.333", "1", "2", "5", "0"]
+    assert lines[2].endswith("since then 0 alerts judged and 0 items reported missed")
+    record.write_text("not json")
+    lines = run_cli("eval", "--feedback", "--config", str(config)).stdout.splitlines()
+    assert len(lines) == 2
 
 
 def test_eval_without_file_or_feedback_is_a_usage_error(tmp_path: Path) -> None:
