@@ -322,6 +322,7 @@ async def attach_telegram(
                 first_retry_s=tuning.delivery_first_retry_s,
             ),
             start_retry_s=tuning.telegram_start_retry_s,
+            scorer=lambda: runtime.poller.scorer,
         )
     )
 

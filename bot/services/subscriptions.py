@@ -25,6 +25,7 @@ from bot.core.render import (
 from bot.places.follow import place_codes
 from bot.places.names import parse_places, split_names
 from bot.places.table import Place, place_names, places_by_key
+from bot.services.borderline import BORDERLINE_USAGE
 from bot.services.delivery_jobs import alert_view
 from bot.services.delivery_ports import ChatSettings, OutboxAlert
 from bot.services.misses import MISSED_USAGE
@@ -50,6 +51,7 @@ USAGE = {
     "recent": "/recent [n] — your last n alerts (default 5, at most 20)",
     "why": "/why &lt;alert id&gt; — why an alert matched",
     "search": SEARCH_USAGE,
+    "borderline": BORDERLINE_USAGE,
     "missed": MISSED_USAGE,
     "where": "/where &lt;country or region&gt;, ... — only alerts in which one of them acts "
     "(e.g. /where Central Asia, China; /where off; /where: show)",

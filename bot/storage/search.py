@@ -24,6 +24,7 @@ hits (RANK_WINDOW), so its cost is bounded too.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +41,7 @@ from sqlalchemy import (
     text,
 )
 
+from bot.core.models import Item
 from bot.search.hits import SearchHit, TopicMatch
 from bot.search.query import Query, SearchRequest
 from bot.storage.retry import retries_transient
@@ -146,6 +148,47 @@ class SearchQueries(StoreBase):
             rows = conn.execute(stmt).all()
             matches = self._matches(conn, [row.id for row in rows])
         return [_hit(row, matches.get(row.id, ())) for row in rows]
+
+    @retries_transient
+    def unmatched_items(
+        self,
+        *,
+        topics: Sequence[str],
+        since: datetime,
+        exclude_sources: Sequence[int] = (),
+        limit: int = 2000,
+    ) -> list[tuple[SearchHit, Item]]:
+        """The newest items stored since `since` that matched none of `topics`, each as a
+        search hit (with the topics it did match) and with its text, for scoring again."""
+        stmt = (
+            select(*_COLUMNS, i.summary, i.content, i.lang)
+            .join(SOURCE, s.id == i.source_id)
+            .where(
+                i.fetched_at >= since,
+                ~exists().where(m.item_id == i.id, m.topic.in_(list(topics))),
+            )
+            .order_by(i.id.desc())
+            .limit(limit)
+        )
+        if exclude_sources:
+            stmt = stmt.where(i.source_id.not_in(list(exclude_sources)))
+        with self._reading() as conn:
+            rows = conn.execute(stmt).all()
+            matches = self._matches(conn, [row.id for row in rows])
+        return [
+            (
+                _hit(row, matches.get(row.id, ())),
+                Item(
+                    title=row.title or "",
+                    link=row.link,
+                    summary=row.summary or "",
+                    content=row.content or "",
+                    published=row.published,
+                    lang=row.lang,
+                ),
+            )
+            for row in rows
+        ]
 
     def _statement(self, request: SearchRequest, floor: int | None) -> Select[Any]:
         """Newest first: the matching rows in descending id, `limit` of them. Best first: the

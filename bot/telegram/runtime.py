@@ -23,13 +23,14 @@ from telegram.request import HTTPXRequest
 
 from bot.errors import ConfigError, Problem
 from bot.fetch.tls import tls_context
+from bot.services.borderline import CandidateStore, NearMisses
 from bot.services.briefing import Briefings, BriefingStore
 from bot.services.delivery import DeliveryWorker
 from bot.services.delivery_jobs import DeliveryOptions
 from bot.services.delivery_ports import DeliveryStore
 from bot.services.misses import MissReports, MissStore
 from bot.services.parse_jobs import ParsedEntries, ParseJob
-from bot.services.ports import Fetcher
+from bot.services.ports import Fetcher, Scorer
 from bot.services.search import ChatSearch, SearchStore
 from bot.services.subscriptions import ChatStore, Subscriptions, Topic
 from bot.settings.model import TelegramSettings
@@ -59,6 +60,7 @@ BOT_COMMANDS = (
     ("recent", "Your latest alerts"),
     ("why", "Why an alert matched"),
     ("search", "Search stored items, e.g. /search 禁毒合作 30d"),
+    ("borderline", "Stored items that nearly matched your topics"),
     ("missed", "Report a stored item your topic should have matched"),
     ("where", "Only alerts from some countries or regions"),
     ("status", "This chat's settings"),
@@ -75,6 +77,7 @@ class TelegramStorePort(
     BriefingRunStore,
     SearchStore,
     MissStore,
+    CandidateStore,
     Protocol,
 ):
     """Everything the Telegram side stores: `bot.storage.telegram_queries.TelegramStore`."""
@@ -275,6 +278,7 @@ async def telegram_runtime(
     options: DeliveryOptions | None = None,
     receive_updates: bool = True,
     start_retry_s: float = TELEGRAM_START_RETRY_S,
+    scorer: Callable[[], Scorer | None] = lambda: None,
 ) -> AsyncIterator[TelegramRuntime]:
     """Run the bot for the body of the `async with`; stop it (and hand back unsent rows) after.
 
@@ -303,7 +307,12 @@ async def telegram_runtime(
         service,
         admin,
         BriefingCommands(briefings, service),
-        SearchCommands(ChatSearch(store, clock), service, MissReports(store, clock)),
+        SearchCommands(
+            ChatSearch(store, clock),
+            service,
+            MissReports(store, clock),
+            NearMisses(store, scorer, clock),
+        ),
     )
     sender = TelegramSender(application.bot)
     worker = DeliveryWorker(

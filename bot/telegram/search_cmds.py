@@ -1,5 +1,6 @@
-"""/search and /missed: any member of a chat may search the stored items, and report one that
-a topic the chat follows should have matched; the reply goes to the chat."""
+"""/search, /borderline and /missed: any member of a chat may search the stored items, list
+those that nearly matched its topics, and report one that a topic the chat follows should
+have matched; the reply goes to the chat."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.services.borderline import NearMisses
 from bot.services.misses import BUTTON_PREFIX, MissReply, MissReports, parse_choice
 from bot.services.misses import COMMAND as MISSED
 from bot.services.search import ChatSearch
@@ -25,11 +27,16 @@ class SearchCommands:
     for group administrators alone)."""
 
     def __init__(
-        self, search: ChatSearch, subscriptions: Subscriptions, misses: MissReports
+        self,
+        search: ChatSearch,
+        subscriptions: Subscriptions,
+        misses: MissReports,
+        near: NearMisses,
     ) -> None:
         self.search_service = search
         self.subscriptions = subscriptions
         self.misses = misses
+        self.near = near
 
     async def search(self, update: Update, context: Context) -> None:
         """Find stored items by their words: /search <words> [Nd]."""
@@ -40,6 +47,14 @@ class SearchCommands:
         chat = await asyncio.to_thread(self.subscriptions.register, chat_ref(update))
         followed = await asyncio.to_thread(self.subscriptions.followed, chat.id)
         answer = await asyncio.to_thread(self.search_service.search, words, chat, followed)
+        await reply(update, answer)
+
+    async def borderline(self, update: Update, context: Context) -> None:
+        """The stored items that nearly matched the chat's topics: /borderline [Nd]."""
+        chat = await asyncio.to_thread(self.subscriptions.register, chat_ref(update))
+        followed = await asyncio.to_thread(self.subscriptions.followed, chat.id)
+        arg = " ".join(context.args or [])
+        answer = await asyncio.to_thread(self.near.reply, followed, chat.muted_sources, arg)
         await reply(update, answer)
 
     async def missed(self, update: Update, context: Context) -> None:
@@ -72,6 +87,7 @@ class SearchCommands:
         """A handler per command (/missed_<item> is one word, so not a CommandHandler's)."""
         return [
             CommandHandler("search", self.search),
+            CommandHandler("borderline", self.borderline),
             CommandHandler(MISSED, self.missed),
             MessageHandler(filters.Regex(_TAPPED), self.missed),
             CallbackQueryHandler(self.missed_choice, pattern=f"^{BUTTON_PREFIX}"),
