@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot import __version__
+from bot.cli.borderline_cmd import borderline
 from bot.cli.daemon_cmds import check_config, health, poll, run
 from bot.cli.data_cmds import COMMANDS as DATA_COMMANDS
 from bot.cli.data_cmds import sources
@@ -38,6 +39,7 @@ for command in (
     db,
     report,
     search,
+    borderline,
     init,
 ):
     main.add_command(command)

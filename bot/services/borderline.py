@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -43,6 +44,16 @@ class CandidateStore(Protocol):
         exclude_sources: Sequence[int] = (),
         limit: int = SCORED,
     ) -> Sequence[tuple[SearchHit, Item]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """An unmatched stored item, the followed topic it came closest to and its score now."""
+
+    hit: SearchHit
+    item: Item
+    topic: str
+    score: float
 
 
 class NearMisses:
@@ -82,30 +93,34 @@ class NearMisses:
 
 
 def closest(
-    candidates: Sequence[tuple[SearchHit, Item]], scorer: Scorer, followed: Sequence[str]
-) -> list[tuple[SearchHit, str, float]]:
-    """The SHOWN candidates scoring highest, now, on a followed topic they do not match: each
-    with that topic and score, best first (newer first among equals)."""
+    candidates: Sequence[tuple[SearchHit, Item]],
+    scorer: Scorer,
+    followed: Sequence[str],
+    *,
+    limit: int = SHOWN,
+) -> list[NearMiss]:
+    """The `limit` candidates scoring highest, now, on a followed topic they do not match,
+    each with that topic and score, best first (newer first among equals)."""
     wanted = set(followed)
     scored = scorer.score_many([item for _, item in candidates])
     near = []
-    for (hit, _), scores in zip(candidates, scored, strict=True):
+    for (hit, item), scores in zip(candidates, scored, strict=True):
         open_scores = [s for s in scores if s.topic in wanted and not s.matched and s.score > 0]
         if open_scores:
             best = max(open_scores, key=lambda s: s.score)
-            near.append((hit, best.topic, best.score))
-    near.sort(key=lambda found: (-found[2], -found[0].item_id))
-    return near[:SHOWN]
+            near.append(NearMiss(hit, item, best.topic, best.score))
+    near.sort(key=lambda found: (-found.score, -found.hit.item_id))
+    return near[:limit]
 
 
-def render(near: Sequence[tuple[SearchHit, str, float]], *, days: int, scanned: int) -> str:
+def render(near: Sequence[NearMiss], *, days: int, scanned: int) -> str:
     """The reply: a heading, then as many whole items as fit in one message."""
     if not near:
         return (
             f"Nothing unmatched in the last {days}d came near your topics "
             f"({scanned} stored items looked at)."
         )
-    entries = [_lines(n, hit, topic, score) for n, (hit, topic, score) in enumerate(near, 1)]
+    entries = [_lines(n, found) for n, found in enumerate(near, 1)]
 
     def message(shown: int) -> str:
         heading = (
@@ -120,7 +135,8 @@ def render(near: Sequence[tuple[SearchHit, str, float]], *, days: int, scanned: 
     return message(shown)
 
 
-def _lines(n: int, hit: SearchHit, topic: str, score: float) -> str:
+def _lines(n: int, found: NearMiss) -> str:
+    hit, topic, score = found.hit, found.topic, found.score
     link = safe_link(hit.link)
     title = esc(shorten(hit.title or "(untitled)", TITLE_CHARS))
     head = f'<a href="{esc(link)}">{title}</a>' if link else title

@@ -215,7 +215,7 @@ def test_closest_keeps_the_best_open_topic_and_at_most_shown_items() -> None:
     ]
     near = closest(candidates, TableScorer(table), ["a", "b"])
     assert len(near) == SHOWN
-    assert [(hit.title, topic, score) for hit, topic, score in near] == [
+    assert [(n.hit.title, n.topic, n.score) for n in near] == [
         ("t14", "a", 0.14),
         ("t13", "a", 0.13),
         ("t12", "a", 0.12),
@@ -227,7 +227,7 @@ def test_closest_keeps_the_best_open_topic_and_at_most_shown_items() -> None:
         ("t15", "b", 0.075),  # matches "a" now: ranked by "b"
         ("t7", "a", 0.07),
     ]
-    assert not {"zero", "elsewhere"} & {hit.title for hit, _, _ in near}
+    assert not {"zero", "elsewhere"} & {n.hit.title for n in near}
     assert closest(candidates[15:17], TableScorer(table), ["a", "b"]) == []  # zero, elsewhere
     (only,) = closest(candidates[14:15], TableScorer(table), ["a", "b"])
-    assert (only[0].title, only[1], only[2]) == ("t15", "b", 0.075)
+    assert (only.hit.title, only.topic, only.score, only.item.title) == ("t15", "b", 0.075, "t15")
