@@ -9,6 +9,7 @@ there. Reading a short list of them is how a desk finds the phrasings its topic 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,6 +69,9 @@ class NearMisses:
         self.store = store
         self.scorer = scorer
         self.clock = clock
+        self._scoring = threading.Lock()
+        """One request scores at a time: chats asking together wait their turn instead of
+        sharing the daemon's CPU (and its event loop's interpreter lock) among them."""
 
     def reply(self, followed: Sequence[str], muted_sources: Sequence[int], arg: str) -> str:
         """The reply to `/borderline [Nd]` for a chat following `followed`."""
@@ -82,13 +86,14 @@ class NearMisses:
         scorer = self.scorer()
         if scorer is None:
             return "Scoring is not available in this process; try again in a minute."
-        candidates = self.store.unmatched_items(
-            topics=followed,
-            since=self.clock() - timedelta(days=days),
-            exclude_sources=muted_sources,
-            limit=SCORED,
-        )
-        near = closest(candidates, scorer, followed)
+        with self._scoring:
+            candidates = self.store.unmatched_items(
+                topics=followed,
+                since=self.clock() - timedelta(days=days),
+                exclude_sources=muted_sources,
+                limit=SCORED,
+            )
+            near = closest(candidates, scorer, followed)
         return render(near, days=days, scanned=len(candidates))
 
 
