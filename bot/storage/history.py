@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine, select
 
 from bot.core.models import Item
 from bot.matching.backtest import StoredVerdict
+from bot.storage.records import item_of
 from bot.storage.tables import FEEDBACK, ITEM, MATCH, MISS_REPORT
 
 CHUNK = 1000
@@ -38,15 +38,7 @@ def stored_verdicts(engine: Engine, *, since: datetime) -> Iterator[StoredVerdic
             ):
                 matched.setdefault(item_id, set()).add(topic)
         for row in rows:
-            item = Item(
-                title=row.title or "",
-                link=row.link,
-                summary=row.summary or "",
-                content=row.content or "",
-                published=row.published,
-                lang=row.lang,
-            )
-            yield StoredVerdict(row.key, item, frozenset(matched.get(row.id, ())))
+            yield StoredVerdict(row.key, item_of(row), frozenset(matched.get(row.id, ())))
         last_id = rows[-1].id
 
 
@@ -134,12 +126,12 @@ def judged_items(engine: Engine, *, topic: str | None = None) -> list[JudgedItem
     with engine.connect() as conn:
         for row in conn.execute(query):
             if row.id not in found:
-                found[row.id] = (row.topic, _item(row), [])
+                found[row.id] = (row.topic, item_of(row), [])
                 judged_pairs.add((row.item_id, row.topic))
             found[row.id][2].append(row.verdict)
         missed: dict[tuple[int, str], Item] = {}
         for report in conn.execute(reports):
-            missed.setdefault((report.item_id, report.topic), _item(report))
+            missed.setdefault((report.item_id, report.topic), item_of(report))
     judged = [
         JudgedItem(f"match:{match_id}", name, item, v.count("relevant") > v.count("not_relevant"))
         for match_id, (name, item, v) in found.items()
@@ -151,13 +143,3 @@ def judged_items(engine: Engine, *, topic: str | None = None) -> list[JudgedItem
         if (item_id, name) not in judged_pairs
     ]
     return judged
-
-
-def _item(row: Any) -> Item:
-    return Item(
-        title=row.title or "",
-        link=row.link,
-        summary=row.summary or "",
-        content=row.content or "",
-        lang=row.lang,
-    )

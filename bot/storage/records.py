@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from bot.core.models import HtmlSelectors, TopicScore
+from bot.core.models import HtmlSelectors, Item, TopicScore
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,3 +153,15 @@ class BriefingDue:
     period_end: datetime
     attempts: int
     photo_message_id: int | None
+
+
+def item_of(row: Any) -> Item:
+    """A stored item's text as the matcher reads it, from a row with its columns."""
+    return Item(
+        title=row.title or "",
+        link=row.link,
+        summary=row.summary or "",
+        content=row.content or "",
+        published=row._mapping.get("published"),
+        lang=row.lang,
+    )

@@ -44,6 +44,7 @@ from sqlalchemy import (
 from bot.core.models import Item
 from bot.search.hits import SearchHit, TopicMatch
 from bot.search.query import Query, SearchRequest
+from bot.storage.records import item_of
 from bot.storage.retry import retries_transient
 from bot.storage.tables import ITEM, MATCH, SOURCE
 from bot.storage.transaction import AnyRow, StoreBase, chunks
@@ -175,20 +176,7 @@ class SearchQueries(StoreBase):
         with self._reading() as conn:
             rows = conn.execute(stmt).all()
             matches = self._matches(conn, [row.id for row in rows])
-        return [
-            (
-                _hit(row, matches.get(row.id, ())),
-                Item(
-                    title=row.title or "",
-                    link=row.link,
-                    summary=row.summary or "",
-                    content=row.content or "",
-                    published=row.published,
-                    lang=row.lang,
-                ),
-            )
-            for row in rows
-        ]
+        return [(_hit(row, matches.get(row.id, ())), item_of(row)) for row in rows]
 
     def _statement(self, request: SearchRequest, floor: int | None) -> Select[Any]:
         """Newest first: the matching rows in descending id, `limit` of them. Best first: the

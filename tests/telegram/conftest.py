@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from bot.core.models import EntityHit, Item, TermHit, TopicScore
 from bot.services.delivery_jobs import DeliveryOptions
-from bot.services.ports import PollSuccess, StoredEntry
+from bot.services.ports import PollSuccess, Scorer, StoredEntry
 from bot.settings.model import TelegramSettings
 from bot.storage import SourceSpec, create_engine_for, upgrade_engine
 from bot.storage.telegram_queries import TelegramStore
@@ -155,9 +155,15 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture
+def scorer() -> Scorer | None:
+    """The daemon's matcher as the bot sees it (none here; /borderline tests give one)."""
+    return None
+
+
 @pytest_asyncio.fixture
 async def bot(
-    fake: FakeBotApi, tg_store: TelegramStore, clock: Clock
+    fake: FakeBotApi, tg_store: TelegramStore, clock: Clock, scorer: Scorer | None
 ) -> AsyncIterator[TelegramRuntime]:
     """The Telegram runtime against the fake (polling updates, delivering on `pump`)."""
     options = DeliveryOptions(lease_seconds=30)
@@ -168,6 +174,7 @@ async def bot(
         clock=clock,
         owner="test",
         options=options,
+        scorer=lambda: scorer,
     ) as runtime:
         yield runtime
 

@@ -5,31 +5,26 @@ scores nothing, is older than the period or comes from a muted source is left ou
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from bot.core.models import Item, TopicScore
 from bot.matching import Matcher, compile_topics, load_topic
 from bot.search.hits import SearchHit
 from bot.services.borderline import SHOWN, closest
-from bot.services.delivery_jobs import DeliveryOptions
-from bot.services.ports import PollSuccess, StoredEntry
+from bot.services.ports import PollSuccess, Scorer, StoredEntry
 from bot.storage.tables import ITEM
 from bot.storage.telegram_queries import TelegramStore
-from bot.telegram.runtime import TelegramRuntime, telegram_runtime
+from bot.telegram.runtime import TelegramRuntime
 from tests.support.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import (
     TOPIC,
-    TOPICS,
-    Clock,
     add_chat,
     add_source,
-    settings_for,
     utc_now,
 )
 
@@ -63,21 +58,10 @@ def matcher() -> Matcher:
     return compile_topics([load_topic(DEFAULT_TOPIC, env={})])
 
 
-@pytest_asyncio.fixture
-async def scoring_bot(
-    fake: FakeBotApi, tg_store: TelegramStore, clock: Clock, matcher: Matcher
-) -> AsyncIterator[TelegramRuntime]:
-    """The Telegram runtime with the daemon's scorer (the default topic)."""
-    async with telegram_runtime(
-        settings_for(fake),
-        tg_store,
-        topics=lambda: TOPICS,
-        clock=clock,
-        owner="test",
-        options=DeliveryOptions(lease_seconds=30),
-        scorer=lambda: matcher,
-    ) as runtime:
-        yield runtime
+@pytest.fixture
+def scorer(matcher: Matcher) -> Scorer:
+    """The bot scores with the real default topic."""
+    return matcher
 
 
 def store(
@@ -106,7 +90,7 @@ def store(
 
 
 async def test_borderline_lists_the_closest_unmatched_items_best_first(
-    scoring_bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore, matcher: Matcher
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore, matcher: Matcher
 ) -> None:
     """The unmatched items of the period that score above 0 on the chat's topic, highest
     first, each with its score and /missed_ID; a stored match, an item scoring nothing, one
@@ -145,7 +129,7 @@ async def test_borderline_lists_the_closest_unmatched_items_best_first(
 
 
 async def test_borderline_answers_every_wrong_use(
-    scoring_bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
+    bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
 ) -> None:
     """A bad period or no topic followed: the reply says which; an empty period says so."""
     add_chat(tg_store, 82)
@@ -161,6 +145,7 @@ async def test_borderline_answers_every_wrong_use(
     await fake.wait_for_text(83, "This chat follows no topic yet: see /topics.")
 
 
+@pytest.mark.parametrize("scorer", [None])
 async def test_without_a_scorer_borderline_says_so(
     bot: TelegramRuntime, fake: FakeBotApi, tg_store: TelegramStore
 ) -> None:
