@@ -15,9 +15,9 @@ from bot.services.ports import PollSuccess, StoredEntry
 from bot.storage import SourceSpec, Store
 from bot.storage.tables import ITEM, OUTBOX
 from tests.story.texts import Text
-from tests.telegram.conftest import bot, clock, fake, ptb_timedelta, tg_store
+from tests.telegram.conftest import bot, clock, fake, ptb_timedelta, scorer, tg_store
 
-__all__ = ["bot", "clock", "fake", "ptb_timedelta", "tg_store"]  # fixtures reused from telegram
+__all__ = ["bot", "clock", "fake", "ptb_timedelta", "scorer", "tg_store"]  # from telegram
 
 TOPIC = "drug-control-cooperation"
 NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
