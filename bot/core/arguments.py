@@ -26,3 +26,12 @@ def parse_count(text: str, *, low: int, high: int) -> int | None:
         return None
     value = int(digits)
     return value if low <= value <= high else None
+
+
+def parse_days(text: str) -> int | None:
+    """A period typed as `30d`: its number of days (ASCII digits, at most four), or None for
+    anything else; whether the number is in range is the command's to say."""
+    digits = text.strip().removesuffix("d")
+    if digits == text.strip() or not digits.isascii() or not digits.isdigit() or len(digits) > 4:
+        return None
+    return int(digits)

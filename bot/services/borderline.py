@@ -8,13 +8,13 @@ there. Reading a short list of them is how a desk finds the phrasings its topic 
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.core.arguments import parse_days
 from bot.core.models import Item
 from bot.core.render import MAX_MESSAGE, esc, safe_link, shorten, tg_length
 from bot.search.hits import SearchHit
@@ -31,7 +31,6 @@ SHOWN = 10
 SCORED = 2000
 """The newest unmatched items scored again per request (a second of CPU at most)."""
 TITLE_CHARS = 150
-_DAYS = re.compile(r"(\d{1,3})d")
 
 
 class CandidateStore(Protocol):
@@ -42,8 +41,8 @@ class CandidateStore(Protocol):
         *,
         topics: Sequence[str],
         since: datetime,
-        exclude_sources: Sequence[int] = (),
-        limit: int = SCORED,
+        exclude_sources: Sequence[int],
+        limit: int,
     ) -> Sequence[tuple[SearchHit, Item]]: ...
 
 
@@ -75,10 +74,9 @@ class NearMisses:
 
     def reply(self, followed: Sequence[str], muted_sources: Sequence[int], arg: str) -> str:
         """The reply to `/borderline [Nd]` for a chat following `followed`."""
-        period = _DAYS.fullmatch(arg.strip()) if arg.strip() else None
-        if arg.strip() and period is None:
+        days = parse_days(arg) if arg.strip() else DEFAULT_DAYS
+        if days is None:
             return "Usage: " + BORDERLINE_USAGE
-        days = int(period.group(1)) if period else DEFAULT_DAYS
         if not 1 <= days <= MAX_DAYS:
             return f"The period is 1d to {MAX_DAYS}d.\nUsage: {BORDERLINE_USAGE}"
         if not followed:

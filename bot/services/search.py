@@ -5,11 +5,11 @@ Replies are Telegram HTML with every piece of feed and user text escaped, within
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.core.arguments import parse_days
 from bot.core.render import MAX_MESSAGE, esc, safe_link, shorten, tg_length
 from bot.search.hits import SearchHit
 from bot.search.query import Query, SearchRequest, parse_query, split_words
@@ -22,7 +22,6 @@ SEARCH_USAGE = (
 CHAT_RESULTS = 10
 MAX_DAYS = 3660
 TITLE_CHARS = 150
-_DAYS = re.compile(r"(\d{1,4})d")
 
 
 class MutedSources(Protocol):
@@ -48,8 +47,7 @@ class ChatSearch:
         A hit that matched none of the `followed` topics offers /missed."""
         words = split_words(text)
         days = None
-        if words and (period := _DAYS.fullmatch(words[-1])):
-            days = int(period.group(1))
+        if words and (days := parse_days(words[-1])) is not None:
             words = words[:-1]
             if not 1 <= days <= MAX_DAYS:
                 return f"The period is 1d to {MAX_DAYS}d.\nUsage: {SEARCH_USAGE}"

@@ -157,7 +157,7 @@ class SearchQueries(StoreBase):
         topics: Sequence[str],
         since: datetime,
         exclude_sources: Sequence[int] = (),
-        limit: int = 2000,
+        limit: int,
     ) -> list[tuple[SearchHit, Item]]:
         """The newest items stored since `since` that matched none of `topics`, each as a
         search hit (with the topics it did match) and with its text, for scoring again."""

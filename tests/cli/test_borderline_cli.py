@@ -53,7 +53,7 @@ def seed(database_url: str) -> dict[str, int]:
             )
             success = PollSuccess(now=when, next_poll_at=when + timedelta(hours=1))
             store.save_poll(source_id, success, [entry], alert=False)
-        hits = store.unmatched_items(topics=["nothing"], since=NOW - timedelta(days=60))
+        hits = store.unmatched_items(topics=["nothing"], since=NOW - timedelta(days=60), limit=99)
         return {hit.link.rsplit("/", 1)[1]: hit.item_id for hit, _ in hits if hit.link}
     finally:
         store.close()
