@@ -121,3 +121,40 @@ def test_a_bad_database_url_is_shown_without_its_password(tmp_path: Path, url: s
         assert "hunter2" not in result.stdout + result.stderr
         assert "***" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+_THREADS_AFTER_NUMPY = (
+    "import os, bot.matching.textmodel; "
+    "print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_numpy_loads_without_a_thread_pool() -> None:
+    """A process that scores stays one thread once numpy has loaded (OpenBLAS would start one
+    per core, a tenth of a second of CPU in every CLI run and parse worker); an operator's own
+    OPENBLAS_NUM_THREADS is left as it is."""
+    import subprocess
+    import sys
+
+    env = {
+        k: v for k, v in cli_env().items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+    }
+    ours = subprocess.run(
+        [sys.executable, "-c", _THREADS_AFTER_NUMPY],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ours.stdout.split() == ["1", "1"], ours.stdout
+    theirs = subprocess.run(
+        [sys.executable, "-c", _THREADS_AFTER_NUMPY],
+        cwd=REPO,
+        env={**env, "OPENBLAS_NUM_THREADS": "3"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert theirs.stdout.split()[0] == "3", theirs.stdout
