@@ -20,7 +20,7 @@ from bot.core.models import PollOutcome
 from bot.jobs import AdminNotify, PollJob, SourceHealthJob, poll_timing, prune_cutoff
 from bot.ops.health import HealthServer, build_app
 from bot.process_lock import single_daemon, sqlite_path
-from bot.runtime import Runtime, open_runtime, utc_now
+from bot.runtime import Runtime, feedback_since_models, open_runtime, utc_now
 from bot.services.configuration import Configuration
 from bot.services.delivery_jobs import DeliveryOptions
 from bot.services.source_health import HealthThresholds
@@ -156,6 +156,8 @@ async def _run(
             count, oldest = await asyncio.to_thread(runtime.store.outbox_backlog, now)
             age = (now - oldest).total_seconds() if oldest is not None else None
             runtime.metrics.set_backlog(count, age)
+            feedback = await asyncio.to_thread(feedback_since_models, runtime)
+            runtime.metrics.set_feedback_since_model(feedback)
 
         health = HealthServer(
             build_app(health_report, runtime.metrics, refresh=refresh_metrics),

@@ -19,6 +19,7 @@ from bot.errors import ConfigError
 from bot.fetch import FetchLimits, HttpFetcher
 from bot.fetch.limits import limits_for
 from bot.matching import compile_topics
+from bot.matching.loader import trained_at
 from bot.ops.metrics import Metrics
 from bot.services.article_text import ArticleReader
 from bot.services.configuration import Configuration, load_configuration
@@ -27,6 +28,7 @@ from bot.services.poll import Poller
 from bot.services.ports import Fetcher
 from bot.settings import Settings
 from bot.storage import SourceSpec, Store, create_engine_for, upgrade
+from bot.storage.history import feedback_since_training
 
 # The daemon's logger: these events (reload.applied, reload.rejected...) were always logged
 # under it, and operators filter on it.
@@ -126,6 +128,19 @@ class Runtime:
             },
         )
         return []
+
+
+def feedback_since_models(runtime: Runtime) -> dict[str, tuple[int, int]]:
+    """Per topic with a dated text model: (alerts judged, items reported missed) since it was
+    trained, which the next `narcowatch train --feedback` would learn from."""
+    config = runtime.config
+    trained = {
+        spec.id: at
+        for path, spec in zip(config.settings.topics, config.topics, strict=True)
+        if spec.model is not None and (at := trained_at(path, spec.model)) is not None
+    }
+    tallies = feedback_since_training(runtime.store.engine, trained)
+    return {topic: (t.relevant + t.not_relevant, t.missed) for topic, t in tallies.items()}
 
 
 def article_reader(runtime: Runtime, runner: ProcessRunner) -> ArticleReader:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from bot.cli.common import (
     config_path,
     exits_on_bad_input,
 )
-from bot.errors import ConfigError, InputError, Problem
+from bot.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from bot.matching import Matcher
@@ -211,19 +210,17 @@ def parse_labelled(text: str, name: str) -> list[Labelled]:
 def report_feedback(config_file: str | None, topic_id: str | None) -> None:
     """Print per topic how many judged alerts subscribers found relevant, how many items they
     reported missed, and how much of it came since the topic's model was trained."""
+    from bot.matching.loader import models_trained_at
     from bot.settings import load_settings
     from bot.storage import open_store
-    from bot.storage.history import feedback_by_topic
+    from bot.storage.history import feedback_by_topic, feedback_since_training
 
     settings = load_settings(config_path(config_file), env=os.environ)
-    trained = models_trained_at(settings.topics)
+    trained = models_trained_at(settings.topics, env=os.environ)
     store = open_store(settings.database_url)
     try:
         tallies = feedback_by_topic(store.engine)
-        recent = {
-            topic: {t.topic: t for t in feedback_by_topic(store.engine, since=at)}.get(topic)
-            for topic, at in trained.items()
-        }
+        recent = feedback_since_training(store.engine, trained)
     finally:
         store.close()
     tallies = [t for t in tallies if topic_id is None or t.topic == topic_id]
@@ -246,39 +243,17 @@ def report_feedback(config_file: str | None, topic_id: str | None) -> None:
         if tally.topic not in trained:
             continue
         new = recent[tally.topic]
-        judged = new.relevant + new.not_relevant if new else 0
-        missed = new.missed if new else 0
-        hint = " (narcowatch train --feedback learns from them)" if judged or missed else ""
+        judged = new.relevant + new.not_relevant
+        hint = " (narcowatch train --feedback learns from them)" if judged or new.missed else ""
         click.echo(
             f"{tally.topic}: model trained {trained[tally.topic]:%Y-%m-%d %H:%M} UTC; since "
-            f"then {_count(judged, 'alert')} judged and {_count(missed, 'item')} reported missed"
-            f"{hint}"
+            f"then {_count(judged, 'alert')} judged and {_count(new.missed, 'item')} reported "
+            f"missed{hint}"
         )
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def models_trained_at(topic_paths: Sequence[Path]) -> dict[str, datetime]:
-    """When each topic's text model was trained, from its provenance file (`train --write`
-    writes it beside the model); topics without a model or a readable record are left out."""
-    from bot.matching.loader import model_file, rules_of
-    from bot.settings.yamlsource import parse_yaml
-
-    found: dict[str, datetime] = {}
-    for path in topic_paths:
-        try:
-            text = path.read_text(encoding="utf-8")
-            spec = rules_of(parse_yaml(text, path=str(path), env=os.environ))
-            if spec.model is None:
-                continue
-            record = model_file(path, spec.model).with_suffix(".json")
-            stamp = json.loads(record.read_text(encoding="utf-8"))["trained_at"]
-            found[spec.id] = datetime.fromisoformat(stamp).astimezone(UTC)
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, ConfigError):
-            continue  # the table above still stands; only the "since" line is left out
-    return found
 
 
 @click.command("seed-terms")
@@ -299,7 +274,7 @@ def seed_terms(sources: tuple[str, ...]) -> None:
 @exits_on_bad_input
 def backtest(since: str, topic_id: str | None, config_file: str | None) -> None:
     """Re-score stored items with the current topic files; show what would change."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from bot.matching import compile_topics
     from bot.matching.backtest import backtest as compare

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import re2
@@ -62,6 +64,35 @@ def with_model(spec: TopicSpec, doc: YamlDocument) -> TopicSpec:
 def model_file(topic_path: Path, model: ModelSpec) -> Path:
     """Where a topic's model file is: relative to the topic file's folder."""
     return topic_path.parent / model.file
+
+
+def models_trained_at(
+    topic_paths: Sequence[Path], *, env: Mapping[str, str]
+) -> dict[str, datetime]:
+    """When each topic's text model was trained (see `trained_at`), read from the topic files
+    alone: a model file that no longer loads still has its date."""
+    found: dict[str, datetime] = {}
+    for path in topic_paths:
+        try:
+            spec = rules_of(read_yaml(path, env=env))
+        except ConfigError:
+            continue
+        at = trained_at(path, spec.model) if spec.model is not None else None
+        if at is not None:
+            found[spec.id] = at
+    return found
+
+
+def trained_at(topic_path: Path, model: ModelSpec) -> datetime | None:
+    """When a topic's text model was trained, from the record `train --write` writes beside
+    it (`TOPIC.model.json`); None without a readable record: the date only dates the feedback
+    that came since, and nothing else depends on it."""
+    record = model_file(topic_path, model).with_suffix(".json")
+    try:
+        stamp = json.loads(record.read_text(encoding="utf-8"))["trained_at"]
+        return datetime.fromisoformat(stamp).astimezone(UTC)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _all_terms(spec: TopicSpec) -> Iterator[tuple[Loc, TermSpec]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -14,6 +15,7 @@ class Metrics:
     """The counters, gauges and histograms narcowatch exposes at /metrics."""
 
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    _feedback_topics: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         r = self.registry
@@ -62,6 +64,13 @@ class Metrics:
         )
         for result in ("ok", "failed", "cached", "skipped"):
             self.article_fetches.labels(result)
+        self.feedback_since_model = Gauge(
+            "narcowatch_feedback_since_model",
+            "Subscriber verdicts a topic's text model has not learnt yet: alerts judged and items "
+            "reported missed since it was trained (read from the database on each scrape)",
+            ["topic", "kind"],
+            registry=r,
+        )
         self.delivery_latency = Histogram(
             "narcowatch_delivery_latency_seconds",
             "From match to Telegram message",
@@ -78,6 +87,17 @@ class Metrics:
         """The outbox gauges, from `Store.outbox_backlog` (no backlog: oldest age 0)."""
         self.outbox_backlog.set(count)
         self.outbox_oldest_age.set(max(oldest_age_s or 0.0, 0.0))
+
+    def set_feedback_since_model(self, counts: Mapping[str, tuple[int, int]]) -> None:
+        """Per topic with a text model: (alerts judged, items reported missed) since it was
+        trained. Topics no longer listed (a reload dropped them or their model) are removed."""
+        for labels in self._feedback_topics - counts.keys():
+            for kind in ("judged", "missed"):
+                self.feedback_since_model.remove(labels, kind)
+        for topic, (judged, missed) in counts.items():
+            self.feedback_since_model.labels(topic, "judged").set(judged)
+            self.feedback_since_model.labels(topic, "missed").set(missed)
+        self._feedback_topics = set(counts)
 
     def record_poll(self, outcome: PollOutcome, seconds: float) -> None:
         """Count one poll: its result, duration, new items, matches or error kind."""

@@ -3,7 +3,7 @@ and reported misses for `eval`, `tune` and `train`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,6 +92,18 @@ def feedback_by_topic(engine: Engine, *, since: datetime | None = None) -> list[
             )
         )
     return tallies
+
+
+def feedback_since_training(
+    engine: Engine, trained: Mapping[str, datetime]
+) -> dict[str, FeedbackTally]:
+    """For each topic in `trained` (topic -> when its text model was trained), the verdicts
+    and reported misses that came since: what the next `train --feedback` would add."""
+    found: dict[str, FeedbackTally] = {}
+    for topic, at in trained.items():
+        tallies = {t.topic: t for t in feedback_by_topic(engine, since=at)}
+        found[topic] = tallies.get(topic, FeedbackTally(topic, 0, 0, 0))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

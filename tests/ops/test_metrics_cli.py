@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.scale.cluster import Database, wait_for
 from tests.support.cli import cli_env, free_port, start_cli, write_config
 from tests.support.fake_bot_api import TOKEN, fake_bot_api
 from tests.support.feedserver import feed_server, rss_feed
+from tests.support.prometheus import samples
 
 pytestmark = pytest.mark.slow
 
@@ -26,15 +27,6 @@ MATCHING = (
     b"intelligence on cross-border drug trafficking and precursor chemicals, the Ministry of "
     b"Public Security said.</description></item></channel></rss>"
 )
-
-
-def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every sample of a Prometheus text page by (name, sorted labels)."""
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
 
 
 async def test_metrics_count_real_polls_items_matches_and_deliveries(tmp_path: Path) -> None:
@@ -63,7 +55,22 @@ async def test_metrics_count_real_polls_items_matches_and_deliveries(tmp_path: P
             finally:
                 db.close()
             feeds.add_feed("/feed.xml", MATCHING, etag='"v2"')
-            await telegram.wait_for_text(USER, "joint anti-drug operation", within=20)
+            alert = await telegram.wait_for_text(USER, "joint anti-drug operation", within=20)
+            # A verdict on the alert and a miss reported on a baseline item: feedback the
+            # bundled topic's model (trained before this test ran) has not learnt yet.
+            match_id = telegram.alert_match(alert)
+            assert match_id is not None
+            await telegram.press(f"fb:r:{match_id}", chat_id=USER)
+            unmatched = db_rows(
+                tmp_path, "SELECT min(id) FROM item WHERE id NOT IN (SELECT item_id FROM match)"
+            )[0][0]
+            await telegram.command(f"/missed {unmatched}", chat_id=USER)
+            await telegram.wait_for_text(USER, f"Noted: item {unmatched}", within=20)
+            await wait_for(
+                lambda: db_rows(tmp_path, "SELECT count(*) FROM feedback")[0][0] == 1,
+                deadline_s=20,
+                what="the verdict stored",
+            )
             async with httpx.AsyncClient(trust_env=False) as client:
                 page = await client.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
         finally:
@@ -88,4 +95,15 @@ async def test_metrics_count_real_polls_items_matches_and_deliveries(tmp_path: P
     assert ("narcowatch_outbox_oldest_age_seconds", ()) in values
     assert ("narcowatch_telegram_rate_limited_total", ()) in values
     assert ("narcowatch_sources_unhealthy", ()) in values
+    assert value("narcowatch_feedback_since_model", topic=TOPIC, kind="judged") == 1
+    assert value("narcowatch_feedback_since_model", topic=TOPIC, kind="missed") == 1
     assert daemon.returncode == 0
+
+
+def db_rows(tmp_path: Path, sql: str) -> list[Any]:
+    """Rows of a query on the daemon's SQLite database, read while it runs."""
+    db = Database(f"sqlite:///{tmp_path / 'narcowatch.db'}")
+    try:
+        return db.rows(sql)
+    finally:
+        db.close()
