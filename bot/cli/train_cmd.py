@@ -6,8 +6,9 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from bot.matching.crossval import Metrics
     from bot.matching.evaluate import Confusion
     from bot.matching.model_fit import TrainResult
+    from bot.matching.spec import TopicSpec
+    from bot.matching.training import Fitted
 
 
 def _cells(c: Confusion) -> str:
@@ -33,7 +36,7 @@ def format_result(result: TrainResult, *, sources: str) -> str:
     """Figures per language: the topic as it stands, the rules alone, and with the new model
     (cross-validated); then the numbers that go with the model."""
     columns = [("as it stands*", result.before), ("rules alone", result.rules)]
-    columns.append(("with the new model (cv)", result.after))
+    columns.append((f"with the {'updated' if result.updated else 'new'} model (cv)", result.after))
     head = "".join(f"   {name:>20}" for name, _ in columns)
     sub = "".join(f"   {'P':>6} {'R':>6} {'F1':>6}" for _ in columns)
 
@@ -53,8 +56,9 @@ def format_result(result: TrainResult, *, sources: str) -> str:
         row("overall", lambda m: m.overall),
         "* with its current model, which may have been trained on these very items",
         "",
-        f"blend fitted on all items: score = {1 - result.weight:.2f} x rules + "
-        f"{result.weight:.2f} x model; threshold {result.threshold:.2f}",
+        f"blend {'kept from the topic' if result.updated else 'fitted on all items'}: "
+        f"score = {1 - result.weight:.2f} x rules + {result.weight:.2f} x model; "
+        f"threshold {result.threshold:.2f}",
         f"model: {int((result.fitted.weights != 0).sum())} non-zero weights over "
         f"2^{result.fitted.bits} hashed features",
     ]
@@ -67,10 +71,12 @@ def provenance(
     files: list[tuple[str, bytes, int]],
     feedback: tuple[int, float],
     model: bytes,
+    trained_at: datetime,
+    updated_from: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Where the model came from: the command, the files (size, checksum, items), the
-    subscriber verdicts (how many, what each weighed) and the cross-validated figures. Never
-    the items' text."""
+    subscriber verdicts (how many, what each weighed), the model it updated (that model's own
+    record) and the cross-validated figures. Never the items' text."""
 
     def figures(m: Metrics) -> dict[str, Any]:
         def one(c: Confusion) -> dict[str, Any]:
@@ -85,7 +91,9 @@ def provenance(
 
     return {
         "topic": result.topic,
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        # When its inputs were read, to the microsecond: verdicts given later are the ones
+        # it has not learnt (what `eval --feedback` counts and the next update reads).
+        "trained_at": trained_at.isoformat(),
         "program": f"narcowatch {__version__}",
         "command": " ".join(["narcowatch", "train", *sys.argv[2:]]),
         "files": [
@@ -99,6 +107,7 @@ def provenance(
         ],
         "feedback_verdicts": feedback[0],
         "feedback_weight": feedback[1],
+        **({"updated_from": updated_from} if updated_from is not None else {}),
         "items": result.items,
         "model": {
             "sha256": hashlib.sha256(model).hexdigest(),
@@ -113,6 +122,51 @@ def provenance(
             "with_model": figures(result.after),
         },
     }
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentModel:
+    """The topic's current text model, which `train --feedback` without files updates: the
+    labelled files it was trained on are not at hand where it runs (the shipped model's are
+    not shipped), and a model trained on a few dozen verdicts alone would forget them."""
+
+    fitted: Fitted
+    trained_at: datetime | None
+    """From its record; the verdicts given since are the ones it has not learnt."""
+    record: dict[str, Any]
+    """Its record (`TOPIC.model.json`), kept in the updated model's own."""
+
+    def describe(self) -> str:
+        when = f"{self.trained_at:%Y-%m-%d %H:%M} UTC" if self.trained_at else "at an unknown time"
+        items = self.record.get("items")
+        learnt = f" from {items} items" if isinstance(items, int) else ""
+        since = "since then" if self.trained_at else "so far (its record gives no date)"
+        return (
+            f"updating the topic's current model (trained {when}{learnt}) with the verdicts "
+            f"given {since}; its blend weight and threshold are kept (train with FILE... to "
+            "start afresh)"
+        )
+
+
+def current_model(topic_path: Path, spec: TopicSpec) -> CurrentModel | None:
+    """The topic's loaded text model with its record, or None when it has none."""
+    from bot.matching.loader import model_file, trained_at
+    from bot.matching.training import Fitted
+
+    if spec.model is None or spec.model.loaded is None:
+        return None
+    loaded = spec.model.loaded
+    try:
+        text = model_file(topic_path, spec.model).with_suffix(".json").read_text(encoding="utf-8")
+        record = json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError):
+        record = {}
+    fitted = Fitted(bits=loaded.bits, bias=loaded.bias, weights=loaded.weights)
+    return CurrentModel(
+        fitted=fitted,
+        trained_at=trained_at(topic_path, spec.model),
+        record={"model_sha256": loaded.digest, **(record if isinstance(record, dict) else {})},
+    )
 
 
 @click.command("train")
@@ -165,11 +219,22 @@ def train(
         labelled = parse_labelled(text, name)
         files.append((source, data, len(labelled)))
         rows += labelled
-    judged = feedback_rows(settings, spec.id) if feedback else []
+    started = datetime.now(UTC)
+    update = current_model(path, spec) if feedback and not sources else None
+    if update is not None:
+        click.echo(update.describe(), err=True)
+    since = update.trained_at if update is not None else None
+    judged = feedback_rows(settings, spec.id, since=since) if feedback else []
     weight = feedback_weight(len(rows), len(judged))
     rows += [replace(row, weight=weight) for row in judged]
     positives = sum(row.label for row in rows)
     if len(rows) < MIN_ITEMS or positives < 2 or len(rows) - positives < 2:
+        if update is not None:
+            raise InputError(
+                f"an update needs at least {MIN_ITEMS} verdicts with two or more of each label "
+                f"given since the model was trained (got {len(rows)}: {positives} relevant, "
+                f"{len(rows) - positives} not); `narcowatch eval --feedback` counts them"
+            )
         raise InputError(
             f"train needs at least {MIN_ITEMS} labelled items with two or more of each label "
             f"(got {len(rows)}: {positives} relevant, {len(rows) - positives} not)"
@@ -177,7 +242,8 @@ def train(
     described = f"{len(rows) - len(judged)} from files, {len(judged)} from feedback"
     if judged:
         described += f", each verdict weighing {weight:g}"
-    result = fit(spec, rows, progress=lambda m: click.echo(m, err=True))
+    prior = update.fitted if update is not None else None
+    result = fit(spec, rows, prior=prior, progress=lambda m: click.echo(m, err=True))
     click.echo(format_result(result, sources=described))
     model_name = spec.model.file if spec.model else f"{path.stem}.model.npz"
     model_path = path.parent / model_name
@@ -194,7 +260,14 @@ def train(
     changed = set_model(
         changed, doc.lines, file=model_name, weight=result.weight, sha256=digest, path=str(path)
     )
-    facts = provenance(result, files=files, feedback=(len(judged), weight), model=model)
+    facts = provenance(
+        result,
+        files=files,
+        feedback=(len(judged), weight),
+        model=model,
+        trained_at=started,
+        updated_from=update.record if update is not None else None,
+    )
     record = model_path.with_suffix(".json")
     replace_files(
         {

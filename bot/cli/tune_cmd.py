@@ -15,6 +15,8 @@ from bot.cli.matching_cmds import read_labelled
 from bot.errors import ConfigError, InputError, Problem
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from bot.matching.evaluate import Confusion, Labelled
     from bot.matching.spec import TopicSpec
     from bot.matching.tune import TuneResult
@@ -55,16 +57,19 @@ def topic_file(settings: Settings, topic_id: str | None, *, model: bool = True) 
     raise InputError(f"unknown topic {topic_id!r} (topics in the config: {', '.join(known)})")
 
 
-def feedback_rows(settings: Settings, topic: str) -> list[Labelled]:
+def feedback_rows(
+    settings: Settings, topic: str, *, since: datetime | None = None
+) -> list[Labelled]:
     """Subscribers' Relevant / Not relevant verdicts on the topic's alerts, and the items they
-    reported missed (`/missed`, relevant), as labelled items."""
+    reported missed (`/missed`, relevant), as labelled items (with `since`: those given since
+    then)."""
     from bot.matching.evaluate import Labelled
     from bot.storage import open_store
     from bot.storage.history import judged_items
 
     store = open_store(settings.database_url)
     try:
-        judged = judged_items(store.engine, topic=topic)
+        judged = judged_items(store.engine, topic=topic, since=since)
     finally:
         store.close()
     return [

@@ -43,10 +43,20 @@ class Fitted:
     weights: npt.NDArray[np.float32]
 
 
-def fit(examples: Sequence[Example], *, bits: int = BITS, l2: float = L2) -> Fitted:
-    """The weights minimising weighted log-loss plus l2/2 x |w|^2, by accelerated gradient
-    descent (the problem is convex and small: a few hundred items, tens of thousands of
-    features seen)."""
+def fit(
+    examples: Sequence[Example],
+    *,
+    bits: int = BITS,
+    l2: float = L2,
+    prior: Fitted | None = None,
+) -> Fitted:
+    """The weights minimising weighted log-loss plus l2/2 x |w - prior|^2 (the prior is zero
+    when none is given), by accelerated gradient descent (the problem is convex and small: a
+    few hundred items, tens of thousands of features seen).
+
+    With a prior (a model trained before), the examples update it: features they do not
+    contain keep the prior's weights, and those they do move from the prior only as far as
+    the examples pull them against `l2` (the bias too)."""
     labels = np.array([e.label for e in examples], dtype=np.float64)
     if not len(examples) or labels.min() == labels.max():
         raise ValueError("training needs relevant and unrelated items")
@@ -64,6 +74,11 @@ def fit(examples: Sequence[Example], *, bits: int = BITS, l2: float = L2) -> Fit
     if len(columns) and int(columns[-1]) >= 1 << bits:
         raise ValueError(f"features hashed to {int(columns[-1])}, beyond {bits} bits")
     n_rows, n_cols = len(examples), len(columns)
+    if prior is not None and prior.bits != bits:
+        raise ValueError(f"the prior has {prior.bits}-bit features, not {bits}")
+    start_w = prior.weights[columns].astype(np.float64) if prior else np.zeros(n_cols)
+    start_b = prior.bias if prior else 0.0
+    anchor_b = l2 if prior else 0.0  # without a prior, the bias is free
 
     def margins(w: npt.NDArray[np.float64], b: float) -> npt.NDArray[np.float64]:
         sums = np.bincount(rows, weights=values * w[cols], minlength=n_rows)
@@ -71,8 +86,8 @@ def fit(examples: Sequence[Example], *, bits: int = BITS, l2: float = L2) -> Fit
 
     def gradient(w: npt.NDArray[np.float64], b: float) -> tuple[npt.NDArray[np.float64], float]:
         residual = sample * (_sigmoid(margins(w, b)) - labels)
-        grad_w = np.bincount(cols, weights=values * residual[rows], minlength=n_cols) + l2 * w
-        return grad_w, float(residual.sum())
+        grad_w = np.bincount(cols, weights=values * residual[rows], minlength=n_cols)
+        return grad_w + l2 * (w - start_w), float(residual.sum()) + anchor_b * (b - start_b)
 
     # Item weights sum to 1, so the log-loss gradient is Lipschitz with 1/4 of the longest
     # row's squared length (the bias counts as one more feature of value 1).
@@ -81,8 +96,8 @@ def fit(examples: Sequence[Example], *, bits: int = BITS, l2: float = L2) -> Fit
     lengths = np.bincount(owner, weights=(counts * row_value[owner]) ** 2)
     # (initial=0: items without a single word leave the bias alone to learn.)
     step = 1.0 / (0.25 * (float(lengths.max(initial=0.0)) + 1.0) + l2)
-    w = np.zeros(n_cols)
-    b = 0.0
+    w = start_w.copy()
+    b = start_b
     w_prev, b_prev = w, b
     for k in range(1, ITERATIONS + 1):
         momentum = (k - 1) / (k + 2)
@@ -91,7 +106,7 @@ def fit(examples: Sequence[Example], *, bits: int = BITS, l2: float = L2) -> Fit
         g_w, g_b = gradient(y_w, y_b)
         w_prev, b_prev = w, b
         w, b = y_w - step * g_w, y_b - step * g_b
-    weights = np.zeros(1 << bits, dtype=np.float32)
+    weights = prior.weights.copy() if prior else np.zeros(1 << bits, dtype=np.float32)
     weights[columns] = w.astype(np.float32)
     return Fitted(bits=bits, bias=b, weights=weights)
 

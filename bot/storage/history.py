@@ -118,9 +118,12 @@ class JudgedItem:
     relevant: bool
 
 
-def judged_items(engine: Engine, *, topic: str | None = None) -> list[JudgedItem]:
-    """Every matched item subscribers judged and every item they reported missed, with its
-    text, for `tune --feedback` and `train --feedback`."""
+def judged_items(
+    engine: Engine, *, topic: str | None = None, since: datetime | None = None
+) -> list[JudgedItem]:
+    """Every matched item subscribers judged and every item they reported missed (with
+    `since`: by the verdicts and reports given since then), with its text, for
+    `tune --feedback` and `train --feedback`."""
     f, m, i, r = FEEDBACK.c, MATCH.c, ITEM.c, MISS_REPORT.c
     text = (i.id.label("item_id"), i.title, i.link, i.summary, i.content, i.lang)
     query = (
@@ -133,6 +136,9 @@ def judged_items(engine: Engine, *, topic: str | None = None) -> list[JudgedItem
     if topic is not None:
         query = query.where(m.topic == topic)
         reports = reports.where(r.topic == topic)
+    if since is not None:
+        query = query.where(f.created_at >= since)
+        reports = reports.where(r.created_at >= since)
     found: dict[int, tuple[str, Item, list[str]]] = {}
     judged_pairs: set[tuple[int, str]] = set()
     with engine.connect() as conn:

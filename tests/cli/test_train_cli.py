@@ -383,3 +383,99 @@ def test_train_replaces_a_model_file_that_no_longer_loads(tmp_path: Path) -> Non
     assert "the topic's current model is left out; training a new one" in result.stderr
     assert decode(model.read_bytes()).digest == hashlib.sha256(model.read_bytes()).hexdigest()
     assert run_cli("check-config", "--config", str(config)).returncode == 0
+
+
+def seed_verdicts(database_url: str, judged: list[tuple[str, str]]) -> None:
+    """Alerts of drug-control-cooperation on items with these titles, each judged once with
+    its verdict, all given now."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.core.models import Item, TopicScore
+    from bot.services.ports import PollSuccess, StoredEntry
+    from bot.storage import SourceSpec, open_store
+    from tests.cli.test_eval_feedback import match_ids
+
+    now = datetime.now(UTC)
+    store = open_store(database_url)
+    try:
+        store.sync_config_sources([SourceSpec(name="wire", url="http://127.0.0.1:9/f")], now=now)
+        source_id = store.claim_all_enabled(now=now, owner="t", lease_seconds=60)[0].id
+        score = TopicScore(topic="drug-control-cooperation", score=0.9, matched=True)
+        entries = [
+            StoredEntry(
+                key=f"v{n}",
+                canonical_link=f"http://example.org/v{n}",
+                title_hash=hashlib.sha256(title.encode()).hexdigest(),
+                item=Item(title=title),
+                matches=(score,),
+            )
+            for n, (title, _) in enumerate(judged)
+        ]
+        success = PollSuccess(now=now, next_poll_at=now + timedelta(hours=1))
+        _, matches = store.save_poll(source_id, success, entries, alert=True)
+        store.upsert_chat(10, type="private", title=None, now=now)
+        item_ids = [m.item_id for m in matches]
+        match_of = match_ids(store, item_ids)
+        for item_id, (_, verdict) in zip(item_ids, judged, strict=True):
+            store.record_feedback(match_of[item_id], 10, 1, verdict, now=now)
+    finally:
+        store.close()
+
+
+def test_feedback_alone_updates_the_current_model_instead_of_replacing_it(
+    tmp_path: Path,
+) -> None:
+    """`train --feedback` without FILE, on a topic with a model, updates that model with the
+    verdicts given since it was trained: weights of words no verdict has stay as they were,
+    the topic keeps its blend weight and threshold, the record keeps the old model's own; a
+    second update with no verdict since is refused, as the first would be with too few."""
+    database_url = f"sqlite:///{tmp_path / 'nw.db'}"
+    topic_text = GATED_TOPIC.replace("id: smuggling", "id: drug-control-cooperation")
+    topic, config = setup(tmp_path, topic_text, database_url=database_url)
+    data = write_jsonl(tmp_path / "labelled.jsonl", labelled_rows())
+    assert run_cli("train", str(data), "--write", "--config", str(config)).returncode == 0
+    model_path, record_path = tmp_path / "smuggling.model.npz", tmp_path / "smuggling.model.json"
+    old_model = decode(model_path.read_bytes())
+    old_digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+    old_record = json.loads(record_path.read_text(encoding="utf-8"))
+    trained_topic = topic.read_text(encoding="utf-8")
+
+    seed_verdicts(
+        database_url,
+        [(f"Heroin envoys agree with counterparts in {c}", "relevant") for c in EN_CITIES]
+        + [(f"Heroin grown by a farmer near {c}", "not_relevant") for c in EN_CITIES[:4]],
+    )
+    result = run_cli("train", "--feedback", "--write", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "updating the topic's current model (trained " in result.stderr
+    assert "from 28 items) with the verdicts given since then" in result.stderr
+    assert "12 labelled items (0 from files, 12 from feedback" in result.stdout
+    assert "with the updated model (cv)" in result.stdout
+    assert "blend kept from the topic" in result.stdout
+
+    updated_bytes = model_path.read_bytes()
+    new_model = decode(updated_bytes)
+    changed = np.flatnonzero(new_model.weights != old_model.weights)
+    kept = np.flatnonzero((new_model.weights == old_model.weights) & (old_model.weights != 0))
+    assert len(changed) > 0
+    assert len(kept) > len(changed)  # the farmer's "found", the Russian rows: untouched
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    assert record["updated_from"]["model_sha256"] == old_digest
+    assert record["updated_from"]["files"] == old_record["files"]
+    assert record["feedback_verdicts"] == 12
+    updated_topic = topic.read_text(encoding="utf-8")
+
+    def kept_lines(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith("threshold:")] + [
+            line for line in text.splitlines() if "weight:" in line
+        ]
+
+    assert kept_lines(updated_topic) == kept_lines(trained_topic)
+    assert f"sha256: {hashlib.sha256(updated_bytes).hexdigest()}" in updated_topic
+    assert run_cli("check-config", "--config", str(config)).returncode == 0
+
+    again = run_cli("train", "--feedback", "--write", "--config", str(config))
+    assert again.returncode == 2
+    assert "an update needs at least 10 verdicts" in again.stderr
+    assert "(got 0: 0 relevant, 0 not)" in again.stderr
+    assert model_path.read_bytes() == updated_bytes

@@ -85,3 +85,29 @@ def test_predict_agrees_with_the_shipped_model() -> None:
     for text in [*RELEVANT[:2], *UNRELATED[:2], "customs farmer", "", "unseen words only"]:
         found = model.features(text)
         assert model.probability(found) == pytest.approx(predict(fitted, found), abs=1e-9)
+
+
+def test_a_prior_is_updated_not_forgotten() -> None:
+    """With a prior, new examples move the weights of their own words and leave every other
+    weight as it was; a strong hold keeps the prior almost whole, a weak one learns the new
+    items; a prior of other bits is refused."""
+    prior = fit(examples(RELEVANT, UNRELATED), bits=BITS)
+    news = examples(
+        [f"envoys signed a pact in town {n}" for n in range(4)],
+        [f"a storm hit the coast near town {n}" for n in range(4)],
+    )
+    seen = {int(i) for e in news for i in e.features.ids}
+    for l2, moved in ((0.03, True), (100.0, False)):
+        updated = fit(news, bits=BITS, l2=l2, prior=prior)
+        untouched = [i for i in range(2**BITS) if i not in seen]
+        assert (updated.weights[untouched] == prior.weights[untouched]).all()
+        assert p(updated, "customs officers met") > 0.7  # the prior's knowledge stays
+        if moved:
+            assert p(updated, "envoys signed a pact") > p(prior, "envoys signed a pact") + 0.1
+            assert p(updated, "a storm hit the coast") < p(prior, "a storm hit the coast") - 0.1
+        else:
+            assert p(updated, "envoys signed a pact") == pytest.approx(
+                p(prior, "envoys signed a pact"), abs=0.02
+            )
+    with pytest.raises(ValueError, match="12-bit"):
+        fit(news, bits=BITS + 1, prior=prior)
