@@ -142,8 +142,14 @@ def tune(
     from bot.matching.tune import tune as fit
     from bot.settings import load_settings
 
-    if not sources and not feedback:
-        raise InputError("tune needs FILE... of labelled items, or --feedback")
+    if not sources:
+        # Verdicts judge alerts and report misses, but nobody marks the unrelated items that
+        # matched nothing: fitted to them alone, a threshold only ever goes down.
+        raise InputError(
+            "tune needs FILE... of labelled items (--feedback adds subscribers' verdicts to "
+            "them; alone they would pull the threshold down, since nobody marks the unrelated "
+            "items nothing matched: `narcowatch train --feedback` learns from them alone)"
+        )
     settings = load_settings(config_path(config_file), env=os.environ)
     topic = topic_file(settings, topic_id)
     rows = [row for source in sources for row in read_labelled(source)]

@@ -102,13 +102,15 @@ def test_judged_items_carry_the_majority_verdict(database_url: str) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "needs FILE... of labelled items, or --feedback"),
+        ((), "tune needs FILE... of labelled items"),
+        (("--feedback",), "alone they would pull the threshold down"),
         (("--topic", "nope"), "unknown topic 'nope'"),
         (("missing.jsonl",), "missing.jsonl: cannot read"),
     ],
 )
 def test_tune_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
-    """Missing input, an unknown topic or an unreadable file: exit 2 naming the problem."""
+    """Missing input (verdicts alone included), an unknown topic or an unreadable file: exit 2
+    naming the problem."""
     _, config = setup(tmp_path)
     extra = (str(labelled(tmp_path)),) if args[:1] == ("--topic",) else ()
     result = run_cli("tune", *extra, *args, "--config", str(config))
