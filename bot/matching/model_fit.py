@@ -187,11 +187,12 @@ def train(
     start = (spec.model.weight, spec.threshold) if spec.model else (0.4, spec.threshold)
     if prior is not None:
         progress(f"updating the current model {folds} times for cross-validation")
-        probabilities = out_of_fold(rows, fold_of, folds, l2=UPDATE_L2, prior=prior)
+        bits = prior.bits  # features as the current model hashes them, whatever its size
+        probabilities = out_of_fold(rows, fold_of, folds, l2=UPDATE_L2, bits=bits, prior=prior)
         weight, threshold = start
         held_out = blended_verdicts(rules, probabilities, weight, threshold)
         progress("updating it with all items")
-        fitted = fit(examples(rows), l2=UPDATE_L2, prior=prior)
+        fitted = fit(examples(rows, bits=bits), bits=bits, l2=UPDATE_L2, prior=prior)
     else:
         progress(f"training {folds} models for cross-validation")
         probabilities = out_of_fold(rows, fold_of, folds, l2=l2)

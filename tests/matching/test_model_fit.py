@@ -87,3 +87,33 @@ def test_training_figures_are_out_of_fold(tmp_path: Path) -> None:
     assert result.after.overall.f1 < 0.7
     assert result.items == 24
     assert result.folds == 5
+
+
+def test_an_update_keeps_the_models_size_and_the_topics_blend(tmp_path: Path) -> None:
+    """Given the current model as a prior (here one of 12 bits, not the default 16), training
+    updates it at its own size, keeps the topic's blend weight and threshold, and says so."""
+    from bot.matching.normalize import fold_item
+    from bot.matching.textfeatures import text_features
+    from bot.matching.training import Example, Fitted
+
+    path = tmp_path / "topic.yaml"
+    path.write_text(GATED_TOPIC, encoding="utf-8")
+    spec = load_topic(path, env={})
+
+    def item(title: str) -> Item:
+        return Item(title=title)
+
+    old = [(item(f"heroin talks with counterparts {n}"), 1) for n in range(6)]
+    old += [(item(f"heroin found by a farmer {n}"), 0) for n in range(6)]
+    prior: Fitted = fit(
+        [Example(text_features(fold_item(i).text, bits=12), label) for i, label in old], bits=12
+    )
+    verdicts = [Labelled(f"p{n}", "en", 1, item(f"heroin envoys agree {n}")) for n in range(6)]
+    verdicts += [Labelled(f"n{n}", "en", 0, item(f"heroin grown on a farm {n}")) for n in range(6)]
+    result = train(spec, verdicts, prior=prior)
+    assert result.updated
+    assert result.fitted.bits == 12
+    assert (result.weight, result.threshold) == (0.4, spec.threshold)  # no model yet: 0.4
+    envoys = examples([Labelled("x", "en", 1, item("heroin envoys agree"))], bits=12)[0]
+    assert predict(result.fitted, envoys.features) > predict(prior, envoys.features)
+    assert not train(spec, verdicts).updated
