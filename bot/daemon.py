@@ -17,7 +17,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config_watch import ConfigWatcher
 from bot.console import ConsoleNotifier
 from bot.core.models import PollOutcome
-from bot.jobs import AdminNotify, PollJob, SourceHealthJob, poll_timing, prune_cutoff
+from bot.jobs import (
+    AdminNotify,
+    FeedbackNudgeJob,
+    PollJob,
+    SourceHealthJob,
+    poll_timing,
+    prune_cutoff,
+)
 from bot.ops.health import HealthServer, build_app
 from bot.process_lock import single_daemon, sqlite_path
 from bot.runtime import Runtime, feedback_since_models, open_runtime, utc_now
@@ -40,6 +47,7 @@ STOP_MARGIN_S = 1.5  # left of the 10 s for the health server, the engine and in
 TICK_SECONDS = 1.0
 POLL_TICK_JITTER_S = 0.5
 SOURCE_HEALTH_EVERY_S = 180.0
+FEEDBACK_NUDGE_EVERY_S = 3600.0
 BRIEFING_TICK_S = 30.0  # scheduled briefings go out within this of their time
 # Sources an operator disabled on purpose are not reported as unhealthy.
 OPERATOR_REASONS = frozenset({REMOVED_FROM_CONFIG, DISABLED_IN_CONFIG, REMOVED_BY_ADMIN})
@@ -157,7 +165,9 @@ async def _run(
             age = (now - oldest).total_seconds() if oldest is not None else None
             runtime.metrics.set_backlog(count, age)
             feedback = await asyncio.to_thread(feedback_since_models, runtime)
-            runtime.metrics.set_feedback_since_model(feedback)
+            runtime.metrics.set_feedback_since_model(
+                {found.topic: (found.judged, found.missed) for found in feedback}
+            )
 
         health = HealthServer(
             build_app(health_report, runtime.metrics, refresh=refresh_metrics),
@@ -170,6 +180,7 @@ async def _run(
             tg = await attach_telegram(runtime, scheduler, stack, env, tuning)
             notify = tg.tell_admins
         schedule_source_health(scheduler, runtime, notify)
+        schedule_feedback_nudge(scheduler, runtime, notify)
         await schedule_config_watch(scheduler, runtime, env, notify)
         reloads: set[asyncio.Task[list[str]]] = set()
 
@@ -234,6 +245,25 @@ def schedule_source_health(
         # After the first polls of a (re)start, so a fixed source is not reported before it
         # has had its chance to recover.
         next_run_time=utc_now() + timedelta(seconds=60),
+    )
+    return job
+
+
+def schedule_feedback_nudge(
+    scheduler: AsyncIOScheduler, runtime: Runtime, notify: AdminNotify | None
+) -> FeedbackNudgeJob:
+    """Every hour, tell admins (or the log) which topics' models have verdicts to learn."""
+    job = FeedbackNudgeJob(
+        runtime.store, lambda: feedback_since_models(runtime), clock=utc_now, notify=notify
+    )
+    scheduler.add_job(
+        job.tick,
+        "interval",
+        seconds=FEEDBACK_NUDGE_EVERY_S,
+        id="feedback_nudge",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=utc_now() + timedelta(seconds=120),
     )
     return job
 

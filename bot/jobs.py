@@ -1,4 +1,5 @@
-"""The scheduler's ticks: claim due sources and poll them, report source health, prune."""
+"""The scheduler's ticks: claim due sources and poll them, report source health, prune, and
+tell admins when a topic's text model has verdicts to learn."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.models import PollOutcome, SourceState
+from bot.services.model_feedback import ModelFeedback, nudge_message
 from bot.services.poll import Poller
 from bot.services.ports import PollStore
 from bot.services.source_health import (
@@ -303,3 +305,77 @@ class SourceHealthJob:
         if not told:
             log.warning("source_health.not_told", extra={"transitions": len(claimed)})
         return told
+
+
+class NudgeStore(Protocol):
+    """What the feedback nudge reads and writes (the Store)."""
+
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str, *, now: datetime) -> None: ...
+    def claim_meta(self, key: str, value: str, *, now: datetime) -> bool: ...
+
+
+NUDGED_KEY = "feedback_nudged:"
+"""+ topic id: the sha256 of the model admins were last told had verdicts to learn."""
+
+
+class FeedbackNudgeJob:
+    """Each tick tells admins, once per model, that a topic's text model has enough verdicts
+    since it was trained for `narcowatch train --feedback` to be worth running.
+
+    The model's sha256, claimed in the database before telling, makes each model's news told
+    once, across restarts and among processes; an update writes a new model, whose verdicts
+    count from nought. Without a notifier (no bot token) the news is only logged.
+    """
+
+    def __init__(
+        self,
+        store: NudgeStore,
+        feedback: Callable[[], Sequence[ModelFeedback]],
+        *,
+        clock: Callable[[], datetime],
+        notify: AdminNotify | None = None,
+    ) -> None:
+        self.store = store
+        self.feedback = feedback
+        self.clock = clock
+        self.notify = notify
+
+    async def tick(self) -> list[str]:
+        """The topics whose news this process told (or logged)."""
+        try:
+            return await self._check()
+        except Exception:
+            log.exception("feedback_nudge.failed")
+            return []
+
+    async def _check(self) -> list[str]:
+        told = []
+        for found in await asyncio.to_thread(self.feedback):
+            if not found.worth_updating:
+                continue
+            key = NUDGED_KEY + found.topic
+            before = await asyncio.to_thread(self.store.get_meta, key)
+            claimed = await asyncio.to_thread(
+                self.store.claim_meta, key, found.model, now=self.clock()
+            )
+            if not claimed:
+                continue
+            log.info(
+                "model.feedback_waiting",
+                extra={"topic": found.topic, "judged": found.judged, "missed": found.missed},
+            )
+            if self.notify is not None and not await self._tell(nudge_message(found)):
+                # Nobody was told: give the claim back so the next tick tries again.
+                await asyncio.to_thread(self.store.set_meta, key, before or "", now=self.clock())
+                continue
+            told.append(found.topic)
+        return told
+
+    async def _tell(self, message: str) -> bool:
+        assert self.notify is not None
+        try:
+            return await self.notify([message])
+        except Exception:
+            log.exception("feedback_nudge.notify_failed")
+            return False

@@ -23,6 +23,7 @@ from bot.matching.loader import trained_at
 from bot.ops.metrics import Metrics
 from bot.services.article_text import ArticleReader
 from bot.services.configuration import Configuration, load_configuration
+from bot.services.model_feedback import ModelFeedback
 from bot.services.parse_runner import ProcessRunner
 from bot.services.poll import Poller
 from bot.services.ports import Fetcher
@@ -130,17 +131,27 @@ class Runtime:
         return []
 
 
-def feedback_since_models(runtime: Runtime) -> dict[str, tuple[int, int]]:
-    """Per topic with a dated text model: (alerts judged, items reported missed) since it was
-    trained, which the next `narcowatch train --feedback` would learn from."""
+def feedback_since_models(runtime: Runtime) -> list[ModelFeedback]:
+    """Per topic with a dated text model, the verdicts given since it was trained, which the
+    next `narcowatch train --feedback` would learn from."""
     config = runtime.config
-    trained = {
-        spec.id: at
-        for path, spec in zip(config.settings.topics, config.topics, strict=True)
-        if spec.model is not None and (at := trained_at(path, spec.model)) is not None
-    }
-    tallies = feedback_since_training(runtime.store.engine, trained)
-    return {topic: (t.relevant + t.not_relevant, t.missed) for topic, t in tallies.items()}
+    models = {}
+    for path, spec in zip(config.settings.topics, config.topics, strict=True):
+        model = spec.model
+        if model is not None and model.loaded is not None:
+            at = trained_at(path, model)
+            if at is not None:
+                models[spec.id] = (model.loaded.digest, at)
+    tallies = feedback_since_training(
+        runtime.store.engine, {topic: at for topic, (_, at) in models.items()}
+    )
+    found = []
+    for topic, (digest, at) in models.items():
+        tally = tallies[topic]
+        found.append(
+            ModelFeedback(topic, digest, at, tally.relevant, tally.not_relevant, tally.missed)
+        )
+    return found
 
 
 def article_reader(runtime: Runtime, runner: ProcessRunner) -> ArticleReader:

@@ -64,6 +64,23 @@ class Store(
                     META.update().where(META.c.key == key).values(value=value, updated_at=now)
                 )
 
+    @retries_transient
+    def claim_meta(self, key: str, value: str, *, now: datetime) -> bool:
+        """Set a named value unless it already holds `value`; whether this call set it. Two
+        processes claiming the same value at once: one gets True (what tells a piece of news
+        once among daemons sharing the database)."""
+        with self._transaction() as conn:
+            if self._insert_if_new(
+                conn, META, ["key"], {"key": key, "value": value, "updated_at": now}
+            ):
+                return True
+            changed = conn.execute(
+                META.update()
+                .where(META.c.key == key, META.c.value != value)
+                .values(value=value, updated_at=now)
+            )
+            return changed.rowcount == 1
+
     def close(self) -> None:
         """Close pooled connections."""
         self._engine.dispose()

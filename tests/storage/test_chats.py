@@ -126,3 +126,40 @@ def test_meta_values_and_ping(store: Store, now: datetime) -> None:
     store.set_meta("last_cycle", "b", now=now)
     assert store.get_meta("last_cycle") == "b"
     store.ping()
+
+
+def test_a_meta_value_is_claimed_once(store: Store, now: datetime) -> None:
+    """claim_meta sets a value and says so once: claiming what is already there is refused,
+    a new value is claimed again, and set_meta still overwrites."""
+    assert store.claim_meta("nudged:t", "model-a", now=now)
+    assert not store.claim_meta("nudged:t", "model-a", now=now)
+    assert store.get_meta("nudged:t") == "model-a"
+    assert store.claim_meta("nudged:t", "model-b", now=now)
+    assert not store.claim_meta("nudged:t", "model-b", now=now)
+    store.set_meta("nudged:t", "", now=now)
+    assert store.claim_meta("nudged:t", "model-b", now=now)
+
+
+def test_two_processes_claiming_at_once_get_one_claim_each_time(
+    store: Store, database_url: str, now: datetime
+) -> None:
+    """Two stores on one database (two daemons) race to claim the same values: every value is
+    claimed by exactly one of them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.storage import open_store
+
+    second = open_store(database_url, migrate=False)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for n in range(20):
+                key, value = f"race:{n % 3}", f"model-{n}"
+                claims = [
+                    future.result()
+                    for future in [
+                        pool.submit(one.claim_meta, key, value, now=now) for one in (store, second)
+                    ]
+                ]
+                assert sorted(claims) == [False, True], (key, value, claims)
+    finally:
+        second.close()

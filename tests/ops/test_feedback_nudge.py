@@ -1,0 +1,126 @@
+"""Telling admins that a topic's text model has verdicts to learn: over a real store, once per
+model, among processes too, and again when the telling failed."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from bot.core.models import Item, TopicScore
+from bot.jobs import FeedbackNudgeJob
+from bot.services.model_feedback import NUDGE_AT, ModelFeedback
+from bot.services.ports import PollSuccess, StoredEntry
+from bot.storage import SourceSpec, Store, open_store
+from bot.storage.history import feedback_since_training
+from tests.cli.test_eval_feedback import match_ids
+
+TOPIC = "drug-control-cooperation"
+TRAINED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+LATER = TRAINED + timedelta(days=3)
+
+
+class Admins:
+    """A notifier that records what it was asked to send, and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.failing = False
+
+    async def __call__(self, messages: Sequence[str]) -> bool:
+        if self.failing:
+            return False
+        self.messages.extend(messages)
+        return True
+
+
+def judge(store: Store, verdicts: Sequence[str], *, at: datetime, first: int = 0) -> None:
+    """Alerts of TOPIC on new items, each judged once with the given verdict at `at`."""
+    store.sync_config_sources([SourceSpec(name="wire", url="http://127.0.0.1:9/f")], now=at)
+    (source,) = store.claim_all_enabled(now=at, owner="t", lease_seconds=60)
+    score = TopicScore(topic=TOPIC, score=0.9, matched=True)
+    entries = [
+        StoredEntry(
+            key=f"k{n}",
+            canonical_link=f"http://example.org/{n}",
+            title_hash=hashlib.sha256(f"t{n}".encode()).hexdigest(),
+            item=Item(title=f"story {n}"),
+            matches=(score,),
+        )
+        for n in range(first, first + len(verdicts))
+    ]
+    success = PollSuccess(now=at, next_poll_at=at)
+    _, matches = store.save_poll(source.id, success, entries, alert=True)
+    store.upsert_chat(10, type="private", title=None, now=at)
+    match_of = match_ids(store, [m.item_id for m in matches])
+    for match, verdict in zip(matches, verdicts, strict=True):
+        store.record_feedback(match_of[match.item_id], 10, 1, verdict, now=at)
+
+
+def counted(
+    store: Store, model: str = "model-1", trained: datetime = TRAINED
+) -> Callable[[], list[ModelFeedback]]:
+    """The job's input as the daemon computes it: the verdicts given since the model was
+    trained."""
+
+    def feedback() -> list[ModelFeedback]:
+        tally = feedback_since_training(store.engine, {TOPIC: trained})[TOPIC]
+        return [ModelFeedback(TOPIC, model, trained, tally.relevant, tally.not_relevant, 0)]
+
+    return feedback
+
+
+def job(
+    store: Store, feedback: Callable[[], list[ModelFeedback]], admins: Admins
+) -> FeedbackNudgeJob:
+    return FeedbackNudgeJob(store, feedback, clock=lambda: LATER, notify=admins)
+
+
+async def test_admins_are_told_once_per_model_when_enough_verdicts_came(store: Store) -> None:
+    """Below NUDGE_AT verdicts since the model was trained nothing is said; at NUDGE_AT one
+    message names the topic and the command; later ticks say nothing more; a new model (an
+    update) is told about again once its own verdicts reach NUDGE_AT."""
+    admins = Admins()
+    judge(store, ["relevant"] * 20 + ["not_relevant"] * 5, at=TRAINED - timedelta(days=1))
+    judge(store, ["relevant"] * (NUDGE_AT - 6) + ["not_relevant"] * 5, at=LATER, first=100)
+    assert await job(store, counted(store), admins).tick() == []  # one short (old ones not)
+    judge(store, ["not_relevant"], at=LATER, first=200)
+    assert await job(store, counted(store), admins).tick() == [TOPIC]
+    (message,) = admins.messages
+    assert f"<b>{TOPIC}</b>: {NUDGE_AT} verdicts since its text model was trained" in message
+    assert "narcowatch train --feedback --write" in message
+    assert await job(store, counted(store), admins).tick() == []
+    updated = counted(store, model="model-2", trained=LATER + timedelta(seconds=1))
+    assert await job(store, updated, admins).tick() == []  # nothing since the update yet
+    assert len(admins.messages) == 1
+
+
+async def test_a_failed_telling_is_tried_again_and_one_process_tells(
+    store: Store, database_url: str
+) -> None:
+    """When no admin could be told, the next tick tells; of two daemons sharing the database,
+    one tells."""
+    admins = Admins()
+    judge(store, ["relevant"] * (NUDGE_AT - 5) + ["not_relevant"] * 5, at=LATER)
+    admins.failing = True
+    assert await job(store, counted(store), admins).tick() == []
+    admins.failing = False
+    other = open_store(database_url, migrate=False)
+    try:
+        told = [
+            await job(store, counted(store), admins).tick(),
+            await job(other, counted(other), admins).tick(),
+        ]
+    finally:
+        other.close()
+    assert told == [[TOPIC], []]
+    assert len(admins.messages) == 1
+
+
+async def test_one_label_only_is_not_worth_an_update(store: Store) -> None:
+    """Verdicts that are all relevant cannot update a model (it needs two of each label): no
+    message, however many."""
+    admins = Admins()
+    judge(store, ["relevant"] * (NUDGE_AT + 5), at=LATER)
+    assert await job(store, counted(store), admins).tick() == []
+    assert admins.messages == []
