@@ -14,24 +14,11 @@ from bot.services.ports import PollSuccess, StoredEntry
 from bot.storage import SourceSpec, Store, open_store
 from bot.storage.history import feedback_since_training
 from tests.cli.test_eval_feedback import match_ids
+from tests.support.admins import Admins
 
 TOPIC = "drug-control-cooperation"
 TRAINED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LATER = TRAINED + timedelta(days=3)
-
-
-class Admins:
-    """A notifier that records what it was asked to send, and can be told to fail."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-        self.failing = False
-
-    async def __call__(self, messages: Sequence[str]) -> bool:
-        if self.failing:
-            return False
-        self.messages.extend(messages)
-        return True
 
 
 def judge(store: Store, verdicts: Sequence[str], *, at: datetime, first: int = 0) -> None:

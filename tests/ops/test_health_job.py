@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from bot.core.models import Item
 from bot.jobs import POSTING_HISTORY_KEY, SourceHealthJob
 from bot.services.ports import PollFailure, PollSuccess, StoredEntry
 from bot.storage import SourceSpec, Store
+from tests.support.admins import Admins
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -22,20 +22,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-class Admins:
-    """A notifier that records what it was asked to send, and can be told to fail."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-        self.failing = False
-
-    async def __call__(self, messages: Sequence[str]) -> bool:
-        if self.failing:
-            return False
-        self.messages.extend(messages)
-        return True
 
 
 def fail(store: Store, source_id: int, now: datetime, times: int) -> None:
