@@ -150,22 +150,16 @@ class CurrentModel:
 
 def current_model(topic_path: Path, spec: TopicSpec) -> CurrentModel | None:
     """The topic's loaded text model with its record, or None when it has none."""
-    from bot.matching.loader import model_file, trained_at
+    from bot.matching.loader import model_record, trained_at
     from bot.matching.training import Fitted
 
     if spec.model is None or spec.model.loaded is None:
         return None
     loaded = spec.model.loaded
-    try:
-        text = model_file(topic_path, spec.model).with_suffix(".json").read_text(encoding="utf-8")
-        record = json.loads(text)
-    except (OSError, UnicodeDecodeError, ValueError):
-        record = {}
-    fitted = Fitted(bits=loaded.bits, bias=loaded.bias, weights=loaded.weights)
     return CurrentModel(
-        fitted=fitted,
+        fitted=Fitted(bits=loaded.bits, bias=loaded.bias, weights=loaded.weights),
         trained_at=trained_at(topic_path, spec.model),
-        record={"model_sha256": loaded.digest, **(record if isinstance(record, dict) else {})},
+        record={"model_sha256": loaded.digest, **model_record(topic_path, spec.model)},
     )
 
 

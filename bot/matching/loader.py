@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import re2
 
@@ -83,15 +84,24 @@ def models_trained_at(
     return found
 
 
-def trained_at(topic_path: Path, model: ModelSpec) -> datetime | None:
-    """When a topic's text model was trained, from the record `train --write` writes beside
-    it (`TOPIC.model.json`); None without a readable record: the date only dates the feedback
-    that came since, and nothing else depends on it."""
+def model_record(topic_path: Path, model: ModelSpec) -> dict[str, Any]:
+    """The record `train --write` writes beside a topic's model (`TOPIC.model.json`: when,
+    from what, with which figures); empty when it is missing or unreadable, since nothing
+    that scores depends on it."""
     record = model_file(topic_path, model).with_suffix(".json")
     try:
-        stamp = json.loads(record.read_text(encoding="utf-8"))["trained_at"]
-        return datetime.fromisoformat(stamp).astimezone(UTC)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        found = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def trained_at(topic_path: Path, model: ModelSpec) -> datetime | None:
+    """When a topic's text model was trained, from its record; None without a readable date.
+    The verdicts given since are the ones it has not learnt."""
+    try:
+        return datetime.fromisoformat(model_record(topic_path, model)["trained_at"]).astimezone(UTC)
+    except (KeyError, TypeError, ValueError):
         return None
 
 
