@@ -30,12 +30,13 @@ THRESHOLDS = tuple(round(0.30 + 0.01 * i, 2) for i in range(41))
 FEEDBACK_WEIGHT_CAP = 10.0
 UPDATE_L2 = 0.03
 """How strongly an update from verdicts alone holds the current model's weights (see
-`train`'s `prior`). Simulated on the held-back set of new outlets, subscribers of one half
-judging its alerts and reporting its misses (26 and 38 verdicts): English F1 on the other half
-went from 0.74 and 0.88 without an update to 0.82 and 0.92, with English F1 on the older
-outlets' held-back items 0.97 and 0.99 (0.97 before). At 0.01 English precision on the older
-outlets fell to 0.77 and 0.83; at 0.1 the new outlets gained less (0.76 and 0.92). Retrained
-from the verdicts alone, as `train --feedback` did without files, it fell to 0.52 and 0.51."""
+`train`'s `prior`). Simulated by benchmarks/sim_feedback.py on the held-back set of new
+outlets, subscribers of one half judging its alerts and reporting its misses (26 and 38
+verdicts): English F1 on the other half went from 0.74 and 0.88 without an update to 0.82
+and 0.92, English F1 on the older outlets' held-back items was 0.97 and 0.99 (0.97 before).
+At 0.01 English precision on the older outlets fell to 0.77 and 0.83; at 0.1 the new outlets
+gained less (0.76 and 0.92). Retrained from the verdicts alone, as `train --feedback` did
+without files, it fell to 0.52 and 0.51."""
 """The most one subscriber verdict weighs, in labelled items (see feedback_weight)."""
 
 
