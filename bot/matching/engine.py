@@ -169,15 +169,19 @@ class Matcher:
         """One score per topic, in topic order."""
         return self.score_many([item])[0]
 
-    def score_many(self, items: Sequence[Item]) -> list[list[TopicScore]]:
+    def score_many(
+        self, items: Sequence[Item], *, explain_unmatched: bool = True
+    ) -> list[list[TopicScore]]:
         """One score per topic for each item, in order: as `score` gives them, but the topics'
-        text models read all the items together (a tenth of the cost per item)."""
+        text models read all the items together (a tenth of the cost per item). Without
+        `explain_unmatched` (for callers that keep only what matched), the scores of items a
+        topic did not match leave out the text model's phrases."""
         folded = [fold_item(item) for item in items]
         raws = [scan(self._automaton, f) for f in folded]
         readings = [self._readings(topic, folded, raws) for topic in self._topics]
         return [
             [
-                self._score(t, topic, folded[i], raws[i], readings[t].get(i))
+                self._score(t, topic, folded[i], raws[i], readings[t].get(i), explain_unmatched)
                 for t, topic in enumerate(self._topics)
             ]
             for i in range(len(items))
@@ -190,7 +194,7 @@ class Matcher:
             raise KeyError(topic_id)
         folded = fold_item(item)
         raw = scan(self._automaton, folded)
-        return self._score(index, self._topics[index], folded, raw, None)
+        return self._score(index, self._topics[index], folded, raw, None, True)
 
     @staticmethod
     def _readings(
@@ -211,6 +215,7 @@ class Matcher:
         folded: Folded,
         raw: list[RawHit],
         reading: Reading | None,
+        explain_unmatched: bool,
     ) -> TopicScore:
         hits = topic_hits(raw, index, [], single=self._single)
         if not hits:
@@ -222,7 +227,7 @@ class Matcher:
             if extra:
                 hits = topic_hits(raw, index, extra, single=self._single)
         found = gather(topic, hits, folded.title_end)
-        return score_topic(topic, found, folded.text, reading)
+        return score_topic(topic, found, folded.text, reading, explain_unmatched=explain_unmatched)
 
 
 def compile_topics(topics: Sequence[TopicSpec]) -> Matcher:

@@ -110,9 +110,15 @@ def _actor_evidence(topic: CompiledTopic, found: Evidence, actors: Cast) -> str 
 
 
 def score_topic(
-    topic: CompiledTopic, found: Evidence, text: str, reading: Reading | None = None
+    topic: CompiledTopic,
+    found: Evidence,
+    text: str,
+    reading: Reading | None = None,
+    *,
+    explain_unmatched: bool = True,
 ) -> TopicScore:
-    """Weighted groups + proximity + cross-border actors - exclusions, in [0, 1]."""
+    """Weighted groups + proximity + cross-border actors - exclusions, in [0, 1]. Without
+    `explain_unmatched`, an item that does not match gets no model phrases in its reasons."""
     spec = topic.spec
     reasons: list[str] = []
     total = 0.0
@@ -184,7 +190,8 @@ def score_topic(
         # go wrong, and the blend decides.
         if reading is None:
             (reading,) = model.read([text])
-        mixed = blend(reading, total, spec.model.weight)
+        quiet_below = None if explain_unmatched else spec.threshold
+        mixed = blend(reading, total, spec.model.weight, quiet_below=quiet_below)
         contribution = ModelPart(mixed.probability, mixed.added, mixed.phrases)
         reasons.append(mixed.reason())
         total = mixed.score

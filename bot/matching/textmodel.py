@@ -194,12 +194,17 @@ class Blend:
         return f"{MODEL_REASON}{self.added:+.2f}{said}: P(relevant) {self.probability:.2f}"
 
 
-def blend(reading: Reading, rule_score: float, weight: float) -> Blend:
-    """The rule score blended with the model's probability, and the phrases behind the change."""
+def blend(
+    reading: Reading, rule_score: float, weight: float, *, quiet_below: float | None = None
+) -> Blend:
+    """The rule score blended with the model's probability, and the phrases behind the change
+    (left out when the blended score stays below `quiet_below`: an unmatched item whose
+    explanation nobody will read, where finding them was a seventh of the scoring time)."""
     probability = reading.probability
     score = (1.0 - weight) * rule_score + weight * probability
     added = score - rule_score
-    phrases = reading.phrases(up=added >= 0) if abs(added) >= 0.005 else []
+    quiet = quiet_below is not None and score < quiet_below
+    phrases = reading.phrases(up=added >= 0) if abs(added) >= 0.005 and not quiet else []
     return Blend(probability, score, added, tuple(phrases))
 
 

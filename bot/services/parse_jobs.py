@@ -120,7 +120,8 @@ def score_entries(
 ) -> list[StoredEntry]:
     """Each entry with the topics it matched (see `with_matches`); the items are scored
     together (the topics' text models read them in one go)."""
-    scored = scorer.score_many([entry.item for entry in entries])
+    # Only what matched is kept: unmatched items are spared the text model's phrases.
+    scored = scorer.score_many([entry.item for entry in entries], explain_unmatched=False)
     return [
         with_scores(entry, scores, topics) for entry, scores in zip(entries, scored, strict=True)
     ]

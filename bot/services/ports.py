@@ -21,8 +21,11 @@ class Scorer(Protocol):
 
     def score(self, item: Item) -> list[TopicScore]: ...
 
-    def score_many(self, items: Sequence[Item]) -> list[list[TopicScore]]:
-        """Each item's scores, as `score` gives them (read together where that is cheaper)."""
+    def score_many(
+        self, items: Sequence[Item], *, explain_unmatched: bool = True
+    ) -> list[list[TopicScore]]:
+        """Each item's scores, as `score` gives them (read together where that is cheaper);
+        without `explain_unmatched`, unmatched scores may leave out the costlier reasons."""
         ...
 
 

@@ -62,7 +62,9 @@ class NoScores:
     def score(self, item: object) -> list[object]:
         return []
 
-    def score_many(self, items: list[object]) -> list[list[object]]:
+    def score_many(
+        self, items: list[object], *, explain_unmatched: bool = True
+    ) -> list[list[object]]:
         return [[] for _ in items]
 
 

@@ -122,3 +122,24 @@ def test_the_score_row_carries_the_models_part(with_model: Matcher) -> None:
     }
     assert row["reasons"] == list(result.reasons)
     assert row["matched"] is True
+
+
+def test_callers_that_keep_only_matches_may_skip_the_phrases_of_the_rest(
+    with_model: Matcher,
+) -> None:
+    """score_many without explain_unmatched (the parse workers keep only what matched) gives
+    the same scores and verdicts; a matched item keeps its phrases, an unmatched one the
+    model's part without them."""
+    items = [Item(title=GATED), Item(title="Heroin found by a farmer near Lima")]
+    full = with_model.score_many(items)
+    lean = with_model.score_many(items, explain_unmatched=False)
+    assert [(s.score, s.matched) for (s,) in lean] == [(s.score, s.matched) for (s,) in full]
+    (matched,), (unmatched,) = lean
+    assert matched.matched
+    assert matched == full[0][0]
+    assert not unmatched.matched
+    assert full[1][0].model is not None
+    assert full[1][0].model.phrases
+    assert unmatched.model is not None
+    assert unmatched.model.phrases == ()
+    assert unmatched.model.added == full[1][0].model.added

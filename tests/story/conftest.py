@@ -29,7 +29,9 @@ class FixedScorer:
     def __init__(self, score: float = 0.8) -> None:
         self.value = score
 
-    def score_many(self, items: list[Item]) -> list[list[TopicScore]]:
+    def score_many(
+        self, items: list[Item], *, explain_unmatched: bool = True
+    ) -> list[list[TopicScore]]:
         return [self.score(item) for item in items]
 
     def score(self, item: Item) -> list[TopicScore]:

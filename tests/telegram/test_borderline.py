@@ -167,7 +167,9 @@ class TableScorer:
             for topic, (score, hit) in self.table[item.title].items()
         ]
 
-    def score_many(self, items: Sequence[Item]) -> list[list[TopicScore]]:
+    def score_many(
+        self, items: Sequence[Item], *, explain_unmatched: bool = True
+    ) -> list[list[TopicScore]]:
         return [self.score(item) for item in items]
 
 
