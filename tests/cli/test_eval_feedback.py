@@ -8,9 +8,10 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.core.models import Item, TopicScore
+from bot.core.models import Item
 from bot.services.ports import PollSuccess, StoredEntry
-from bot.storage import SourceSpec, open_store
+from bot.storage import open_store
+from tests.support.alerts import CHAT, stored_alerts
 from tests.support.cli import DEFAULT_TOPIC, run_cli, write_config
 
 NOW = datetime.now(UTC)
@@ -22,23 +23,10 @@ def seed_feedback(database_url: str) -> None:
     """Three alerts: two votes relevant; one vote not; a tie (counts as not relevant)."""
     store = open_store(database_url)
     try:
-        store.sync_config_sources([SourceSpec(name="wire", url="http://127.0.0.1:9/f")], now=NOW)
-        source_id = store.claim_all_enabled(now=NOW, owner="t", lease_seconds=60)[0].id
-        score = TopicScore(topic=TOPIC, score=0.9, matched=True)
-        entries = [
-            StoredEntry(
-                key=f"k{n}",
-                canonical_link=f"http://example.org/{n}",
-                title_hash=hashlib.sha256(f"t{n}".encode()).hexdigest(),
-                item=Item(title=f"story {n}", summary=f"a different body number {n} " * 3),
-                matches=(score,),
-            )
-            for n in range(3)
+        items = [
+            Item(title=f"story {n}", summary=f"a different body number {n} " * 3) for n in range(3)
         ]
-        success = PollSuccess(now=NOW, next_poll_at=NOW + timedelta(hours=1))
-        _, matches = store.save_poll(source_id, success, entries, alert=True)
-        store.upsert_chat(10, type="private", title=None, now=NOW)
-        first, second, third = (m.item_id for m in matches)
+        first, second, third = stored_alerts(store, items, topic=TOPIC, at=NOW)
         verdicts = [
             (first, 1, "relevant"),
             (first, 2, "relevant"),
@@ -46,9 +34,8 @@ def seed_feedback(database_url: str) -> None:
             (third, 1, "relevant"),
             (third, 2, "not_relevant"),
         ]
-        match_of = match_ids(store, [first, second, third])
-        for item_id, user, verdict in verdicts:
-            store.record_feedback(match_of[item_id], 10, user, verdict, now=NOW)
+        for match_id, user, verdict in verdicts:
+            store.record_feedback(match_id, CHAT, user, verdict, now=NOW)
     finally:
         store.close()
 
@@ -72,18 +59,6 @@ def seed_miss(database_url: str) -> None:
             assert store.record_miss(item_id, TOPIC, 10, user, now=NOW)
     finally:
         store.close()
-
-
-def match_ids(store: object, item_ids: list[int]) -> dict[int, int]:
-    from sqlalchemy import select
-
-    from bot.storage.tables import MATCH
-
-    with store.engine.connect() as conn:  # type: ignore[attr-defined]
-        rows = conn.execute(
-            select(MATCH.c.item_id, MATCH.c.id).where(MATCH.c.item_id.in_(item_ids))
-        )
-        return {item_id: match_id for item_id, match_id in rows}
 
 
 def test_eval_feedback_reports_precision_per_topic(tmp_path: Path) -> None:

@@ -388,36 +388,19 @@ def test_train_replaces_a_model_file_that_no_longer_loads(tmp_path: Path) -> Non
 def seed_verdicts(database_url: str, judged: list[tuple[str, str]]) -> None:
     """Alerts of drug-control-cooperation on items with these titles, each judged once with
     its verdict, all given now."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
-    from bot.core.models import Item, TopicScore
-    from bot.services.ports import PollSuccess, StoredEntry
-    from bot.storage import SourceSpec, open_store
-    from tests.cli.test_eval_feedback import match_ids
+    from bot.core.models import Item
+    from bot.storage import open_store
+    from tests.support.alerts import CHAT, stored_alerts
 
     now = datetime.now(UTC)
     store = open_store(database_url)
     try:
-        store.sync_config_sources([SourceSpec(name="wire", url="http://127.0.0.1:9/f")], now=now)
-        source_id = store.claim_all_enabled(now=now, owner="t", lease_seconds=60)[0].id
-        score = TopicScore(topic="drug-control-cooperation", score=0.9, matched=True)
-        entries = [
-            StoredEntry(
-                key=f"v{n}",
-                canonical_link=f"http://example.org/v{n}",
-                title_hash=hashlib.sha256(title.encode()).hexdigest(),
-                item=Item(title=title),
-                matches=(score,),
-            )
-            for n, (title, _) in enumerate(judged)
-        ]
-        success = PollSuccess(now=now, next_poll_at=now + timedelta(hours=1))
-        _, matches = store.save_poll(source_id, success, entries, alert=True)
-        store.upsert_chat(10, type="private", title=None, now=now)
-        item_ids = [m.item_id for m in matches]
-        match_of = match_ids(store, item_ids)
-        for item_id, (_, verdict) in zip(item_ids, judged, strict=True):
-            store.record_feedback(match_of[item_id], 10, 1, verdict, now=now)
+        items = [Item(title=title) for title, _ in judged]
+        alerts = stored_alerts(store, items, topic="drug-control-cooperation", at=now)
+        for match_id, (_, verdict) in zip(alerts, judged, strict=True):
+            store.record_feedback(match_id, CHAT, 1, verdict, now=now)
     finally:
         store.close()
 

@@ -3,18 +3,16 @@ model, among processes too, and again when the telling failed."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.core.models import Item, TopicScore
+from bot.core.models import Item
 from bot.jobs import FeedbackNudgeJob
 from bot.services.model_feedback import NUDGE_AT, ModelFeedback
-from bot.services.ports import PollSuccess, StoredEntry
-from bot.storage import SourceSpec, Store, open_store
+from bot.storage import Store, open_store
 from bot.storage.history import feedback_since_training
-from tests.cli.test_eval_feedback import match_ids
 from tests.support.admins import Admins
+from tests.support.alerts import CHAT, stored_alerts
 
 TOPIC = "drug-control-cooperation"
 TRAINED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -23,25 +21,10 @@ LATER = TRAINED + timedelta(days=3)
 
 def judge(store: Store, verdicts: Sequence[str], *, at: datetime, first: int = 0) -> None:
     """Alerts of TOPIC on new items, each judged once with the given verdict at `at`."""
-    store.sync_config_sources([SourceSpec(name="wire", url="http://127.0.0.1:9/f")], now=at)
-    (source,) = store.claim_all_enabled(now=at, owner="t", lease_seconds=60)
-    score = TopicScore(topic=TOPIC, score=0.9, matched=True)
-    entries = [
-        StoredEntry(
-            key=f"k{n}",
-            canonical_link=f"http://example.org/{n}",
-            title_hash=hashlib.sha256(f"t{n}".encode()).hexdigest(),
-            item=Item(title=f"story {n}"),
-            matches=(score,),
-        )
-        for n in range(first, first + len(verdicts))
-    ]
-    success = PollSuccess(now=at, next_poll_at=at)
-    _, matches = store.save_poll(source.id, success, entries, alert=True)
-    store.upsert_chat(10, type="private", title=None, now=at)
-    match_of = match_ids(store, [m.item_id for m in matches])
-    for match, verdict in zip(matches, verdicts, strict=True):
-        store.record_feedback(match_of[match.item_id], 10, 1, verdict, now=at)
+    items = [Item(title=f"story {n}") for n in range(first, first + len(verdicts))]
+    alerts = stored_alerts(store, items, topic=TOPIC, at=at, first=first)
+    for match_id, verdict in zip(alerts, verdicts, strict=True):
+        store.record_feedback(match_id, CHAT, 1, verdict, now=at)
 
 
 def counted(
