@@ -47,7 +47,6 @@ STOP_MARGIN_S = 1.5  # left of the 10 s for the health server, the engine and in
 TICK_SECONDS = 1.0
 POLL_TICK_JITTER_S = 0.5
 SOURCE_HEALTH_EVERY_S = 180.0
-FEEDBACK_NUDGE_EVERY_S = 3600.0
 BRIEFING_TICK_S = 30.0  # scheduled briefings go out within this of their time
 # Sources an operator disabled on purpose are not reported as unhealthy.
 OPERATOR_REASONS = frozenset({REMOVED_FROM_CONFIG, DISABLED_IN_CONFIG, REMOVED_BY_ADMIN})
@@ -180,7 +179,7 @@ async def _run(
             tg = await attach_telegram(runtime, scheduler, stack, env, tuning)
             notify = tg.tell_admins
         schedule_source_health(scheduler, runtime, notify)
-        schedule_feedback_nudge(scheduler, runtime, notify)
+        schedule_feedback_nudge(scheduler, runtime, notify, every_s=tuning.feedback_nudge_s)
         await schedule_config_watch(scheduler, runtime, env, notify)
         reloads: set[asyncio.Task[list[str]]] = set()
 
@@ -250,20 +249,21 @@ def schedule_source_health(
 
 
 def schedule_feedback_nudge(
-    scheduler: AsyncIOScheduler, runtime: Runtime, notify: AdminNotify | None
+    scheduler: AsyncIOScheduler, runtime: Runtime, notify: AdminNotify | None, *, every_s: float
 ) -> FeedbackNudgeJob:
-    """Every hour, tell admins (or the log) which topics' models have verdicts to learn."""
+    """Every `every_s` (an hour), tell admins (or the log) which topics' models have verdicts
+    to learn; the first time two minutes after start, or sooner when `every_s` is shorter."""
     job = FeedbackNudgeJob(
         runtime.store, lambda: feedback_since_models(runtime), clock=utc_now, notify=notify
     )
     scheduler.add_job(
         job.tick,
         "interval",
-        seconds=FEEDBACK_NUDGE_EVERY_S,
+        seconds=every_s,
         id="feedback_nudge",
         max_instances=1,
         coalesce=True,
-        next_run_time=utc_now() + timedelta(seconds=120),
+        next_run_time=utc_now() + timedelta(seconds=min(120.0, every_s)),
     )
     return job
 

@@ -29,6 +29,9 @@ SHORT_RETRY_AFTER_S = 10.0
 them back to the outbox."""
 DELIVERY_FIRST_RETRY_S = RETRY_FIRST_S
 """The wait after an alert's first transient failure (5xx, network); it doubles after each."""
+FEEDBACK_NUDGE_S = 3600.0
+"""How often the daemon checks whether a topic's text model has verdicts enough to learn
+(bot.jobs.FeedbackNudgeJob); the first check comes after this or 2 minutes, the shorter."""
 DISCOVERY_BUDGET_S = 20.0
 """Seconds feed discovery may spend on candidates after the page itself: a page linking
 hanging feeds stops here (/addsource, `sources test`, `sources add`)."""
@@ -40,6 +43,7 @@ _KNOBS = {
     "NARCOWATCH_TUNE_SHORT_RETRY_AFTER_S": "short_retry_after_s",
     "NARCOWATCH_TUNE_DELIVERY_FIRST_RETRY_S": "delivery_first_retry_s",
     "NARCOWATCH_TUNE_DISCOVERY_BUDGET_S": "discovery_budget_s",
+    "NARCOWATCH_TUNE_FEEDBACK_NUDGE_S": "feedback_nudge_s",
 }
 
 
@@ -53,6 +57,7 @@ class Tuning:
     short_retry_after_s: float = SHORT_RETRY_AFTER_S
     delivery_first_retry_s: float = DELIVERY_FIRST_RETRY_S
     discovery_budget_s: float = DISCOVERY_BUDGET_S
+    feedback_nudge_s: float = FEEDBACK_NUDGE_S
 
 
 def tuning_from_env(env: Mapping[str, str]) -> Tuning:

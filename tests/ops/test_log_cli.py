@@ -15,6 +15,7 @@ from aiohttp import web
 
 from tests.support.cli import cli_env, free_port, start_cli, write_config
 from tests.support.fake_bot_api import BOT_USER, TOKEN
+from tests.support.webserve import serve_app
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +37,8 @@ async def echoing_bot_api() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_route("*", "/bot{token}/{method}", handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}/bot"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as (_, port):
+        yield f"http://127.0.0.1:{port}/bot"
 
 
 async def run_until_logged(tmp_path: Path, base_url: str, fmt: str, events: set[str]) -> str:

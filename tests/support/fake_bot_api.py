@@ -35,6 +35,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.webserve import serve_app
+
 TOKEN = "123456789:AAfakeTOKENfakeTOKENfakeTOKENfake00"
 
 
@@ -676,16 +678,11 @@ async def fake_bot_api(*, enforce_limits: bool = True, port: int = 0) -> AsyncIt
     fake = FakeBotApi(enforce_limits=enforce_limits)
     app = web.Application()
     app.router.add_route("*", "/bot{token}/{method}", fake.handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    port = runner.addresses[0][1]
-    fake.base_url = f"http://127.0.0.1:{port}/bot"
-    try:
-        yield fake
-    finally:
-        fake.closing = True
-        async with fake.new_update:  # release long polls so shutdown need not wait for them
-            fake.new_update.notify_all()
-        await runner.cleanup()
+    async with serve_app(app, "127.0.0.1", port) as (_, bound_port):
+        fake.base_url = f"http://127.0.0.1:{bound_port}/bot"
+        try:
+            yield fake
+        finally:
+            fake.closing = True
+            async with fake.new_update:  # release long polls so shutdown need not wait for them
+                fake.new_update.notify_all()

@@ -61,6 +61,8 @@ import brotli  # type: ignore[import-untyped]
 import pytest_asyncio
 from aiohttp import web
 
+from tests.support.webserve import serve_app
+
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 _EPOCH = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 _HTML_PAGE = (
@@ -394,16 +396,11 @@ async def feed_server(host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[F
     """Run a FeedServer on 127.0.0.1 (or another loopback address), on a random port unless
     given, for the duration of the block."""
     server = FeedServer()
-    runner = web.AppRunner(server.build_app(), access_log=None, shutdown_timeout=0.2)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server.base_url = f"http://{host}:{port}"
-    try:
+    async with serve_app(
+        server.build_app(), host, port, shutdown_timeout=0.2, access_log=False
+    ) as (bound_host, bound_port):
+        server.base_url = f"http://{bound_host}:{bound_port}"
         yield server
-    finally:
-        await runner.cleanup()
 
 
 @pytest_asyncio.fixture

@@ -34,6 +34,7 @@ from aiohttp import web
 
 from tests.support import hostile
 from tests.support.cli import free_port, start_cli, write_config
+from tests.support.webserve import serve_app
 
 TOKEN = b"@REQ@NO@"  # replaced by the request number in the prebuilt flood body
 FLOOD = "flood"
@@ -255,12 +256,20 @@ async def run_flood(tmp_path: Path, plan: FloodPlan) -> FloodResult:
     """Start the sources and `narcowatch run`, watch it for `plan.seconds`, then stop it."""
     result = FloodResult()
     server = FloodServer(plan)
-    runner = web.AppRunner(server.app(), access_log=None, shutdown_timeout=0.2)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server.base_url = f"http://{host}:{port}"
+    async with serve_app(server.app(), shutdown_timeout=0.2, access_log=False) as (host, port):
+        server.base_url = f"http://{host}:{port}"
+        await _run_daemon(tmp_path, plan, server, result)
+    database = tmp_path / "narcowatch.db"
+    result.flood_rows = await asyncio.to_thread(flood_rows, database)
+    log = (tmp_path / "daemon.stderr").read_text(encoding="utf-8", errors="replace")
+    result.log_tail = log[-4000:]
+    return result
+
+
+async def _run_daemon(
+    tmp_path: Path, plan: FloodPlan, server: FloodServer, result: FloodResult
+) -> None:
+    """`narcowatch run` against the served sources, watched, then stopped (into `result`)."""
     health_port = free_port()
     sources: list[dict[str, Any]] = [
         {"name": FLOOD, "url": f"{server.base_url}/flood.json", "interval": plan.interval}
@@ -316,11 +325,6 @@ async def run_flood(tmp_path: Path, plan: FloodPlan) -> FloodResult:
             await asyncio.to_thread(daemon.wait, 10)
         result.exit_code = daemon.returncode
         result.requests = server.requests
-        await runner.cleanup()
-    result.flood_rows = await asyncio.to_thread(flood_rows, database)
-    log = (tmp_path / "daemon.stderr").read_text(encoding="utf-8", errors="replace")
-    result.log_tail = log[-4000:]
-    return result
 
 
 async def _wait_up(url: str, daemon: subprocess.Popen[str]) -> None:
