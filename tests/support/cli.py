@@ -8,6 +8,7 @@ import contextlib
 import json
 import locale
 import os
+import random
 import select
 import shutil
 import signal
@@ -30,10 +31,32 @@ _CLEARED = {"TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "DATABASE_URL", "NARC
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, for a daemon to bind later.
+
+    Chosen below the kernel's ephemeral range: a port the kernel hands out (a bind to port 0)
+    may be the local port of any outgoing connection of the suite's hundreds of processes
+    before the daemon binds it, and the daemon then stopped on "address already in use" (seen
+    in CI)."""
+    low = _ephemeral_low()
+    candidates = range(max(1024, low - 12_000), low)
+    pick = random.SystemRandom()
+    for _ in range(200):
+        port = pick.choice(candidates) if len(candidates) > 1000 else 0
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise RuntimeError("no free TCP port on 127.0.0.1")
+
+
+def _ephemeral_low() -> int:
+    """The lowest port the kernel gives outgoing connections (32768 where it does not say)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def copy_default_topic(folder: Path) -> Path:
