@@ -96,8 +96,11 @@ def candidates(
             continue
         if len(item.summary) + len(item.content) >= FULL_TEXT_CHARS:
             continue
-        scores = scorer.score(item)
-        body = scorer.score(replace(item, title="")) if any(s.terms for s in scores) else []
+        # Only the numbers decide: explaining an item that did not match would be wasted.
+        (scores,) = scorer.score_many([item], explain_unmatched=False)
+        body: list[TopicScore] = []
+        if any(s.terms for s in scores):
+            (body,) = scorer.score_many([replace(item, title="")], explain_unmatched=False)
         if wants_article(item, scores, body, thresholds, margin=margin):
             chosen.append(index)
     return chosen

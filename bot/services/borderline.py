@@ -105,7 +105,8 @@ def closest(
     """The `limit` candidates scoring highest, now, on a followed topic they do not match,
     each with that topic and score, best first (newer first among equals)."""
     wanted = set(followed)
-    scored = scorer.score_many([item for _, item in candidates])
+    # Only the scores of what did not match are read: their explanations would be wasted.
+    scored = scorer.score_many([item for _, item in candidates], explain_unmatched=False)
     near = []
     for (hit, item), scores in zip(candidates, scored, strict=True):
         open_scores = [s for s in scores if s.topic in wanted and not s.matched and s.score > 0]
