@@ -4,6 +4,8 @@ What `pip install`, `pipx install` or someone else's Dockerfile gets today, not 
 pins: so the next upstream release that breaks an unlocked install fails here, not for a user.
 
     python3 .ci/install_check.py [--keep]
+    python3 .ci/install_check.py --install-only DIR   # step 1 only (CI: beside the suite)
+    python3 .ci/install_check.py --check-only DIR     # step 2 only (CI: after the suite)
 
 1. `uv build --wheel`, then `python3 -m venv` and that venv's own pip installs the wheel (the
    newest release of every dependency the bounds allow; no lock, no uv).
@@ -188,13 +190,6 @@ class Install:
         return done
 
 
-def beside_the_suite() -> None:
-    """Lower the priority of the build and the install (in the child, before it starts): CI
-    runs them beside the test suite on two cores, whose waits on daemons ran late when pip
-    took its share. The checks that time the installed program run at normal priority."""
-    os.nice(10)
-
-
 def build_and_install(work: Path) -> Path:
     """The wheel built from the checkout, installed by a fresh venv's own pip; the venv."""
     dist = work / "dist"
@@ -203,7 +198,6 @@ def build_and_install(work: Path) -> Path:
         check=True,
         capture_output=True,
         text=True,
-        preexec_fn=beside_the_suite,
     )
     wheel = next(dist.glob("narcowatch-*.whl"))
     say(f"built {wheel.name}")
@@ -227,7 +221,6 @@ def build_and_install(work: Path) -> Path:
         capture_output=True,
         text=True,
         check=False,
-        preexec_fn=beside_the_suite,
     )
     if installed.returncode != 0:
         fail(f"pip install failed:\n{installed.stdout[-3000:]}\n{installed.stderr[-3000:]}")
@@ -391,25 +384,54 @@ def check_daemon(install: Install, site: Site, port: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    phase = parser.add_mutually_exclusive_group()
+    phase.add_argument(
+        "--install-only",
+        metavar="DIR",
+        type=Path,
+        help="only build and install, into DIR (CI runs this beside the suite, at low priority)",
+    )
+    phase.add_argument(
+        "--check-only",
+        metavar="DIR",
+        type=Path,
+        help="only run the checks, on what --install-only put in DIR (CI runs this after the "
+        "suite, so that its timed checks and the suite's do not share the cores)",
+    )
     args = parser.parse_args()
+    if args.install_only:
+        args.install_only.mkdir(parents=True, exist_ok=True)
+        build_and_install(args.install_only)
+        return 0
+    if args.check_only:
+        venv = args.check_only / "venv"
+        if not (venv / "bin" / "narcowatch").is_file():
+            fail(f"{args.check_only} holds no install (run --install-only {args.check_only})")
+        check_installed(venv, args.check_only)
+        return 0
     work = Path(tempfile.mkdtemp(prefix="narcowatch-install-check-"))
     try:
-        venv = build_and_install(work)
-        folder = work / "empty"
-        folder.mkdir()
-        install = Install(venv, folder)
-        check_bundled(install)
-        site = Site()
-        port = free_port()
-        check_initialised(install, site, port)
-        check_daemon(install, site, port)
-        say("ok: the unlocked wheel install works from an empty folder")
+        check_installed(build_and_install(work), work)
         return 0
     finally:
         if args.keep:
             say(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def check_installed(venv: Path, work: Path) -> None:
+    """Every check, from an empty folder in `work`, of the narcowatch installed in `venv`."""
+    folder = work / "empty"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    install = Install(venv, folder)
+    check_bundled(install)
+    site = Site()
+    port = free_port()
+    check_initialised(install, site, port)
+    check_daemon(install, site, port)
+    say("ok: the unlocked wheel install works from an empty folder")
 
 
 if __name__ == "__main__":
