@@ -161,6 +161,8 @@ def print_summary(outcomes: list[PollOutcome]) -> None:
 @config_option
 def check_config(config_file: str | None) -> None:
     """Validate the config and topic files: exit 0, or exit 2 with `file:line: message` lines."""
+    from bot.matching.loader import model_record
+    from bot.matching.model_info import model_summary
     from bot.services.configuration import load_configuration
 
     location = config_location(config_file)
@@ -172,10 +174,18 @@ def check_config(config_file: str | None) -> None:
         sys.exit(EXIT_BAD_INPUT)
     settings = config.settings
     origin = " (the bundled config: `narcowatch init` writes a copy to edit)"
+    sources, topics = len(settings.sources), len(config.topics)
     click.echo(
-        f"{config.path}: ok ({len(settings.sources)} sources, {len(config.topics)} topics: "
+        f"{config.path}: ok ({sources} source{'s' * (sources != 1)}, "
+        f"{topics} topic{'s' * (topics != 1)}: "
         f"{', '.join(config.topic_ids)}){origin if location.bundled else ''}"
     )
+    for path, topic in zip(settings.topics, config.topics, strict=True):
+        if topic.model is not None:
+            summary = model_summary(topic, model_record(path, topic.model))
+            if summary is not None:
+                what, origin = summary
+                click.echo(f"  {topic.id}: {what}\n    {origin}")
 
 
 @click.command("health")

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,13 @@ def test_train_write_ships_numbers_with_provenance_and_the_topic_uses_them(
 
     checked = run_cli("check-config", "--config", str(config))
     assert checked.returncode == 0, checked.stderr
+    f1 = with_model["overall"]["f1"]
+    assert (
+        f"  smuggling: text model smuggling.model.npz (2^{facts['model']['bits']} features), "
+        f"blend {facts['blend']['weight']:.2f}, threshold {facts['blend']['threshold']:.2f}\n"
+        f"    trained {datetime.fromisoformat(facts['trained_at']):%Y-%m-%d %H:%M} UTC on "
+        f"{len(rows)} labelled items from 1 file (cross-validated F1 {f1:.2f})\n"
+    ) in checked.stdout
     item = {
         "id": "x",
         "title": "Heroin talks with counterparts in Lima",
@@ -455,7 +463,12 @@ def test_feedback_alone_updates_the_current_model_instead_of_replacing_it(
 
     assert kept_lines(updated_topic) == kept_lines(trained_topic)
     assert f"sha256: {hashlib.sha256(updated_bytes).hexdigest()}" in updated_topic
-    assert run_cli("check-config", "--config", str(config)).returncode == 0
+    checked = run_cli("check-config", "--config", str(config))
+    assert checked.returncode == 0, checked.stderr
+    # The operator is told what the model is and that verdicts updated it.
+    assert "  drug-control-cooperation: text model smuggling.model.npz (2^" in checked.stdout
+    assert "on 28 labelled items from 1 file (cross-validated F1 " in checked.stdout
+    assert "), updated once from 12 subscriber verdicts (last " in checked.stdout
 
     again = run_cli("train", "--feedback", "--write", "--config", str(config))
     assert again.returncode == 2

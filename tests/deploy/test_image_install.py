@@ -180,6 +180,9 @@ def test_locked_install_runs_the_cli_with_the_container_config(
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.startswith(f"{root}/app/config/narcowatch.yaml: ok")
     assert "drug-control-cooperation" in checked.stdout
+    # The shipped model's record came along with it: its origin is known.
+    assert "  drug-control-cooperation: text model " in checked.stdout
+    assert "labelled items from 4 files (cross-validated F1 0." in checked.stdout
 
     # The package came from the wheel (migrations included), and the image's DATABASE_URL works.
     migrated = in_container(
