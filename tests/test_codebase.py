@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -34,9 +35,17 @@ def test_ruff_format_is_applied() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def mypy_cache() -> Path:
+    """mypy's incremental cache, outside the checkout: a fresh clone on the same machine (as CI
+    makes) then checks only what changed, in 0.5 s instead of 13 s of CPU. mypy validates every
+    entry against the file's hash and its own version, so a stale entry is never trusted."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "narcowatch" / "mypy"
+
+
 def test_mypy_strict_passes_on_bot() -> None:
     """mypy --strict (configured in pyproject.toml) reports no error on bot/."""
-    result = run_tool(str(BIN / "mypy"))
+    result = run_tool(str(BIN / "mypy"), "--cache-dir", str(mypy_cache()))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
