@@ -27,9 +27,16 @@ from bot.jobs import (
 )
 from bot.ops.health import HealthServer, build_app
 from bot.process_lock import single_daemon, sqlite_path
-from bot.runtime import Runtime, feedback_since_models, open_runtime, utc_now
+from bot.runtime import (
+    Runtime,
+    feedback_since_models,
+    model_statuses,
+    open_runtime,
+    utc_now,
+)
 from bot.services.configuration import Configuration
 from bot.services.delivery_jobs import DeliveryOptions
+from bot.services.model_feedback import models_message
 from bot.services.source_health import HealthThresholds
 from bot.services.starvation import with_status
 from bot.settings import Settings
@@ -344,6 +351,7 @@ async def attach_telegram(
             fetcher=runtime.fetcher,
             parse=runtime.poller.parse_fetched,
             reload=reload,
+            models=lambda: models_message(model_statuses(runtime)),
             on_delivery=on_delivery,
             source_interval_s=settings.polling.interval,
             discovery_budget_s=tuning.discovery_budget_s,

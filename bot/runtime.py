@@ -19,11 +19,12 @@ from bot.errors import ConfigError
 from bot.fetch import FetchLimits, HttpFetcher
 from bot.fetch.limits import limits_for
 from bot.matching import compile_topics
-from bot.matching.loader import trained_at
+from bot.matching.loader import model_record, trained_at
+from bot.matching.model_info import model_summary
 from bot.ops.metrics import Metrics
 from bot.services.article_text import ArticleReader
 from bot.services.configuration import Configuration, load_configuration
-from bot.services.model_feedback import ModelFeedback
+from bot.services.model_feedback import ModelFeedback, ModelStatus
 from bot.services.parse_runner import ProcessRunner
 from bot.services.poll import Poller
 from bot.services.ports import Fetcher
@@ -152,6 +153,20 @@ def feedback_since_models(runtime: Runtime) -> list[ModelFeedback]:
             ModelFeedback(topic, digest, at, tally.relevant, tally.not_relevant, tally.missed)
         )
     return found
+
+
+def model_statuses(runtime: Runtime) -> list[ModelStatus]:
+    """Every topic's text model, where it came from and the verdicts since (/models)."""
+    config = runtime.config
+    feedback = {found.topic: found for found in feedback_since_models(runtime)}
+    return [
+        ModelStatus(
+            spec.id,
+            model_summary(spec, model_record(path, spec.model)) if spec.model else None,
+            feedback.get(spec.id),
+        )
+        for path, spec in zip(config.settings.topics, config.topics, strict=True)
+    ]
 
 
 def article_reader(runtime: Runtime, runner: ProcessRunner) -> ArticleReader:

@@ -4,6 +4,7 @@ model with them; bot.matching.model_fit.UPDATE_L2)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,7 @@ NUDGE_AT = 30
 in simulation, 26 and 38 verdicts of one half of a held-back set of new outlets raised English
 F1 on the other half from 0.74 to 0.82 and from 0.88 to 0.92. An update needs at least 10,
 two or more of each label."""
+UPDATE_COMMAND = "<code>narcowatch train --feedback --write</code>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,44 @@ def nudge_message(found: ModelFeedback) -> str:
     return (
         f"<b>{esc(found.topic)}</b>: {found.judged + found.missed} verdicts since its text model "
         f"was trained ({found.trained_at:%Y-%m-%d}): {found.judged} alerts judged, "
-        f"{found.missed} items reported missed. <code>narcowatch train --feedback --write</code> "
-        "updates the model with them."
+        f"{found.missed} items reported missed. {UPDATE_COMMAND} updates the model with them."
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelStatus:
+    """One topic's text model as admins ask about it (/models)."""
+
+    topic: str
+    summary: tuple[str, str] | None
+    """What the model is and where it came from (bot.matching.model_info); None: rules only."""
+    feedback: ModelFeedback | None
+    """The verdicts given since it was trained; None when its record gives no date."""
+
+
+def models_message(statuses: Sequence[ModelStatus]) -> str:
+    """The Telegram HTML answer to /models: each topic's model, and what the verdicts since
+    its training hold for the next update."""
+    lines = ["<b>Text models</b>"]
+    for status in statuses:
+        lines.append("")
+        if status.summary is None:
+            lines.append(f"<b>{esc(status.topic)}</b>: rules only, no text model")
+            continue
+        what, origin = status.summary
+        lines.append(f"<b>{esc(status.topic)}</b>: {esc(what)}")
+        lines.append(esc(origin))
+        lines.append(_since(status.feedback))
+    return "\n".join(lines)
+
+
+def _since(found: ModelFeedback | None) -> str:
+    if found is None:
+        return "Verdicts since its training: unknown (its record gives no date)."
+    counted = (
+        f"Since then: {found.judged} alerts judged ({found.relevant} relevant, "
+        f"{found.not_relevant} not), {found.missed} items reported missed"
+    )
+    if found.worth_updating:
+        return f"{counted}: worth an update, {UPDATE_COMMAND}."
+    return f"{counted}; an update is worth running from {NUDGE_AT}, two or more of each label."

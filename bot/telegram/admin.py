@@ -1,4 +1,5 @@
-"""Admin commands: list, add, pause and remove sources, reload config (admin user ids only)."""
+"""Admin commands: list, add, pause and remove sources, reload config, and the topics' text
+models (admin user ids only)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ class SourceAdminStore(Protocol):
 
 
 class AdminCommands:
-    """Handlers for /sources, /addsource, /pausesource, /rmsource and /reload."""
+    """Handlers for /sources, /addsource, /pausesource, /rmsource, /reload and /models."""
 
     def __init__(
         self,
@@ -65,6 +66,7 @@ class AdminCommands:
         fetcher: Fetcher | None,
         reload: Callable[[], Awaitable[str]] | None,
         parse: Callable[[ParseJob], Awaitable[ParsedEntries]] | None = None,
+        models: Callable[[], str] | None = None,
         allow_private: bool,
         interval_s: float,
         clock: Callable[[], datetime],
@@ -75,6 +77,8 @@ class AdminCommands:
         self.fetcher = fetcher
         self.parse = parse
         self.reload_config = reload
+        self.describe_models = models
+        """The /models answer (Telegram HTML), read from files and the database: blocking."""
         self.allow_private = allow_private
         self.interval_s = interval_s
         self.clock = clock
@@ -201,6 +205,16 @@ class AdminCommands:
             return
         await reply(update, esc(summary[:3500]))
 
+    async def models(self, update: Update, context: Context) -> None:
+        """Each topic's text model, where it came from, and the verdicts waiting for it."""
+        if not self.is_admin(update):
+            await reply(update, ADMINS_ONLY)
+            return
+        if self.describe_models is None:
+            await reply(update, "The text models are not known to this process.")
+            return
+        await reply(update, (await asyncio.to_thread(self.describe_models))[:4000])
+
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         """A CommandHandler per admin command."""
         return [
@@ -209,6 +223,7 @@ class AdminCommands:
             CommandHandler("pausesource", self.pausesource),
             CommandHandler("rmsource", self.rmsource),
             CommandHandler("reload", self.reload),
+            CommandHandler("models", self.models),
         ]
 
 

@@ -1,5 +1,5 @@
 """The real `narcowatch run` tells its admin in Telegram (fake Bot API) that the default topic's
-text model has verdicts enough to learn, once."""
+text model has verdicts enough to learn, once, and answers the admin's /models."""
 
 from __future__ import annotations
 
@@ -51,6 +51,8 @@ async def test_the_admin_is_told_once_that_verdicts_wait_for_the_model(tmp_path:
         daemon = start_cli("run", "--config", str(config), env=env, output=tmp_path / "daemon")
         try:
             told = await telegram.wait_for_text(ADMIN, "verdicts since its text model", within=30)
+            await telegram.command("/models", chat_id=ADMIN)
+            models = await telegram.wait_for_text(ADMIN, "<b>Text models</b>", within=30)
         finally:
             daemon.send_signal(signal.SIGTERM)
             await asyncio.to_thread(daemon.wait, 15)
@@ -58,5 +60,10 @@ async def test_the_admin_is_told_once_that_verdicts_wait_for_the_model(tmp_path:
     assert told.text.startswith(f"<b>{TOPIC}</b>: {NUDGE_AT} verdicts since its text model")
     assert f"{NUDGE_AT} alerts judged, 0 items reported missed" in told.text
     assert "narcowatch train --feedback --write" in told.text
-    assert len(telegram.messages_to(ADMIN)) == 1
+    assert len(telegram.messages_to(ADMIN)) == 2  # the nudge once, and the answer to /models
     assert daemon.returncode == 0
+    # /models: the shipped model, its record, and the same verdicts.
+    assert f"<b>{TOPIC}</b>: text model {TOPIC}.model.npz (2^" in models.text
+    assert "labelled items from 4 files (cross-validated F1 0." in models.text
+    judged = f"{NUDGE_AT} alerts judged ({NUDGE_AT - NUDGE_AT // 5} relevant, {NUDGE_AT // 5} not)"
+    assert f"Since then: {judged}, 0 items reported missed: worth an update" in models.text

@@ -34,9 +34,16 @@ def relaxed_limits(fake: FakeBotApi) -> None:
 
 async def test_non_admins_are_refused(bot: TelegramRuntime, fake: FakeBotApi) -> None:
     """A user not in telegram.admins gets a refusal for every admin command."""
-    for text in ("/sources", "/addsource https://x.example/feed", "/rmsource 1", "/reload"):
+    commands = (
+        "/sources",
+        "/addsource https://x.example/feed",
+        "/rmsource 1",
+        "/reload",
+        "/models",
+    )
+    for text in commands:
         await fake.command(text, chat_id=50)
-    await fake.wait_for(lambda s: sum("for narcowatch admins" in m.text for m in s) == 4)
+    await fake.wait_for(lambda s: sum("for narcowatch admins" in m.text for m in s) == 5)
 
 
 async def test_admin_lists_pauses_and_removes_sources(
