@@ -162,7 +162,7 @@ def model_statuses(runtime: Runtime) -> list[ModelStatus]:
     return [
         ModelStatus(
             spec.id,
-            model_summary(spec, model_record(path, spec.model)) if spec.model else None,
+            model_summary(spec, model_record(path, spec.model)) if spec.model is not None else None,
             feedback.get(spec.id),
         )
         for path, spec in zip(config.settings.topics, config.topics, strict=True)
