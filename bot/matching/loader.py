@@ -101,7 +101,7 @@ def trained_at(topic_path: Path, model: ModelSpec) -> datetime | None:
     The verdicts given since are the ones it has not learnt."""
     try:
         return datetime.fromisoformat(model_record(topic_path, model)["trained_at"]).astimezone(UTC)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: year 1 at +01:00
         return None
 
 

@@ -75,7 +75,7 @@ def _origin(record: Mapping[str, Any]) -> str:
 def _when(value: object) -> str:
     try:
         at = datetime.fromisoformat(str(value)).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 at +01:00 is before year 1 UTC
         return "at an unknown time"
     return f"{at:%Y-%m-%d %H:%M} UTC"
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.matching import load_topic
 from bot.matching.model_info import model_summary
@@ -114,3 +119,47 @@ def test_a_damaged_record_gives_what_it_can(tmp_path: Path) -> None:
     record = trained(digest, trained_at="yesterday", items="many", cross_validated=[1])
     _, origin = model_summary(spec, record) or ("", "")
     assert origin == "trained at an unknown time"
+    # Year 1 at +14:00 is before year 1 in UTC: no such date, not an OverflowError.
+    record = trained(digest, trained_at="0001-01-01T00:00:00+14:00", items=0)
+    _, origin = model_summary(spec, record) or ("", "")
+    assert origin.startswith("trained at an unknown time (cross-validated F1")
+
+
+# A record is a file on disk an operator may have edited: any JSON at all.
+DATES = st.datetimes(
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12))])
+).map(datetime.isoformat)  # the edges of the calendar too: year 1 at +14:00 is before year 1 UTC
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30) | DATES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner),
+    max_leaves=20,
+)
+KEYS = st.sampled_from(
+    ["trained_at", "items", "files", "feedback_verdicts", "updated_from", "model",
+     "cross_validated", "with_model", "overall", "f1", "sha256"]
+)  # fmt: skip
+RECORD = st.recursive(
+    st.dictionaries(KEYS, JSON, max_size=6),
+    lambda inner: st.dictionaries(KEYS, inner | JSON, max_size=6),
+    max_leaves=12,
+)
+
+
+@pytest.fixture(scope="module")
+def loaded_spec(tmp_path_factory: pytest.TempPathFactory) -> TopicSpec:
+    """The small topic with its model, loaded once for the property test."""
+    folder = tmp_path_factory.mktemp("model-info")
+    return load_topic(write_model_topic(folder, model=train_model()), env=os.environ)
+
+
+@given(record=RECORD)
+def test_any_record_gives_two_lines_and_no_exception(
+    loaded_spec: TopicSpec, record: dict[str, Any]
+) -> None:
+    """Whatever the record holds, check-config and /models get their two lines (one each)."""
+    summary = model_summary(loaded_spec, record)
+    assert summary is not None
+    what, origin = summary
+    assert what.startswith("text model models/smuggling.npz")
+    assert origin
+    assert "\n" not in origin

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.errors import ConfigError
 from bot.matching import load_topic
-from bot.matching.loader import model_file
+from bot.matching.loader import model_file, models_trained_at, trained_at
 from tests.support.textmodels import line_of, train_model, write_model_topic
 
 
@@ -81,3 +82,29 @@ def test_a_model_file_changed_since_it_was_named_is_refused(tmp_path: Path) -> N
     other = train_model(["a zebra grazes"], ["a tractor rusts"])
     (tmp_path / "models" / "smuggling.npz").write_bytes(other)
     expect_problem(path, "its sha256 differs from the one this topic names")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        '{"trained_at": "2026-12-07T10:06:52.123456+00:00"}',
+        '{"trained_at": "0001-01-01T00:00:00+14:00"}',  # before year 1 in UTC
+        '{"trained_at": "yesterday"}',
+        '{"trained_at": 20261207}',
+        "[1, 2]",
+        "{not json",
+    ],
+)
+def test_the_training_date_is_read_or_none_from_any_record(tmp_path: Path, written: str) -> None:
+    """The record beside the model (`.model.json`) dates it for `train --feedback`, the
+    metric and the admins' nudge; a hand-edited one gives no date, never an exception (the
+    daemon reads it on every metrics scrape)."""
+    path = write_model_topic(tmp_path)
+    spec = load_topic(path, env=os.environ)
+    assert spec.model is not None
+    model_file(path, spec.model).with_suffix(".json").write_text(written, encoding="utf-8")
+    expected = datetime(2026, 12, 7, 10, 6, 52, 123456, tzinfo=UTC) if "2026-" in written else None
+    assert trained_at(path, spec.model) == expected
+    assert models_trained_at([path], env=os.environ) == (
+        {"smuggling": expected} if expected else {}
+    )
