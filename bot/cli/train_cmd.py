@@ -29,14 +29,36 @@ if TYPE_CHECKING:
 
 
 def _cells(c: Confusion) -> str:
+    if not c.tp + c.fp + c.fn + c.tn:
+        return f"{'-':>6} {'-':>6} {'-':>6}"  # no such item in this column
     return f"{c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f}"
+
+
+def _held_out_lines(result: TrainResult) -> list[str]:
+    """The footnote of the held-out column, and each file's own figures."""
+    if result.by_file is None:
+        return []
+    lines = [
+        "** each file's items judged by a model trained on the other files only, as news from "
+        "new outlets would be:"
+    ]
+    for name, m in result.by_file.each.items():
+        c = m.overall
+        langs = ", ".join(f"{lang} {lc.f1:.3f}" for lang, lc in m.by_lang.items())
+        lines.append(f"   {name}: P {c.precision:.3f} R {c.recall:.3f} F1 {c.f1:.3f} ({langs})")
+    return lines
 
 
 def format_result(result: TrainResult, *, sources: str) -> str:
     """Figures per language: the topic as it stands, the rules alone, and with the new model
-    (cross-validated); then the numbers that go with the model."""
+    (cross-validated), and each file held out when there are several; then the numbers that
+    go with the model."""
+    from bot.matching.evaluate import Confusion
+
     columns = [("as it stands*", result.before), ("rules alone", result.rules)]
     columns.append((f"with the {'updated' if result.updated else 'new'} model (cv)", result.after))
+    if result.by_file is not None:
+        columns.append(("each file held out**", result.by_file.combined))
     head = "".join(f"   {name:>20}" for name, _ in columns)
     sub = "".join(f"   {'P':>6} {'R':>6} {'F1':>6}" for _ in columns)
 
@@ -44,7 +66,9 @@ def format_result(result: TrainResult, *, sources: str) -> str:
         return f"{name:<8}" + "".join(f"   {_cells(pick(m))}" for _, m in columns)
 
     def by_lang(lang: str) -> Any:
-        return lambda m: m.by_lang[lang]
+        # A language the held-out files lack (all its items in one file that could not be
+        # held out) has no figures there.
+        return lambda m: m.by_lang.get(lang, Confusion())
 
     metrics: Metrics = result.before
     lines = [
@@ -55,6 +79,7 @@ def format_result(result: TrainResult, *, sources: str) -> str:
         *(row(lang, by_lang(lang)) for lang in metrics.by_lang),
         row("overall", lambda m: m.overall),
         "* with its current model, which may have been trained on these very items",
+        *_held_out_lines(result),
         "",
         f"blend {'kept from the topic' if result.updated else 'fitted on all items'}: "
         f"score = {1 - result.weight:.2f} x rules + {result.weight:.2f} x model; "
@@ -120,6 +145,16 @@ def provenance(
             "as_it_stood": figures(result.before),
             "rules_alone": figures(result.rules),
             "with_model": figures(result.after),
+            **(
+                {
+                    "each_file_held_out": {
+                        "all": figures(result.by_file.combined),
+                        **{name: figures(m) for name, m in result.by_file.each.items()},
+                    }
+                }
+                if result.by_file is not None
+                else {}
+            ),
         },
     }
 
@@ -202,6 +237,7 @@ def train(
             spec = spec.model_copy(update={"model": spec.model.model_copy(update={"loaded": None})})
     files: list[tuple[str, bytes, int]] = []
     rows = []
+    row_files: list[str | None] = []
     for source in sources:
         # Read once: the size and checksum recorded are those of the items trained on (and
         # stdin or a pipe cannot be read twice).
@@ -213,6 +249,7 @@ def train(
         labelled = parse_labelled(text, name)
         files.append((source, data, len(labelled)))
         rows += labelled
+        row_files += [source] * len(labelled)
     started = datetime.now(UTC)
     update = current_model(path, spec) if feedback and not sources else None
     if update is not None:
@@ -221,6 +258,7 @@ def train(
     judged = feedback_rows(settings, spec.id, since=since) if feedback else []
     weight = feedback_weight(len(rows), len(judged))
     rows += [replace(row, weight=weight) for row in judged]
+    row_files += [None] * len(judged)
     positives = sum(row.label for row in rows)
     if len(rows) < MIN_ITEMS or positives < 2 or len(rows) - positives < 2:
         if update is not None:
@@ -237,7 +275,9 @@ def train(
     if judged:
         described += f", each verdict weighing {weight:g}"
     prior = update.fitted if update is not None else None
-    result = fit(spec, rows, prior=prior, progress=lambda m: click.echo(m, err=True))
+    result = fit(
+        spec, rows, prior=prior, files=row_files, progress=lambda m: click.echo(m, err=True)
+    )
     click.echo(format_result(result, sources=described))
     model_name = spec.model.file if spec.model else f"{path.stem}.model.npz"
     model_path = path.parent / model_name

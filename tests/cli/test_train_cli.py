@@ -114,6 +114,34 @@ def test_train_prints_cross_validated_figures_per_language_and_writes_nothing(
     ]
 
 
+def test_several_files_are_also_each_judged_by_a_model_trained_on_the_others(
+    tmp_path: Path,
+) -> None:
+    """Two files: a fourth column holds each file out in turn, each file's own figures follow
+    the table, and --write records them; with one file (above) there is no such column."""
+    _, config = setup(tmp_path)
+    rows = labelled_rows()
+    first = write_jsonl(tmp_path / "first.jsonl", [r for r in rows if r["lang"] == "en"])
+    second = write_jsonl(tmp_path / "second.jsonl", [r for r in rows if r["lang"] == "ru"])
+    result = run_cli("train", str(first), str(second), "--write", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "judging each of the 2 files by a model trained on the others" in result.stderr
+    header = result.stdout.splitlines()[1]
+    assert header.rstrip().endswith("each file held out**")
+    overall = re.search(r"^overall((?:\s+\d\.\d{3}){12})$", result.stdout, re.M)
+    assert overall is not None, result.stdout
+    assert "** each file's items judged by a model trained on the other files only" in result.stdout
+    record = json.loads((tmp_path / "smuggling.model.json").read_text(encoding="utf-8"))
+    held = record["cross_validated"]["each_file_held_out"]
+    assert sorted(held) == sorted(["all", str(first), str(second)])
+    for name in (first, second):
+        c = held[str(name)]["overall"]
+        line = f"   {name}: P {c['precision']:.3f} R {c['recall']:.3f} F1 {c['f1']:.3f} ("
+        assert line in result.stdout
+    assert held["all"]["overall"]["items"] == len(rows)
+    assert float(overall.group(1).split()[-1]) == held["all"]["overall"]["f1"]
+
+
 def test_train_write_ships_numbers_with_provenance_and_the_topic_uses_them(
     tmp_path: Path,
 ) -> None:

@@ -117,3 +117,43 @@ def test_an_update_keeps_the_models_size_and_the_topics_blend(tmp_path: Path) ->
     envoys = examples([Labelled("x", "en", 1, item("heroin envoys agree"))], bits=12)[0]
     assert predict(result.fitted, envoys.features) > predict(prior, envoys.features)
     assert not train(spec, verdicts).updated
+
+
+def test_a_file_held_out_is_judged_by_a_model_that_never_saw_its_phrasing(
+    tmp_path: Path,
+) -> None:
+    """Two files that say relevance in words of their own: the folds, drawing both files into
+    every model, call the model perfect; each file held out, judged by a model trained on the
+    other, shows it learnt nothing that carries over. Subscribers' verdicts (no file) train
+    every held-out model and are never judged themselves."""
+    path = tmp_path / "topic.yaml"
+    path.write_text(GATED_TOPIC, encoding="utf-8")
+    spec = load_topic(path, env={})
+    cities = ("Vientiane", "Bangkok", "Yangon", "Hanoi", "Manila", "Jakarta", "Dhaka", "Kabul")
+    cities += ("Lima", "Quito", "Bogota", "Tehran")
+    said = {
+        "a.jsonl": ("Heroin talks with counterparts in {}", "Heroin found by a farmer near {}"),
+        "b.jsonl": ("Heroin liaison officers posted to {}", "Heroin seized by a fisherman near {}"),
+    }
+    rows: list[Labelled] = []
+    files: list[str | None] = []
+    for name, (relevant, unrelated) in said.items():
+        for n, city in enumerate(cities):
+            rows.append(Labelled(f"{name}-p{n}", "en", 1, Item(title=relevant.format(city))))
+            rows.append(Labelled(f"{name}-n{n}", "en", 0, Item(title=unrelated.format(city))))
+            files += [name, name]
+    verdicts = [Labelled(f"v{n}", "en", n % 2, Item(title=f"Heroin case {n}")) for n in range(4)]
+    result = train(spec, rows + verdicts, files=[*files, None, None, None, None])
+    folds = result.after.overall  # every relevant item of the files found, nothing else
+    assert (folds.tp, folds.fp) == (24, 0)
+    assert result.by_file is not None
+    assert sorted(result.by_file.each) == ["a.jsonl", "b.jsonl"]
+    for held in result.by_file.each.values():
+        confusion = held.overall
+        assert confusion.tp + confusion.fp + confusion.fn + confusion.tn == 24
+        assert confusion.recall == 0.0
+    assert result.by_file.combined.overall.fn == 24
+
+    # One file, or an update of the current model: nothing to hold out.
+    assert train(spec, rows, files=["a.jsonl"] * len(rows)).by_file is None
+    assert train(spec, rows, prior=result.fitted, files=files).by_file is None
