@@ -13,7 +13,7 @@ Reported, each per language with a keyword-AND peer as the baseline:
      a text model trained by `narcowatch train --write` on the visible splits only (the model
      that ships is trained the same way on every file, so it cannot be judged on them);
   2. cross-validated on every file, as `narcowatch train` prints it (each item judged by a
-     model that never saw it);
+     model that never saw it, and each file by a model trained on the other files);
   3. terse: the untouched items served as feeds of a headline and one sentence, with the
      article page behind each link, through `narcowatch run` on its default article settings;
      with the pages read per 100 items;
@@ -199,7 +199,6 @@ def main() -> int:
         return 2
     splits = load_splits()
     visible = [row for name in VISIBLE for row in splits[name]]
-    every = [row for rows in splits.values() for row in rows]
 
     with tempfile.TemporaryDirectory(prefix="nw-eval-") as tmp:
         workdir = Path(tmp)
@@ -246,7 +245,17 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="nw-cv-") as tmp:
             workdir = Path(tmp)
             shutil.copytree(ROOT / "config", workdir / "config")
-            files = [str(write_rows(every, workdir / "all.jsonl", labels=True))]
+            # One file per labelled file, as they came: train then also holds each out.
+            by_origin = {
+                "dev": splits["dev"],
+                "train": splits["train-visible"] + splits["untouched-train"],
+                "train2": splits["train2-visible"] + splits["untouched-train2"],
+                "train3": splits["fresh-train3"],
+            }
+            files = [
+                write_rows(rows, workdir / f"{name}.jsonl", labels=True).name  # cwd=workdir
+                for name, rows in by_origin.items()
+            ]
             print(
                 cli(
                     "train",
