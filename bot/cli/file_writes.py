@@ -9,6 +9,7 @@ either all old or all new.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -20,11 +21,19 @@ def replace_file(path: Path, data: bytes) -> None:
     """Put `data` at `path` atomically; on any error the old file stays as it was.
 
     The new file keeps the old one's permission bits. A symbolic link is followed: its target
-    is replaced and the link stays. Raises OSError (the temporary file is removed first).
+    is replaced and the link stays. Raises OSError naming `path` (the temporary file is
+    removed first).
     """
     target = path.resolve()
     mode = _mode_of(target)
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        fd, temp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise _about(exc, path) from exc
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, "wb") as stream:
@@ -33,10 +42,21 @@ def replace_file(path: Path, data: bytes) -> None:
             os.fsync(stream.fileno())
         os.chmod(temp, mode if mode is not None else _new_file_mode())
         os.replace(temp, target)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        if exc.errno is None:
+            raise
+        raise _about(exc, path) from exc
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     _sync_folder(target.parent)
+
+
+def _about(exc: OSError, path: Path) -> OSError:
+    """The error as about `path`, not about the temporary file beside it (same errno, so the
+    same subclass: FileNotFoundError stays one)."""
+    return OSError(exc.errno, exc.strerror, str(path))
 
 
 def replace_files(contents: Mapping[Path, bytes], *, check: Callable[[], object]) -> None:
@@ -44,17 +64,34 @@ def replace_files(contents: Mapping[Path, bytes], *, check: Callable[[], object]
     if a write or the check fails, every file is put back as it was (one that did not exist
     is removed) and the error raised."""
     before = {path: path.read_bytes() if path.exists() else None for path in contents}
+    written: list[Path] = []
     try:
         for path, data in contents.items():
             replace_file(path, data)
+            written.append(path)
         check()
     except BaseException:
-        for path, old in before.items():
+        # Only what was written is put back: on a read-only folder nothing was, and writing
+        # the old bytes again would fail too, hiding the first error behind a second.
+        for path in written:
+            old = before[path]
             if old is None:
                 path.unlink(missing_ok=True)
             else:
                 replace_file(path, old)
         raise
+
+
+def not_written(exc: OSError) -> str:
+    """Why a file could not be written, for a person: the system's reason, and what to do
+    about a read-only folder (the Compose file mounts the topics read-only)."""
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.EROFS:
+        reason += (
+            " (in Docker Compose the topics folder is mounted read-only: run the command "
+            "with it mounted writable, see docs/docker.md)"
+        )
+    return reason
 
 
 def _new_file_mode() -> int:

@@ -15,7 +15,7 @@ import click
 
 from bot import __version__
 from bot.cli.common import config_option, config_path, exits_on_bad_input
-from bot.cli.file_writes import replace_files
+from bot.cli.file_writes import not_written, replace_files
 from bot.cli.matching_cmds import parse_labelled, read_bytes
 from bot.cli.tune_cmd import MIN_ITEMS, feedback_rows, topic_file
 from bot.errors import ConfigError, InputError
@@ -303,12 +303,18 @@ def train(
         updated_from=update.record if update is not None else None,
     )
     record = model_path.with_suffix(".json")
-    replace_files(
-        {
-            model_path: model,
-            record: (json.dumps(facts, indent=2, ensure_ascii=False) + "\n").encode(),
-            path: changed.encode("utf-8"),
-        },
-        check=lambda: load_topic(path, env=os.environ),
-    )
+    try:
+        replace_files(
+            {
+                model_path: model,
+                record: (json.dumps(facts, indent=2, ensure_ascii=False) + "\n").encode(),
+                path: changed.encode("utf-8"),
+            },
+            check=lambda: load_topic(path, env=os.environ),
+        )
+    except OSError as exc:
+        raise InputError(
+            f"{exc.filename or path}: not written; the model, its record and {path.name} are "
+            f"as they were: {not_written(exc)}"
+        ) from exc
     click.echo(f"wrote {model_path} ({len(model):,} bytes), {record}, and {path}")

@@ -188,7 +188,7 @@ def write_rewritten(topic: TopicFile, changed: str) -> None:
     wins, since the numbers were placed by the old text's lines. The file is replaced whole (a
     temporary file renamed over it), so a failed write (a full disk) leaves the original.
     """
-    from bot.cli.file_writes import replace_file
+    from bot.cli.file_writes import not_written, replace_file
     from bot.matching.loader import topic_from_document
     from bot.settings.yamlsource import parse_yaml
 
@@ -210,6 +210,4 @@ def write_rewritten(topic: TopicFile, changed: str) -> None:
     try:
         replace_file(path, changed.encode("utf-8"))
     except OSError as exc:
-        raise InputError(
-            f"{path}: not written, the file is unchanged: {exc.strerror or exc}"
-        ) from exc
+        raise InputError(f"{path}: not written, the file is unchanged: {not_written(exc)}") from exc

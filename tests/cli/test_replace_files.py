@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from bot.cli.file_writes import replace_file, replace_files
+from bot.cli.file_writes import not_written, replace_file, replace_files
 
 
 class CheckFailed(Exception):
@@ -74,3 +75,29 @@ def test_a_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
     replace_file(topic, b"new\n")
     assert topic.read_bytes() == b"new\n"
     assert stat.S_IMODE(topic.stat().st_mode) == 0o640
+
+
+def test_a_first_write_that_fails_touches_nothing_and_its_error_names_the_file(
+    tmp_path: Path,
+) -> None:
+    """Nothing was written, so nothing is written back: on a read-only folder writing the old
+    bytes again would fail too and hide the first error. The error names the file asked for,
+    not the temporary one beside it."""
+    record = tmp_path / "m.json"
+    record.write_bytes(b'{"old": true}\n')
+    inode = record.stat().st_ino
+    missing = tmp_path / "missing" / "m.npz"
+    with pytest.raises(FileNotFoundError) as caught:
+        replace_files({missing: b"numbers", record: b"{}"}, check=lambda: None)
+    assert caught.value.filename == str(missing)
+    assert record.read_bytes() == b'{"old": true}\n'
+    assert record.stat().st_ino == inode  # not replaced by a copy of itself
+
+
+def test_a_read_only_folder_is_explained() -> None:
+    """The system's reason, and for a read-only file system (the Compose file mounts the
+    topics read-only) where to read how to write them."""
+    assert not_written(OSError(errno.EACCES, "Permission denied", "x")) == "Permission denied"
+    said = not_written(OSError(errno.EROFS, "Read-only file system", "x"))
+    assert said.startswith("Read-only file system (in Docker Compose the topics folder")
+    assert "docs/docker.md" in said

@@ -142,6 +142,24 @@ def test_several_files_are_also_each_judged_by_a_model_trained_on_the_others(
     assert float(overall.group(1).split()[-1]) == held["all"]["overall"]["f1"]
 
 
+def test_a_write_that_fails_leaves_every_file_as_it_was_and_says_which(tmp_path: Path) -> None:
+    """The record cannot be written (a folder stands where it goes): exit 2 naming it and the
+    system's reason; the model written before it is taken back and the topic is untouched."""
+    topic, config = setup(tmp_path)
+    data = write_jsonl(tmp_path / "labelled.jsonl", labelled_rows())
+    (tmp_path / "smuggling.model.json").mkdir()
+    result = run_cli("train", str(data), "--write", "--config", str(config))
+    assert result.returncode == 2, result.stderr
+    assert f"{tmp_path / 'smuggling.model.json'}: not written; the model, its record and " in (
+        result.stderr
+    )
+    assert "smuggling.yaml are as they were: Is a directory" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert topic.read_text(encoding="utf-8") == GATED_TOPIC
+    assert not (tmp_path / "smuggling.model.npz").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_train_write_ships_numbers_with_provenance_and_the_topic_uses_them(
     tmp_path: Path,
 ) -> None:

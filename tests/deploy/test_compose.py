@@ -155,3 +155,21 @@ def test_container_config_differs_from_the_main_config_only_where_it_must(
     assert {k: v for k, v in container_config["health"].items() if k != "listen"} == {
         k: v for k, v in main_config["health"].items() if k != "listen"
     }
+
+
+def test_the_training_override_makes_the_read_only_topics_writable(
+    compose: Any, repo: Path
+) -> None:
+    """compose.train.yaml names the same host folder at the same container path as the
+    read-only mount of compose.yaml, without `:ro` (Compose merges volumes by container path,
+    so its entry replaces that one), and nothing else: the daemon's data and config mounts
+    stay as they are."""
+    topics = [v for v in service(compose, "narcowatch")["volumes"] if "/config/topics" in v]
+    assert len(topics) == 1
+    source, target, mode = topics[0].split(":")
+    assert mode == "ro"
+    override = yaml.safe_load((repo / "compose.train.yaml").read_text(encoding="utf-8"))
+    assert list(override["services"]) == ["narcowatch"]
+    assert override["services"]["narcowatch"] == {"volumes": [f"{source}:{target}"]}
+    docs = (repo / "docs" / "docker.md").read_text(encoding="utf-8")
+    assert "-f compose.yaml -f compose.train.yaml run --rm --user" in docs
