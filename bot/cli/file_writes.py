@@ -59,10 +59,18 @@ def _about(exc: OSError, path: Path) -> OSError:
     return OSError(exc.errno, exc.strerror, str(path))
 
 
+class NotPutBack(OSError):
+    """A write failed, and some files already written could not be put back as they were."""
+
+    def __init__(self, paths: list[str]) -> None:
+        super().__init__(f"these files could not be put back as they were: {', '.join(paths)}")
+        self.paths = paths
+
+
 def replace_files(contents: Mapping[Path, bytes], *, check: Callable[[], object]) -> None:
     """Replace several files that belong together (a topic and its model), then run `check`;
     if a write or the check fails, every file is put back as it was (one that did not exist
-    is removed) and the error raised."""
+    is removed) and the error raised; NotPutBack (from it) when some could not be."""
     before = {path: path.read_bytes() if path.exists() else None for path in contents}
     written: list[Path] = []
     try:
@@ -70,15 +78,21 @@ def replace_files(contents: Mapping[Path, bytes], *, check: Callable[[], object]
             replace_file(path, data)
             written.append(path)
         check()
-    except BaseException:
+    except BaseException as exc:
         # Only what was written is put back: on a read-only folder nothing was, and writing
         # the old bytes again would fail too, hiding the first error behind a second.
+        left: list[str] = []
         for path in written:
             old = before[path]
-            if old is None:
-                path.unlink(missing_ok=True)
-            else:
-                replace_file(path, old)
+            try:
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    replace_file(path, old)
+            except OSError:
+                left.append(str(path))
+        if left:
+            raise NotPutBack(left) from exc
         raise
 
 

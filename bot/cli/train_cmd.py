@@ -15,7 +15,7 @@ import click
 
 from bot import __version__
 from bot.cli.common import config_option, config_path, exits_on_bad_input
-from bot.cli.file_writes import not_written, replace_files
+from bot.cli.file_writes import NotPutBack, not_written, replace_files
 from bot.cli.matching_cmds import parse_labelled, read_bytes
 from bot.cli.tune_cmd import MIN_ITEMS, feedback_rows, topic_file
 from bot.errors import ConfigError, InputError
@@ -312,6 +312,9 @@ def train(
             },
             check=lambda: load_topic(path, env=os.environ),
         )
+    except NotPutBack as exc:
+        cause = exc.__cause__
+        raise InputError(f"{path}: training was not written ({cause}), and {exc}") from exc
     except OSError as exc:
         raise InputError(
             f"{exc.filename or path}: not written; the model, its record and {path.name} are "

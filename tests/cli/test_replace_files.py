@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
-from bot.cli.file_writes import not_written, replace_file, replace_files
+from bot.cli.file_writes import NotPutBack, not_written, replace_file, replace_files
 
 
 class CheckFailed(Exception):
@@ -101,3 +102,22 @@ def test_a_read_only_folder_is_explained() -> None:
     said = not_written(OSError(errno.EROFS, "Read-only file system", "x"))
     assert said.startswith("Read-only file system (in Docker Compose the topics folder")
     assert "docs/docker.md" in said
+
+
+def test_files_that_cannot_be_put_back_are_named(tmp_path: Path) -> None:
+    """When putting a written file back fails too (its folder went away meanwhile), the error
+    names it, with the first error as its cause: nobody is told the files are as they were."""
+    folder = tmp_path / "topics"
+    folder.mkdir()
+    topic = folder / "topic.yaml"
+    topic.write_bytes(b"old topic\n")
+
+    def check() -> None:
+        shutil.rmtree(folder)
+        raise CheckFailed("the topic no longer loads")
+
+    with pytest.raises(NotPutBack) as caught:
+        replace_files({topic: b"new topic\n"}, check=check)
+    assert caught.value.paths == [str(topic)]
+    assert str(topic) in str(caught.value)
+    assert isinstance(caught.value.__cause__, CheckFailed)
