@@ -30,25 +30,47 @@ DEFAULT_TOPIC = REPO / "config" / "topics" / "drug-control-cooperation.yaml"
 _CLEARED = {"TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "DATABASE_URL", "NARCOWATCH_CONFIG"}
 
 
+_HANDED_OUT: set[int] = set()
+"""Ports this process has handed out: a daemon binds its port only after it starts, so until
+then the port is free again and a second call could return it too (two daemons of one test
+got the same health port, one stopped on "address already in use", and the test read the
+other's /healthz as its own: seen in CI)."""
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now, for a daemon to bind later.
 
     Chosen below the kernel's ephemeral range: a port the kernel hands out (a bind to port 0)
     may be the local port of any outgoing connection of the suite's hundreds of processes
     before the daemon binds it, and the daemon then stopped on "address already in use" (seen
-    in CI)."""
-    low = _ephemeral_low()
-    candidates = range(max(1024, low - 12_000), low)
+    in CI). Each xdist worker picks from its own share of that range, and never hands out a
+    port twice, so no two tests, here or in another worker, are given the same port."""
+    candidates = _worker_share(range(max(1024, _ephemeral_low() - 12_000), _ephemeral_low()))
+    if len(_HANDED_OUT) > len(candidates) // 2:
+        _HANDED_OUT.clear()  # the earliest were released long ago
     pick = random.SystemRandom()
     for _ in range(200):
-        port = pick.choice(candidates) if len(candidates) > 1000 else 0
+        port = pick.choice(candidates) if len(candidates) > 200 else 0
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return int(sock.getsockname()[1])
+            found = int(sock.getsockname()[1])
+        _HANDED_OUT.add(found)
+        return found
     raise RuntimeError("no free TCP port on 127.0.0.1")
+
+
+def _worker_share(ports: range) -> range:
+    """The ports of this xdist worker (gw0, gw1, ...): every n-th, so the shares never meet."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or not worker[2:].isdigit() or count < 2:
+        return ports
+    return ports[int(worker[2:]) % count :: count]
 
 
 def _ephemeral_low() -> int:
