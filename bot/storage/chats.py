@@ -221,9 +221,13 @@ class ChatStore(StoreBase):
 
     @retries_transient
     def delivered_to(self, match_id: int, chat_id: int) -> bool:
-        """Whether an alert of this match was sent to this chat (so its buttons are real)."""
+        """Whether an alert of this match was sent to this chat, or is being sent (so its
+        buttons are real): Telegram shows the message before the sender writes down that it
+        went, and a press in that moment was refused (seen in CI)."""
         o = OUTBOX.c
-        stmt = select(o.id).where(o.match_id == match_id, o.chat_id == chat_id, o.status == "sent")
+        stmt = select(o.id).where(
+            o.match_id == match_id, o.chat_id == chat_id, o.status.in_(("sent", "sending"))
+        )
         with self._transaction() as conn:
             return conn.execute(stmt.limit(1)).first() is not None
 

@@ -174,3 +174,26 @@ def test_recent_matches_newest_first_and_limited(
         at = now + timedelta(minutes=minute)
         store.save_poll(source_id, ok(at), [entry(f"m{minute}", matches=(score(),))], alert=True)
     assert [a.title for a in store.recent_matches(1, 2)] == ["Item m2", "Item m1"]
+
+
+def test_a_chat_may_judge_an_alert_once_it_is_being_sent_there(
+    store: Store, source_id: int, now: datetime, entry, score, ok, chat
+) -> None:  # type: ignore[no-untyped-def]
+    """delivered_to, which decides whether a Relevant / Not relevant press counts: not while
+    the alert waits (the chat has no button yet), yes while it is being sent (Telegram shows
+    it before the sender writes down that it went: a press in that moment was refused, seen in
+    CI) and once sent, no when it failed, and never for another chat."""
+    chat(1, "drugs")
+    chat(2, "drugs")
+    alert_poll(store, source_id, now, entry, score, ok, 0.5)
+    (sending,) = store.claim_outbox(now=now, limit=1, owner="s", lease_seconds=60)
+    waiting = 2 if sending.chat_id == 1 else 1
+    match_id = sending.match_id
+    assert store.delivered_to(match_id, sending.chat_id)
+    assert not store.delivered_to(match_id, waiting)
+    assert not store.delivered_to(match_id, 3)
+    store.mark_sent(sending.outbox_id, 9001, now)
+    assert store.delivered_to(match_id, sending.chat_id)
+    (other,) = store.claim_outbox(now=now, limit=1, owner="s", lease_seconds=60)
+    store.mark_failed(other.outbox_id, "chat not found")
+    assert not store.delivered_to(match_id, waiting)
