@@ -28,6 +28,7 @@ WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6)
 labels would outvote the seeds' vocabulary."""
 THRESHOLDS = tuple(round(0.30 + 0.01 * i, 2) for i in range(41))
 FEEDBACK_WEIGHT_CAP = 10.0
+"""The most one subscriber verdict weighs, in labelled items (see feedback_weight)."""
 UPDATE_L2 = 0.03
 """How strongly an update from verdicts alone holds the current model's weights (see
 `train`'s `prior`). Simulated by benchmarks/sim_feedback.py on the held-back set of new
@@ -37,7 +38,6 @@ and 0.92, English F1 on the older outlets' held-back items was 0.97 and 0.99 (0.
 At 0.01 English precision on the older outlets fell to 0.77 and 0.83; at 0.1 the new outlets
 gained less (0.76 and 0.92). Retrained from the verdicts alone, as `train --feedback` did
 without files, it fell to 0.52 and 0.51."""
-"""The most one subscriber verdict weighs, in labelled items (see feedback_weight)."""
 
 
 def feedback_weight(labelled: int, verdicts: int) -> float:
@@ -271,8 +271,7 @@ def train(
             for i, verdict in zip(mine, verdicts, strict=True):
                 held_out[i] = verdict
         held_by_file = None
-        if files is not None and len({f for f in files if f is not None}) >= 2:
-            count = len({f for f in files if f is not None})
+        if files is not None and (count := len({f for f in files if f is not None})) >= 2:
             progress(f"judging each of the {count} files by a model trained on the others")
             held_by_file = by_file(rows, files, rules, probabilities, start=start, l2=l2)
         progress("fitting on all items")

@@ -76,9 +76,9 @@ def fit(
     n_rows, n_cols = len(examples), len(columns)
     if prior is not None and prior.bits != bits:
         raise ValueError(f"the prior has {prior.bits}-bit features, not {bits}")
-    start_w = prior.weights[columns].astype(np.float64) if prior else np.zeros(n_cols)
-    start_b = prior.bias if prior else 0.0
-    anchor_b = l2 if prior else 0.0  # without a prior, the bias is free
+    start_w = prior.weights[columns].astype(np.float64) if prior is not None else np.zeros(n_cols)
+    start_b = prior.bias if prior is not None else 0.0
+    anchor_b = l2 if prior is not None else 0.0  # without a prior, the bias is free
 
     def margins(w: npt.NDArray[np.float64], b: float) -> npt.NDArray[np.float64]:
         sums = np.bincount(rows, weights=values * w[cols], minlength=n_rows)

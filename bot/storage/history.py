@@ -60,12 +60,17 @@ class FeedbackTally:
         return self.relevant / judged if judged else None
 
 
-def feedback_by_topic(engine: Engine, *, since: datetime | None = None) -> list[FeedbackTally]:
-    """Per topic, how many judged matches subscribers found relevant (ties count as not), and
-    how many items they reported missed."""
+def feedback_by_topic(
+    engine: Engine, *, since: datetime | None = None, topic: str | None = None
+) -> list[FeedbackTally]:
+    """Per topic (or for `topic` alone), how many judged matches subscribers found relevant
+    (ties count as not), and how many items they reported missed."""
     f, m, r = FEEDBACK.c, MATCH.c, MISS_REPORT.c
     query = select(m.topic, f.match_id, f.verdict).join(MATCH, m.id == f.match_id)
     reports = select(r.topic, r.item_id)
+    if topic is not None:
+        query = query.where(m.topic == topic)
+        reports = reports.where(r.topic == topic)
     if since is not None:
         query = query.where(f.created_at >= since)
         reports = reports.where(r.created_at >= since)
@@ -101,8 +106,8 @@ def feedback_since_training(
     and reported misses that came since: what the next `train --feedback` would add."""
     found: dict[str, FeedbackTally] = {}
     for topic, at in trained.items():
-        tallies = {t.topic: t for t in feedback_by_topic(engine, since=at)}
-        found[topic] = tallies.get(topic, FeedbackTally(topic, 0, 0, 0))
+        tallies = feedback_by_topic(engine, since=at, topic=topic)
+        found[topic] = tallies[0] if tallies else FeedbackTally(topic, 0, 0, 0)
     return found
 
 

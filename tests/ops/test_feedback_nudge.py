@@ -94,3 +94,22 @@ async def test_one_label_only_is_not_worth_an_update(store: Store) -> None:
     judge(store, ["relevant"] * (NUDGE_AT + 5), at=LATER)
     assert await job(store, counted(store), admins).tick() == []
     assert admins.messages == []
+
+
+def test_each_topic_counts_its_own_verdicts_since_its_own_model(store: Store) -> None:
+    """Two topics' alerts judged on the same day: each topic counts only its own verdicts, and
+    only those given after its own model was trained; a topic with none counts nought."""
+    judge(store, ["relevant", "relevant", "not_relevant"], at=LATER)
+    other = stored_alerts(store, [Item(title="other")], topic="other", at=LATER, first=100)
+    store.record_feedback(other[0], CHAT, 1, "relevant", now=LATER)
+    found = feedback_since_training(
+        store.engine,
+        {TOPIC: TRAINED, "other": LATER + timedelta(days=1), "quiet": TRAINED},
+    )
+    assert (found[TOPIC].relevant, found[TOPIC].not_relevant) == (2, 1)
+    assert (found["other"].relevant, found["other"].not_relevant) == (0, 0)
+    assert (found["quiet"].relevant, found["quiet"].not_relevant, found["quiet"].missed) == (
+        0,
+        0,
+        0,
+    )
