@@ -333,7 +333,10 @@ def main() -> int:
     # PYTHONDONTWRITEBYTECODE set, every `narcowatch score` would compile its modules again.
     compileall.compile_dir(ROOT / "bot", quiet=1)
     matcher = compile_topics([load_topic(TOPIC, env=os.environ)])
-    keys = matcher.pattern_keys()
+    # Sorted, so the reference owes nothing to the matcher's internals: pyahocorasick tries a
+    # node's children in the order they were added, and the order of the keys alone moves the
+    # bare scan's speed by 1.8x (reverse sorted is the slowest; sorted is among the fastest).
+    keys = sorted(matcher.pattern_keys())
     print(f"patterns: {len(keys)} (every term, alias and spelling of the default topic)")
     ok = True
     if args.mode in ("plain", "both"):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import ahocorasick
+import ahocorasick_rs
 import re2
 
 from bot.matching.actors import AGENCY, BODY, COUNTRY, OTHER, PLACE
@@ -20,18 +20,10 @@ GROUP, EXCLUSION, ENTITY, BLOCK = 0, 1, 2, 3
 # Boundary checks, as bits: the character before the match, the one after it.
 CHECK_START, CHECK_END = 1, 2
 
-# Characters in order of frequency in news text (English, Russian, Chinese): the order of the
-# automaton root's children (see `_Builder.build`).
-_FREQUENT = (
-    " etaoinsrhldcumfpgwybvkxjqz,.\n0123456789'\"()/:;%$"
-    "оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъ«»"
-    "。、的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经"
-)
-
 Target = tuple[int, int, int]
 """(topic index, kind, index into the topic's terms or entities)."""
-Entry = tuple[int, int, "re.Pattern[str] | None", "str | None", tuple[Target, ...]]
-"""(key length, boundary checks, pattern for the rest of a wildcard term, exact case, targets)."""
+Entry = tuple[int, "re.Pattern[str] | None", "str | None", tuple[Target, ...]]
+"""(boundary checks, pattern for the rest of a wildcard term, exact case, targets)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,26 +137,33 @@ class _Builder:
         if target not in targets:
             targets.append(target)
 
-    def build(self) -> Any:
+    def build(self) -> Automaton:
         """The automaton over every key added."""
-        automaton = ahocorasick.Automaton()
-        # pyahocorasick looks a character up among a node's children one by one, and every
-        # character that continues no match is looked up among the root's ~300 children. So
-        # the root's children are inserted first, most frequent characters first, with
-        # never-matching keys ("e\0") for frequent characters that start no pattern.
-        firsts = {key[0] for key in self._entries}
-        rank = {ch: i for i, ch in enumerate(_FREQUENT)}
-        for ch in sorted(firsts | set(_FREQUENT), key=lambda c: rank.get(c, len(rank) + ord(c))):
-            if ch + "\0" not in self._entries:
-                automaton.add_word(ch + "\0", ())
-        for key, variants in self._entries.items():
-            entries: list[Entry] = [
-                (len(key), checks, self._rests[rest] if rest else None, case, tuple(targets))
-                for (checks, rest, case), targets in variants.items()
-            ]
-            automaton.add_word(key, tuple(entries))
-        automaton.make_automaton()
-        return automaton
+        keys = tuple(self._entries)
+        entries = tuple(
+            tuple(
+                (checks, self._rests[rest] if rest else None, case, tuple(targets))
+                for (checks, rest, case), targets in self._entries[key].items()
+            )
+            for key in keys
+        )
+        return Automaton(keys, entries, ahocorasick_rs.AhoCorasick(keys) if keys else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Automaton:
+    """Every key of every topic, what each stands for, and one search for all of them.
+
+    The search is the aho-corasick crate (ahocorasick_rs): it hands back all of a text's
+    occurrences in one call, in character offsets, about eight times as fast as iterating
+    pyahocorasick's matches one by one (benchmarks/bench_matcher.py), and its automaton takes
+    0.6 MB for the default topic's 1,900 keys."""
+
+    keys: tuple[str, ...]
+    entries: tuple[tuple[Entry, ...], ...]
+    """What the key of the same index stands for: one entry per way of checking it."""
+    search: Any
+    """ahocorasick_rs.AhoCorasick over `keys` (None when there is none)."""
 
 
 def _terms_of(by_lang: dict[str, tuple[TermSpec, ...]]) -> Iterable[TermSpec]:
@@ -304,7 +303,7 @@ class CompiledTopics:
     """Every topic's scoring tables and the one automaton that finds all their patterns."""
 
     topics: tuple[CompiledTopic, ...]
-    automaton: Any
+    automaton: Automaton
 
 
 def compile_automaton(topics: Sequence[TopicSpec]) -> CompiledTopics:

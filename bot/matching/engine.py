@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -11,6 +12,7 @@ from bot.matching.compiler import (
     CHECK_END,
     EXCLUSION,
     GROUP,
+    Automaton,
     CompiledTopic,
     compile_automaton,
 )
@@ -20,17 +22,29 @@ from bot.matching.scoring import nothing_found, score_topic
 from bot.matching.spec import TopicSpec
 from bot.matching.textmodel import Reading
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
-def scan(automaton: Any, folded: Folded) -> list[RawHit]:
-    """Every pattern occurrence that passes its word-boundary, wildcard and case checks."""
+
+def scan(automaton: Automaton, folded: Folded) -> list[RawHit]:
+    """Every pattern occurrence that passes its word-boundary, wildcard and case checks, in
+    the order the occurrences end."""
     text, cased = folded.text, folded.cased
+    if automaton.search is None:
+        return []
+    try:
+        found = automaton.search.find_matches_as_indexes(text, overlapping=True)
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form for the search to read: search a copy with
+        # U+FFFD in its place (one character for one, so the offsets hold).
+        found = automaton.search.find_matches_as_indexes(
+            _SURROGATE.sub("\ufffd", text), overlapping=True
+        )
     size = len(text)
+    table = automaton.entries
     hits: list[RawHit] = []
     append = hits.append
-    for end, entries in automaton.iter(text):
-        stop = end + 1
-        for length, checks, rest, case, targets in entries:
-            start = stop - length
+    for key, start, stop in found:
+        for checks, rest, case, targets in table[key]:
             if checks:
                 # Latin and Cyrillic: the neighbours must not be letters or digits (a Chinese
                 # character next to an English acronym is a boundary).
@@ -162,8 +176,7 @@ class Matcher:
 
     def pattern_keys(self) -> list[str]:
         """Every literal pattern in the automaton (for benchmarks and diagnostics)."""
-        keys = self._automaton.keys()  # iterating the automaton itself is not supported
-        return [key for key in keys if not key.endswith("\0")]
+        return list(self._automaton.keys)
 
     def score(self, item: Item) -> list[TopicScore]:
         """One score per topic, in topic order."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
 import re
+from functools import cache
 
 import pytest
 import re2
@@ -36,7 +38,11 @@ from bot.matching.actors import (
     mention_kind,
     word_end,
 )
-from bot.matching.engine import required_literal
+from bot.matching.compiler import CHECK_END, Automaton, compile_automaton
+from bot.matching.engine import required_literal, scan
+from bot.matching.evidence import RawHit
+from bot.matching.loader import load_topic
+from bot.matching.normalize import CJK_START, Folded
 from bot.matching.scoreio import (
     InputRow,
     iter_input,
@@ -46,6 +52,7 @@ from bot.matching.scoreio import (
     score_row,
 )
 from tests.fuzz.strategies import NASTY
+from tests.matching.conftest import DEFAULT_TOPIC
 
 # The cue before a mention as it was written before the gates in `passive_cue`.
 _PLAIN_PASSIVE_BEFORE = re.compile(
@@ -334,3 +341,67 @@ def test_parsing_and_scoring_make_no_reference_cycles(matcher: Matcher) -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+@cache
+def _default_automaton() -> Automaton:
+    return compile_automaton([load_topic(DEFAULT_TOPIC, env=os.environ)]).automaton
+
+
+def _plain_scan(automaton: Automaton, folded: Folded) -> list[RawHit]:
+    """`scan` as plain code: every key found by `str.find` at every position, then checked."""
+    text, cased = folded.text, folded.cased
+    hits: list[RawHit] = []
+    for key, entries in zip(automaton.keys, automaton.entries, strict=True):
+        start = text.find(key)
+        while start >= 0:
+            stop = start + len(key)
+            for checks, rest, case, targets in entries:
+                before = text[start - 1] if start else " "
+                after = text[stop] if stop < len(text) else " "
+                end = stop
+                if checks and before.isalnum() and before < CJK_START:
+                    continue
+                if checks and rest is not None:
+                    tail = rest.match(text, stop)
+                    if tail is None:
+                        continue
+                    end = tail.end()
+                elif checks & CHECK_END and after.isalnum() and after < CJK_START:
+                    continue
+                if case is not None and cased is not None and cased[start:stop] != case:
+                    continue
+                hits.append((start, end, targets))
+            start = text.find(key, start + 1)
+    return hits
+
+
+_SCANNED = st.lists(
+    st.sampled_from(
+        [
+            *sorted(_default_automaton().keys)[::7],
+            " ",
+            "-",
+            ". ",
+            "\n",
+            "x",
+            "ы",
+            "1",
+            "禁",
+            "毒",
+            "😀",  # beyond the BMP: one character in Python, four bytes in UTF-8
+            "\ud800",  # a lone surrogate, which UTF-8 cannot carry
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=400)
+@given(_SCANNED)
+def test_scan_finds_what_a_plain_search_for_every_key_finds(text: str) -> None:
+    """The automaton's search (overlapping matches, character offsets past emoji and
+    surrogates) with its checks gives every hit that looking for each key one by one gives."""
+    folded = Folded(text, text, len(text))
+    found = scan(_default_automaton(), folded)
+    assert sorted(found) == sorted(_plain_scan(_default_automaton(), folded))
