@@ -155,9 +155,10 @@ class Automaton:
     """Every key of every topic, what each stands for, and one search for all of them.
 
     The search is the aho-corasick crate (ahocorasick_rs): it hands back all of a text's
-    occurrences in one call, in character offsets, about eight times as fast as iterating
-    pyahocorasick's matches one by one (benchmarks/bench_matcher.py), and its automaton takes
-    0.6 MB for the default topic's 1,900 keys."""
+    occurrences in one call, in character offsets, in a quarter of the time pyahocorasick
+    takes to yield them one by one with its keys in the best order (0.10 s against 0.4 s for
+    the 10,000 prose items of benchmarks/bench_matcher.py), and its automaton takes 0.6 MB for
+    the default topic's 1,900 keys."""
 
     keys: tuple[str, ...]
     entries: tuple[tuple[Entry, ...], ...]
