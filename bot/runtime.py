@@ -19,8 +19,7 @@ from bot.errors import ConfigError
 from bot.fetch import FetchLimits, HttpFetcher
 from bot.fetch.limits import limits_for
 from bot.matching import compile_topics
-from bot.matching.loader import model_record, trained_at
-from bot.matching.model_info import model_summary
+from bot.matching.loader import model_description, trained_at
 from bot.ops.metrics import Metrics
 from bot.services.article_text import ArticleReader
 from bot.services.configuration import Configuration, load_configuration
@@ -160,11 +159,7 @@ def model_statuses(runtime: Runtime) -> list[ModelStatus]:
     config = runtime.config
     feedback = {found.topic: found for found in feedback_since_models(runtime)}
     return [
-        ModelStatus(
-            spec.id,
-            model_summary(spec, model_record(path, spec.model)) if spec.model is not None else None,
-            feedback.get(spec.id),
-        )
+        ModelStatus(spec.id, model_description(path, spec), feedback.get(spec.id))
         for path, spec in zip(config.settings.topics, config.topics, strict=True)
     ]
 

@@ -161,8 +161,7 @@ def print_summary(outcomes: list[PollOutcome]) -> None:
 @config_option
 def check_config(config_file: str | None) -> None:
     """Validate the config and topic files: exit 0, or exit 2 with `file:line: message` lines."""
-    from bot.matching.loader import model_record
-    from bot.matching.model_info import model_summary
+    from bot.matching.loader import model_description
     from bot.services.configuration import load_configuration
 
     location = config_location(config_file)
@@ -181,11 +180,10 @@ def check_config(config_file: str | None) -> None:
         f"{', '.join(config.topic_ids)}){origin if location.bundled else ''}"
     )
     for path, topic in zip(settings.topics, config.topics, strict=True):
-        if topic.model is not None:
-            summary = model_summary(topic, model_record(path, topic.model))
-            if summary is not None:
-                what, origin = summary
-                click.echo(f"  {topic.id}: {what}\n    {origin}")
+        summary = model_description(path, topic)
+        if summary is not None:
+            what, origin = summary
+            click.echo(f"  {topic.id}: {what}\n    {origin}")
 
 
 @click.command("health")

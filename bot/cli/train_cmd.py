@@ -172,7 +172,9 @@ class CurrentModel:
     """Its record (`TOPIC.model.json`), kept in the updated model's own."""
 
     def describe(self) -> str:
-        when = f"{self.trained_at:%Y-%m-%d %H:%M} UTC" if self.trained_at else "at an unknown time"
+        from bot.matching.model_info import said_when
+
+        when = said_when(self.trained_at)
         items = self.record.get("items")
         learnt = f" from {items} items" if isinstance(items, int) else ""
         since = "since then" if self.trained_at else "so far (its record gives no date)"

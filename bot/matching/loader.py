@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import re2
 
 from bot.errors import ConfigError, Problem
 from bot.matching.compiler import is_cjk
+from bot.matching.model_info import model_summary, recorded_time
 from bot.matching.normalize import fold
 from bot.matching.spec import ModelSpec, TermSpec, TopicSpec
 from bot.matching.textmodel import ModelFileError, decode
@@ -99,10 +100,15 @@ def model_record(topic_path: Path, model: ModelSpec) -> dict[str, Any]:
 def trained_at(topic_path: Path, model: ModelSpec) -> datetime | None:
     """When a topic's text model was trained, from its record; None without a readable date.
     The verdicts given since are the ones it has not learnt."""
-    try:
-        return datetime.fromisoformat(model_record(topic_path, model)["trained_at"]).astimezone(UTC)
-    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: year 1 at +01:00
+    return recorded_time(model_record(topic_path, model).get("trained_at"))
+
+
+def model_description(topic_path: Path, spec: TopicSpec) -> tuple[str, str] | None:
+    """What the topic's text model is and where it came from, read from the record beside it
+    (bot.matching.model_info.model_summary); None when the topic has none."""
+    if spec.model is None:
         return None
+    return model_summary(spec, model_record(topic_path, spec.model))
 
 
 def _all_terms(spec: TopicSpec) -> Iterator[tuple[Loc, TermSpec]]:

@@ -72,12 +72,24 @@ def _origin(record: Mapping[str, Any]) -> str:
     return said
 
 
-def _when(value: object) -> str:
+def recorded_time(value: object) -> datetime | None:
+    """A date as a record holds it (`trained_at`: ISO 8601 text), in UTC; None for anything
+    else, since a record may be hand-edited or written by another tool."""
+    if not isinstance(value, str):
+        return None
     try:
-        at = datetime.fromisoformat(str(value)).astimezone(UTC)
+        return datetime.fromisoformat(value).astimezone(UTC)
     except (ValueError, OverflowError):  # OverflowError: year 1 at +01:00 is before year 1 UTC
-        return "at an unknown time"
-    return f"{at:%Y-%m-%d %H:%M} UTC"
+        return None
+
+
+def said_when(at: datetime | None) -> str:
+    """A training's time as operators are told it."""
+    return f"{at:%Y-%m-%d %H:%M} UTC" if at is not None else "at an unknown time"
+
+
+def _when(value: object) -> str:
+    return said_when(recorded_time(value))
 
 
 def _count(value: object) -> int:
